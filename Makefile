@@ -1,0 +1,38 @@
+# The project's commands. A fresh clone needs only `make book` or `make test`:
+# both create the environment (.venv, from requirements.lock) when it is missing.
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+READY  := $(VENV)/.ready
+BOOK   := $(BIN)/jupyter-book build -W -n --keep-going .
+
+.PHONY: book test lab clean lock
+
+book: $(READY)
+	$(BOOK)
+
+# Every test: the -W book build (which executes every chapter), then one pytest
+# run over the library, its doctests and every notebook under nbval (strict).
+test: $(READY)
+	$(BOOK)
+	$(BIN)/python -m pytest
+
+lab: $(READY)
+	$(BIN)/jupyter lab
+
+clean:
+	rm -rf _build .pytest_cache .hypothesis
+
+# Re-resolve the newest versions and rewrite the lock file (maintainers only).
+lock:
+	rm -rf _build/lock-venv && $(PYTHON) -m venv _build/lock-venv
+	_build/lock-venv/bin/python -m pip install --quiet ".[book,test,lab]"
+	{ sed -n '1,2p' requirements.lock; _build/lock-venv/bin/python -m pip freeze --exclude mathlib; } > requirements.lock.new
+	mv requirements.lock.new requirements.lock
+
+$(READY): requirements.lock pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.lock
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -e .
+	touch $@

@@ -1,0 +1,60 @@
+"""mathlib: the formulas of Appendix B, small, tested and imported by every chapter.
+
+Modules, one concept each:
+
+- :mod:`mathlib.divergences`: entropy, cross entropy, KL and Jensen--Shannon (B.1--B.7)
+- :mod:`mathlib.gaussian`: normal densities and the KL between normals (B.8--B.11)
+- :mod:`mathlib.montecarlo`: Monte Carlo estimates of the KL with standard errors
+- :mod:`mathlib.losses`: cross entropy as a loss on logits, with its derivatives
+
+Every public name is re-exported here, so ``from mathlib import kl_divergence`` works.
+"""
+
+from .divergences import (
+    binary_cross_entropy,
+    binary_entropy,
+    cross_entropy,
+    entropy,
+    js_distance,
+    js_divergence,
+    kl_divergence,
+)
+from .gaussian import kl_mvn, kl_mvn_isotropic, kl_mvn_standard, mvn_logpdf, mvn_pdf, normal_pdf
+from .losses import (
+    binary_cross_entropy_with_logits,
+    log_softmax,
+    sigmoid,
+    softmax,
+    softmax_cross_entropy,
+    softmax_cross_entropy_grad,
+    softmax_cross_entropy_hessian,
+)
+from .montecarlo import MonteCarloResult, mc_kl, mc_kl_mvn
+
+__all__ = [
+    "entropy",
+    "cross_entropy",
+    "kl_divergence",
+    "js_divergence",
+    "js_distance",
+    "binary_entropy",
+    "binary_cross_entropy",
+    "normal_pdf",
+    "mvn_logpdf",
+    "mvn_pdf",
+    "kl_mvn",
+    "kl_mvn_isotropic",
+    "kl_mvn_standard",
+    "MonteCarloResult",
+    "mc_kl",
+    "mc_kl_mvn",
+    "softmax",
+    "log_softmax",
+    "softmax_cross_entropy",
+    "softmax_cross_entropy_grad",
+    "softmax_cross_entropy_hessian",
+    "sigmoid",
+    "binary_cross_entropy_with_logits",
+]
+
+__version__ = "0.1.0"

@@ -1,0 +1,265 @@
+r"""Normal densities (B.8) and the KL divergence between normals (B.9--B.11).
+
+Means have shape ``(..., m)`` and covariances ``(..., m, m)``; leading axes
+broadcast. Every covariance is used only through its lower Cholesky factor
+:math:`L` (:math:`\Sigma = L L^\top`): quadratic forms come from triangular
+solves and :math:`\log\det\Sigma = 2 \sum_i \log L_{ii}`. No covariance is ever
+inverted, and no determinant is formed (it under- or overflows for large m).
+"""
+
+import numpy as np
+from scipy.linalg import solve_triangular
+
+from . import _validate
+
+__all__ = [
+    "normal_pdf",
+    "mvn_logpdf",
+    "mvn_pdf",
+    "kl_mvn",
+    "kl_mvn_isotropic",
+    "kl_mvn_standard",
+]
+
+_LOG_2PI = np.log(2.0 * np.pi)
+
+
+def normal_pdf(x, mu, sigma2):
+    r"""Density of the univariate normal distribution with variance ``sigma2``.
+
+    .. math:: \mathcal{N}(x; \mu, \sigma^2) = \frac{1}{\sigma\sqrt{2\pi}}
+              e^{-(x - \mu)^2 / (2\sigma^2)}
+
+    Parameters
+    ----------
+    x, mu : array_like
+        Points and means; they broadcast.
+    sigma2 : array_like
+        Variances :math:`\sigma^2 > 0` (not standard deviations, as in the book).
+
+    Returns
+    -------
+    numpy.float64 or numpy.ndarray
+
+    Examples
+    --------
+    >>> from mathlib import normal_pdf
+    >>> round(float(normal_pdf(0.0, 0.0, 1.0)), 12)
+    0.398942280401
+    """
+    x = _validate.finite_array(x, "x")
+    mu = _validate.finite_array(mu, "mu")
+    sigma2 = _validate.positive(sigma2, "sigma2")
+    x, mu, sigma2 = _validate.broadcast(x, mu, sigma2, names=("x", "mu", "sigma2"))
+    return np.exp(-0.5 * (x - mu) ** 2 / sigma2) / np.sqrt(2.0 * np.pi * sigma2)
+
+
+def mvn_logpdf(x, mu, Sigma):
+    r"""Log-density of the multivariate normal distribution, (B.8).
+
+    .. math:: \log \mathcal{N}(x; \mu, \Sigma) = -\tfrac12 (x-\mu)^\top \Sigma^{-1} (x-\mu)
+              - \tfrac{m}{2}\log(2\pi) - \tfrac12 \log\det\Sigma
+
+    Parameters
+    ----------
+    x : array_like, shape (..., m)
+        Points.
+    mu : array_like, shape (..., m)
+        Means.
+    Sigma : array_like, shape (..., m, m)
+        Symmetric positive definite covariances.
+
+    Returns
+    -------
+    numpy.float64 or numpy.ndarray, shape (...)
+        The broadcast batch of log-densities.
+
+    Examples
+    --------
+    >>> from mathlib import mvn_logpdf
+    >>> round(float(mvn_logpdf([0.0, 0.0], [0.0, 0.0], [[1.0, 0.0], [0.0, 1.0]])), 12)
+    -1.837877066409
+    """
+    x = _validate.mean_vector(x, "x")
+    mu = _validate.mean_vector(mu, "mu")
+    L = _validate.cholesky(Sigma, "Sigma")
+    _validate.matching_dimension(mu, L, ("mu", "Sigma"))
+    _validate.matching_dimension(x, L, ("x", "Sigma"))
+    diff = _broadcast_vectors(x, mu, names=("x", "mu"))
+    z = _solve_lower(L, diff, name="x - mu")
+    m = L.shape[-1]
+    return -0.5 * np.sum(z**2, axis=-1) - 0.5 * m * _LOG_2PI - 0.5 * _logdet(L)
+
+
+def mvn_pdf(x, mu, Sigma):
+    r"""Density of the multivariate normal distribution, the exponential of (B.8).
+
+    Parameters
+    ----------
+    x, mu : array_like, shape (..., m)
+    Sigma : array_like, shape (..., m, m)
+
+    Returns
+    -------
+    numpy.float64 or numpy.ndarray, shape (...)
+
+    Examples
+    --------
+    >>> from mathlib import mvn_pdf
+    >>> round(float(mvn_pdf([0.0], [0.0], [[1.0]])), 12)
+    0.398942280401
+    """
+    return np.exp(mvn_logpdf(x, mu, Sigma))
+
+
+def kl_mvn(mu1, Sigma1, mu2, Sigma2):
+    r"""KL divergence between two multivariate normal distributions, (B.9).
+
+    .. math:: D_{KL}(\mathcal{N}_{\mu_1,\Sigma_1} \| \mathcal{N}_{\mu_2,\Sigma_2})
+              = \tfrac12\Big[(\mu_1-\mu_2)^\top\Sigma_2^{-1}(\mu_1-\mu_2) - m
+              + \operatorname{tr}(\Sigma_2^{-1}\Sigma_1)
+              + \log\frac{\det\Sigma_2}{\det\Sigma_1}\Big]
+
+    Parameters
+    ----------
+    mu1, mu2 : array_like, shape (..., m)
+        Means of the first and second distribution.
+    Sigma1, Sigma2 : array_like, shape (..., m, m)
+        Their symmetric positive definite covariances.
+
+    Returns
+    -------
+    numpy.float64 or numpy.ndarray, shape (...)
+
+    Notes
+    -----
+    With :math:`\Sigma_i = L_i L_i^\top` and :math:`A = L_2^{-1} L_1`,
+    :math:`\operatorname{tr}(\Sigma_2^{-1}\Sigma_1) = \lVert A \rVert_F^2`, the
+    quadratic form is :math:`\lVert L_2^{-1}(\mu_1 - \mu_2) \rVert^2`, and the
+    log-determinants are sums of :math:`2\log` of the factors' diagonals.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from mathlib import kl_mvn
+    >>> round(float(kl_mvn([1.0, 0.0], np.eye(2), [0.0, 0.0], np.eye(2))), 12)
+    0.5
+    """
+    mu1 = _validate.mean_vector(mu1, "mu1")
+    mu2 = _validate.mean_vector(mu2, "mu2")
+    L1 = _validate.cholesky(Sigma1, "Sigma1")
+    L2 = _validate.cholesky(Sigma2, "Sigma2")
+    _validate.matching_dimension(mu1, L1, ("mu1", "Sigma1"))
+    _validate.matching_dimension(mu2, L2, ("mu2", "Sigma2"))
+    _validate.matching_dimension(mu1, L2, ("mu1", "Sigma2"))
+    diff = _broadcast_vectors(mu1, mu2, names=("mu1", "mu2"))
+    L1, L2 = _validate.broadcast(L1, L2, names=("Sigma1", "Sigma2"))
+    m = L1.shape[-1]
+    maha = np.sum(_solve_lower(L2, diff, name="mu1 - mu2") ** 2, axis=-1)
+    trace = np.sum(solve_triangular(L2, L1, lower=True) ** 2, axis=(-2, -1))
+    return 0.5 * (maha - m + trace + _logdet(L2) - _logdet(L1))
+
+
+def kl_mvn_isotropic(mu1, Sigma1, mu2, sigma2_sq):
+    r"""KL divergence from a normal to an isotropic normal, (B.10).
+
+    .. math:: D_{KL}(\mathcal{N}_{\mu_1,\Sigma_1} \| \mathcal{N}_{\mu_2,\sigma_2^2 I})
+              = \frac{\lVert\mu_1-\mu_2\rVert^2}{2\sigma_2^2} - \frac{m}{2}
+              + \frac{\operatorname{tr}\Sigma_1}{2\sigma_2^2}
+              + \frac{m\log\sigma_2^2}{2} - \frac{\log\det\Sigma_1}{2}
+
+    Parameters
+    ----------
+    mu1, mu2 : array_like, shape (..., m)
+    Sigma1 : array_like, shape (..., m, m)
+    sigma2_sq : array_like, shape (...)
+        The variance :math:`\sigma_2^2 > 0` of every coordinate of the second
+        distribution.
+
+    Returns
+    -------
+    numpy.float64 or numpy.ndarray, shape (...)
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from mathlib import kl_mvn_isotropic
+    >>> round(float(kl_mvn_isotropic([0.0, 0.0], np.eye(2), [0.0, 0.0], np.e)), 12)
+    0.367879441171
+    """
+    mu1 = _validate.mean_vector(mu1, "mu1")
+    mu2 = _validate.mean_vector(mu2, "mu2")
+    L1 = _validate.cholesky(Sigma1, "Sigma1")
+    s2 = _validate.positive(sigma2_sq, "sigma2_sq")
+    _validate.matching_dimension(mu1, L1, ("mu1", "Sigma1"))
+    _validate.matching_dimension(mu2, L1, ("mu2", "Sigma1"))
+    diff = _broadcast_vectors(mu1, mu2, names=("mu1", "mu2"))
+    m = L1.shape[-1]
+    sq_dist = np.sum(diff**2, axis=-1)
+    trace = np.sum(L1**2, axis=(-2, -1))
+    return (sq_dist + trace) / (2.0 * s2) - 0.5 * m + 0.5 * m * np.log(s2) - 0.5 * _logdet(L1)
+
+
+def kl_mvn_standard(mu1, Sigma1):
+    r"""KL divergence from a normal to the standard normal, (B.11).
+
+    .. math:: D_{KL}(\mathcal{N}_{\mu_1,\Sigma_1} \| \mathcal{N}_{0,I})
+              = \tfrac12\lVert\mu_1\rVert^2 - \tfrac{m}{2}
+              + \tfrac12\operatorname{tr}\Sigma_1 - \tfrac12\log\det\Sigma_1
+
+    This is the KL term of a variational autoencoder's loss, where
+    :math:`\Sigma_1` is diagonal.
+
+    Parameters
+    ----------
+    mu1 : array_like, shape (..., m)
+    Sigma1 : array_like, shape (..., m, m)
+
+    Returns
+    -------
+    numpy.float64 or numpy.ndarray, shape (...)
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from mathlib import kl_mvn_standard
+    >>> round(float(kl_mvn_standard([0.0, 0.0], np.diag([2.0, 0.5]))), 12)
+    0.25
+    """
+    mu1 = _validate.mean_vector(mu1, "mu1")
+    L1 = _validate.cholesky(Sigma1, "Sigma1")
+    _validate.matching_dimension(mu1, L1, ("mu1", "Sigma1"))
+    m = L1.shape[-1]
+    sq_norm = np.sum(mu1**2, axis=-1)
+    trace = np.sum(L1**2, axis=(-2, -1))
+    return 0.5 * (sq_norm - m + trace - _logdet(L1))
+
+
+def _logdet(L):
+    """log det(L L^T) from the diagonal of a Cholesky factor."""
+    return 2.0 * np.sum(np.log(np.diagonal(L, axis1=-2, axis2=-1)), axis=-1)
+
+
+def _broadcast_vectors(a, b, names):
+    """a - b for two batches of vectors of the same dimension."""
+    if a.shape[-1] != b.shape[-1]:
+        raise ValueError(f"mismatched shapes: {names[0]} {a.shape} and {names[1]} {b.shape}")
+    a, b = _validate.broadcast(a, b, names=names)
+    return a - b
+
+
+def _solve_lower(L, b, name):
+    """Solve L z = b for a batch of vectors b (..., m) against factors L (..., m, m)."""
+    if L.ndim == 2:
+        # One factor for every vector: a single triangular solve with many right-hand sides.
+        flat = b.reshape(-1, b.shape[-1])
+        return solve_triangular(L, flat.T, lower=True).T.reshape(b.shape)
+    try:
+        shape = np.broadcast_shapes(L.shape[:-2], b.shape[:-1])
+    except ValueError:
+        raise ValueError(f"mismatched shapes: the batch of {name} {b.shape[:-1]} "
+                         f"does not broadcast with the covariances' {L.shape[:-2]}") from None
+    m = L.shape[-1]
+    L = np.broadcast_to(L, shape + (m, m))
+    b = np.broadcast_to(b, shape + (m,))
+    return solve_triangular(L, b[..., None], lower=True)[..., 0]

@@ -1,0 +1,236 @@
+r"""Cross entropy as a classification loss, on logits, with its derivatives.
+
+A classifier outputs logits :math:`z \in \mathbb{R}^K`; the softmax turns them
+into a distribution :math:`q = \operatorname{softmax}(z)`, and the loss for a
+target distribution :math:`y` (one-hot for a hard label) is the cross
+entropy (B.2) :math:`H(y, q) = -\sum_k y_k \log q_k`. Everything is computed
+through log-sum-exp, so logits of any finite size are safe. The last axis is
+the class axis; leading axes are a batch.
+"""
+
+import numpy as np
+from scipy.special import expit, logsumexp
+
+from . import _validate
+
+__all__ = [
+    "softmax",
+    "log_softmax",
+    "softmax_cross_entropy",
+    "softmax_cross_entropy_grad",
+    "softmax_cross_entropy_hessian",
+    "sigmoid",
+    "binary_cross_entropy_with_logits",
+]
+
+
+def softmax(z):
+    r"""Softmax of logits along the last axis.
+
+    .. math:: \operatorname{softmax}(z)_k = \frac{e^{z_k}}{\sum_j e^{z_j}}
+              = e^{z_k - \operatorname{LSE}(z)}
+
+    Parameters
+    ----------
+    z : array_like, shape (..., K)
+        Finite logits.
+
+    Returns
+    -------
+    numpy.ndarray, shape (..., K)
+        Probability vectors. Adding a constant to every logit changes nothing.
+
+    Examples
+    --------
+    >>> from mathlib import softmax
+    >>> softmax([1000.0, 1000.0]).tolist()
+    [0.5, 0.5]
+    """
+    z = _logits(z)
+    e = np.exp(z - np.max(z, axis=-1, keepdims=True))
+    return e / np.sum(e, axis=-1, keepdims=True)
+
+
+def log_softmax(z):
+    r"""Logarithm of the softmax, :math:`z_k - \log\sum_j e^{z_j}`, via log-sum-exp.
+
+    Parameters
+    ----------
+    z : array_like, shape (..., K)
+        Finite logits.
+
+    Returns
+    -------
+    numpy.ndarray, shape (..., K)
+        Finite for every finite input (for example logits of :math:`\pm 10^4`).
+
+    Examples
+    --------
+    >>> from mathlib import log_softmax
+    >>> log_softmax([1e4, 0.0]).tolist()
+    [0.0, -10000.0]
+    """
+    z = _logits(z)
+    return z - logsumexp(z, axis=-1, keepdims=True)
+
+
+def softmax_cross_entropy(z, y):
+    r"""Cross-entropy loss of logits ``z`` against targets ``y``, (B.2) on a softmax.
+
+    .. math:: \ell(z, y) = -\sum_k y_k \log\operatorname{softmax}(z)_k
+              = \operatorname{LSE}(z) - \sum_k y_k z_k
+
+    Parameters
+    ----------
+    z : array_like, shape (..., K)
+        Logits.
+    y : array_like
+        Either integer class labels of shape ``(...)`` with values in
+        ``0, ..., K-1``, or probability vectors of shape ``(..., K)``.
+
+    Returns
+    -------
+    numpy.float64 or numpy.ndarray, shape (...)
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from mathlib import softmax_cross_entropy
+    >>> bool(np.isclose(softmax_cross_entropy([0.0, 0.0, 0.0], 2), np.log(3)))
+    True
+    """
+    z = _logits(z)
+    y = _targets(z, y)
+    return -np.sum(y * log_softmax(z), axis=-1)
+
+
+def softmax_cross_entropy_grad(z, y):
+    r"""Gradient of :func:`softmax_cross_entropy` with respect to the logits.
+
+    .. math:: \nabla_z \ell(z, y) = \operatorname{softmax}(z) - y
+
+    Parameters
+    ----------
+    z : array_like, shape (..., K)
+    y : array_like
+        Integer labels of shape ``(...)`` or probability vectors ``(..., K)``.
+
+    Returns
+    -------
+    numpy.ndarray, shape (..., K)
+
+    Examples
+    --------
+    >>> from mathlib import softmax_cross_entropy_grad
+    >>> softmax_cross_entropy_grad([0.0, 0.0], 0).tolist()
+    [-0.5, 0.5]
+    """
+    z = _logits(z)
+    y = _targets(z, y)
+    return softmax(z) - y
+
+
+def softmax_cross_entropy_hessian(z):
+    r"""Hessian of :func:`softmax_cross_entropy` with respect to the logits.
+
+    .. math:: \nabla_z^2 \ell(z, y) = \operatorname{diag}(p) - p p^\top,
+              \qquad p = \operatorname{softmax}(z)
+
+    It does not depend on the targets, and it is also the Jacobian of the
+    softmax. It is positive semi-definite with the all-ones vector in its
+    null space, so the loss is convex, but not strictly, in the logits.
+
+    Parameters
+    ----------
+    z : array_like, shape (..., K)
+
+    Returns
+    -------
+    numpy.ndarray, shape (..., K, K)
+
+    Examples
+    --------
+    >>> from mathlib import softmax_cross_entropy_hessian
+    >>> softmax_cross_entropy_hessian([0.0, 0.0]).tolist()
+    [[0.25, -0.25], [-0.25, 0.25]]
+    """
+    p = softmax(z)
+    eye = np.eye(p.shape[-1])
+    return p[..., :, None] * eye - p[..., :, None] * p[..., None, :]
+
+
+def sigmoid(z):
+    r"""The logistic function :math:`\sigma(z) = 1 / (1 + e^{-z})`, without overflow.
+
+    Parameters
+    ----------
+    z : array_like
+
+    Returns
+    -------
+    numpy.float64 or numpy.ndarray
+
+    Examples
+    --------
+    >>> from mathlib import sigmoid
+    >>> float(sigmoid(0.0)), float(sigmoid(-1e4))
+    (0.5, 0.0)
+    """
+    return expit(_validate.finite_array(z, "z"))
+
+
+def binary_cross_entropy_with_logits(z, y):
+    r"""Binary cross entropy (B.5) of :math:`\sigma(z)` against targets ``y``.
+
+    .. math:: \ell(z, y) = -\big(y\log\sigma(z) + (1-y)\log(1-\sigma(z))\big)
+              = \max(z, 0) - y z + \log\big(1 + e^{-|z|}\big)
+
+    The right-hand form is exact and never overflows; its gradient in ``z`` is
+    :math:`\sigma(z) - y` and its second derivative :math:`\sigma(z)(1-\sigma(z))`.
+    Applied entrywise, it is the multi-label loss (independent sigmoids).
+
+    Parameters
+    ----------
+    z : array_like
+        Logits, finite (stable for :math:`|z|` up to :math:`10^4` and beyond).
+    y : array_like
+        Targets in [0, 1] (hard labels 0/1 or probabilities); broadcast with ``z``.
+
+    Returns
+    -------
+    numpy.float64 or numpy.ndarray
+
+    Examples
+    --------
+    >>> from mathlib import binary_cross_entropy_with_logits
+    >>> float(binary_cross_entropy_with_logits(1e4, 0.0))
+    10000.0
+    """
+    z = _validate.finite_array(z, "z")
+    y = _validate.unit_interval(y, "y")
+    z, y = _validate.broadcast(z, y, names=("z", "y"))
+    return np.maximum(z, 0.0) - y * z + np.log1p(np.exp(-np.abs(z)))
+
+
+def _logits(z):
+    z = _validate.finite_array(z, "z")
+    if z.ndim == 0 or z.shape[-1] == 0:
+        raise ValueError("z must have at least one class along its last axis")
+    return z
+
+
+def _targets(z, y):
+    """Targets as probability vectors broadcast to the shape of the logits."""
+    y_arr = np.asarray(y)
+    n_classes = z.shape[-1]
+    if np.issubdtype(y_arr.dtype, np.integer) and y_arr.ndim == z.ndim - 1:
+        if np.any((y_arr < 0) | (y_arr >= n_classes)):
+            raise ValueError(f"y has labels outside 0, ..., {n_classes - 1}")
+        try:
+            y_arr = np.broadcast_to(y_arr, z.shape[:-1])
+        except ValueError:
+            raise ValueError(f"mismatched shapes: labels y {y_arr.shape} for logits z {z.shape}") from None
+        return (y_arr[..., None] == np.arange(n_classes)).astype(float)
+    y_arr = _validate.probability_vector(y_arr, "y")
+    y_arr, _ = _validate.same_outcomes(y_arr, z, names=("y", "z"))
+    return y_arr

@@ -1,0 +1,168 @@
+"""Tests of mathlib.gaussian: the normal densities (B.8) and (B.9)-(B.11)."""
+
+import mpmath
+import numpy as np
+import pytest
+import scipy.stats
+from hypothesis import given
+from hypothesis import strategies as st
+from numpy.testing import assert_allclose
+from strategies import covariances, means
+
+from mathlib import kl_mvn, kl_mvn_isotropic, kl_mvn_standard, mvn_logpdf, mvn_pdf, normal_pdf
+
+
+def random_spd(rng, m, cond):
+    """A random covariance with the given condition number (random eigenvectors)."""
+    q, _ = np.linalg.qr(rng.standard_normal((m, m)))
+    eigenvalues = np.logspace(0, np.log10(cond), m)
+    s = (q * eigenvalues) @ q.T
+    return 0.5 * (s + s.T)
+
+
+def mp_kl_mvn(mu1, s1, mu2, s2, dps=50):
+    """(B.9) evaluated at 50 digits from the float inputs, with mpmath's own linear algebra."""
+    with mpmath.workdps(dps):
+        mu1, mu2 = mpmath.matrix(mu1.tolist()), mpmath.matrix(mu2.tolist())
+        s1, s2 = mpmath.matrix(s1.tolist()), mpmath.matrix(s2.tolist())
+        s2_inv = s2**-1
+        diff = mu1 - mu2
+        quad = (diff.T * s2_inv * diff)[0]
+        trace = sum((s2_inv * s1)[i, i] for i in range(s1.rows))
+        return 0.5 * (quad - s1.rows + trace + mpmath.log(mpmath.det(s2) / mpmath.det(s1)))
+
+
+class TestDensities:
+    @given(st.floats(-5, 5), st.floats(-5, 5), st.floats(0.01, 10))
+    def test_normal_pdf_matches_scipy(self, x, mu, sigma2):
+        assert_allclose(normal_pdf(x, mu, sigma2), scipy.stats.norm.pdf(x, mu, np.sqrt(sigma2)), rtol=1e-12)
+
+    @pytest.mark.parametrize("m", [1, 2, 5, 30])
+    def test_mvn_logpdf_matches_scipy(self, m):
+        rng = np.random.default_rng(m)
+        mu = rng.standard_normal(m)
+        sigma = random_spd(rng, m, cond=100.0)
+        x = rng.standard_normal((7, m))
+        want = scipy.stats.multivariate_normal(mu, sigma).logpdf(x)
+        assert_allclose(mvn_logpdf(x, mu, sigma), want, rtol=1e-10)
+        assert_allclose(mvn_pdf(x, mu, sigma), np.exp(want), rtol=1e-10)
+
+    def test_univariate_case_agrees(self):
+        x = np.linspace(-3, 3, 13)
+        assert_allclose(mvn_pdf(x[:, None], [0.5], [[2.0]]), normal_pdf(x, 0.5, 2.0), rtol=1e-13)
+
+    def test_batches_of_covariances_broadcast(self):
+        rng = np.random.default_rng(4)
+        sigmas = np.stack([random_spd(rng, 3, 10.0) for _ in range(4)])
+        mus = rng.standard_normal((4, 3))
+        x = rng.standard_normal(3)
+        got = mvn_logpdf(x, mus, sigmas)
+        want = [scipy.stats.multivariate_normal(mu, s).logpdf(x) for mu, s in zip(mus, sigmas)]
+        assert got.shape == (4,)
+        assert_allclose(got, want, rtol=1e-12)
+
+    def test_large_dimension_no_determinant_underflow(self):
+        # det(0.1 I) underflows to 0 at m = 500; the log-determinant from the Cholesky diagonal does not.
+        m = 500
+        got = mvn_logpdf(np.zeros(m), np.zeros(m), 0.1 * np.eye(m))
+        assert_allclose(got, -0.5 * m * np.log(2 * np.pi * 0.1), rtol=1e-13)
+
+
+class TestKL:
+    @pytest.mark.parametrize("m, cond", [(1, 1.0), (2, 10.0), (3, 1e3), (5, 1e6), (10, 1e4), (10, 1e6)])
+    def test_against_mpmath_reference(self, m, cond):
+        rng = np.random.default_rng(10 * m + int(np.log10(cond)))
+        mu1, mu2 = rng.standard_normal(m), rng.standard_normal(m)
+        s1, s2 = random_spd(rng, m, cond), random_spd(rng, m, cond)
+        ref = float(mp_kl_mvn(mu1, s1, mu2, s2))
+        assert_allclose(kl_mvn(mu1, s1, mu2, s2), ref, rtol=1e-9)
+
+    def test_equal_distributions_give_zero(self):
+        rng = np.random.default_rng(0)
+        s = random_spd(rng, 4, 10.0)
+        mu = rng.standard_normal(4)
+        assert abs(kl_mvn(mu, s, mu, s)) < 1e-14
+
+    def test_univariate_closed_form(self):
+        # KL(N(a, s) || N(b, t)) = (log(t/s) + (s + (a - b)^2)/t - 1) / 2, written out independently.
+        a, s, b, t = 0.3, 2.0, -1.2, 0.7
+        want = 0.5 * (np.log(t / s) + (s + (a - b) ** 2) / t - 1)
+        assert_allclose(kl_mvn([a], [[s]], [b], [[t]]), want, rtol=1e-14)
+
+    def test_batch_matches_loop(self):
+        rng = np.random.default_rng(5)
+        s1 = np.stack([random_spd(rng, 3, 100.0) for _ in range(6)])
+        s2 = random_spd(rng, 3, 100.0)
+        mu1 = rng.standard_normal((6, 3))
+        mu2 = rng.standard_normal(3)
+        got = kl_mvn(mu1, s1, mu2, s2)
+        assert got.shape == (6,)
+        assert_allclose(got, [kl_mvn(a, b, mu2, s2) for a, b in zip(mu1, s1)], rtol=1e-13)
+
+    @given(st.integers(1, 4).flatmap(lambda m: st.tuples(means(m), covariances(m), means(m), covariances(m))))
+    def test_gibbs_inequality(self, args):
+        assert kl_mvn(*args) >= -1e-12
+
+    @given(
+        st.integers(1, 4).flatmap(lambda m: st.tuples(means(m), covariances(m), means(m))),
+        st.floats(0.05, 20.0),
+    )
+    def test_isotropic_is_b9_with_scaled_identity(self, args, sigma2_sq):
+        mu1, s1, mu2 = args
+        m = mu1.shape[0]
+        want = kl_mvn(mu1, s1, mu2, sigma2_sq * np.eye(m))
+        assert_allclose(kl_mvn_isotropic(mu1, s1, mu2, sigma2_sq), want, rtol=1e-9, atol=1e-12)
+
+    @given(st.integers(1, 4).flatmap(lambda m: st.tuples(means(m), covariances(m))))
+    def test_standard_is_isotropic_with_zero_mean_unit_variance(self, args):
+        mu1, s1 = args
+        want = kl_mvn_isotropic(mu1, s1, np.zeros_like(mu1), 1.0)
+        assert_allclose(kl_mvn_standard(mu1, s1), want, rtol=1e-12, atol=1e-12)
+
+    def test_vae_diagonal_term(self):
+        # The VAE's KL term: -1/2 sum(1 + log v - mu^2 - v) for a diagonal covariance v.
+        mu, v = np.array([0.5, -1.0, 0.0]), np.array([0.2, 1.5, 1.0])
+        want = -0.5 * np.sum(1 + np.log(v) - mu**2 - v)
+        assert_allclose(kl_mvn_standard(mu, np.diag(v)), want, rtol=1e-14)
+
+
+class TestErrors:
+    I2 = np.eye(2)
+    Z2 = np.zeros(2)
+
+    @pytest.mark.parametrize(
+        "args, message",
+        [
+            ((Z2, [[1.0, 2.0], [2.0, 1.0]], Z2, I2), "Sigma1 is not positive definite"),
+            ((Z2, I2, Z2, [[1.0, 0.0], [0.0, -1.0]]), "Sigma2 is not positive definite"),
+            ((Z2, [[1.0, 0.5], [0.0, 1.0]], Z2, I2), "Sigma1 is not symmetric"),
+            ((Z2, np.ones((2, 3)), Z2, I2), "Sigma1 must be a square matrix"),
+            ((Z2, I2, Z2, [1.0, 2.0]), "Sigma2 must be a square matrix"),
+            ((np.zeros(3), I2, Z2, I2), "mismatched shapes"),
+            ((Z2, I2, Z2, np.eye(3)), "mismatched shapes"),
+            (([np.nan, 0.0], I2, Z2, I2), "mu1 contains nan or inf"),
+            ((Z2, I2, Z2, [[np.inf, 0], [0, 1]]), "Sigma2 contains nan or inf"),
+        ],
+    )
+    def test_kl_mvn(self, args, message):
+        with pytest.raises(ValueError, match=message):
+            kl_mvn(*args)
+
+    def test_isotropic_variance_must_be_positive(self):
+        with pytest.raises(ValueError, match="sigma2_sq must be positive"):
+            kl_mvn_isotropic(self.Z2, self.I2, self.Z2, 0.0)
+
+    def test_standard_checks_its_covariance(self):
+        with pytest.raises(ValueError, match="Sigma1 is not positive definite"):
+            kl_mvn_standard(self.Z2, np.zeros((2, 2)))
+
+    @pytest.mark.parametrize("sigma2", [0.0, -1.0, np.nan])
+    def test_normal_pdf_variance(self, sigma2):
+        with pytest.raises(ValueError, match="sigma2"):
+            normal_pdf(0.0, 0.0, sigma2)
+
+    def test_logpdf_dimension_mismatch(self):
+        with pytest.raises(ValueError, match="mismatched shapes"):
+            mvn_logpdf(np.zeros(3), self.Z2, self.I2)
+        with pytest.raises(ValueError, match="Sigma is not positive definite"):
+            mvn_logpdf(self.Z2, self.Z2, -self.I2)

@@ -1,0 +1,139 @@
+"""Tests of mathlib.losses: cross entropy on logits and its derivatives."""
+
+import numpy as np
+import pytest
+import scipy.special
+from hypothesis import given
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+from numpy.testing import assert_allclose
+from strategies import distributions
+
+from mathlib import (
+    binary_cross_entropy,
+    binary_cross_entropy_with_logits,
+    cross_entropy,
+    log_softmax,
+    sigmoid,
+    softmax,
+    softmax_cross_entropy,
+    softmax_cross_entropy_grad,
+    softmax_cross_entropy_hessian,
+)
+
+logits = hnp.arrays(float, st.integers(2, 6), elements=st.floats(-20, 20))
+
+
+def central_difference(f, z, h=1e-5):
+    """Jacobian of f at z by central differences, one coordinate at a time."""
+    cols = []
+    for k in range(z.shape[-1]):
+        e = np.zeros_like(z)
+        e[k] = h
+        cols.append((np.asarray(f(z + e)) - np.asarray(f(z - e))) / (2 * h))
+    return np.stack(cols, axis=-1)
+
+
+class TestSoftmax:
+    @given(logits)
+    def test_matches_scipy(self, z):
+        assert_allclose(softmax(z), scipy.special.softmax(z), rtol=1e-12, atol=1e-300)
+        assert_allclose(log_softmax(z), scipy.special.log_softmax(z), rtol=1e-12, atol=1e-12)
+
+    @given(logits, st.floats(-1e3, 1e3))
+    def test_shift_invariance(self, z, c):
+        assert_allclose(softmax(z + c), softmax(z), rtol=1e-9, atol=1e-12)
+
+    def test_huge_logits_stay_finite(self):
+        z = np.array([1e4, 0.0, -1e4])
+        assert np.all(np.isfinite(log_softmax(z)))
+        assert_allclose(softmax(z), [1.0, 0.0, 0.0])
+        with np.errstate(over="ignore", invalid="ignore"):
+            naive = np.exp(z) / np.exp(z).sum()
+        assert np.isnan(naive[0])  # what log-sum-exp avoids
+
+    def test_batch_axis(self):
+        z = np.arange(12.0).reshape(4, 3)
+        assert_allclose(softmax(z).sum(axis=-1), np.ones(4))
+
+
+class TestSoftmaxCrossEntropy:
+    @given(logits, st.data())
+    def test_is_cross_entropy_of_the_softmax(self, z, data):
+        y = data.draw(distributions(z.shape[0]))
+        assert_allclose(softmax_cross_entropy(z, y), cross_entropy(y, softmax(z)), rtol=1e-9, atol=1e-9)
+
+    def test_integer_labels_equal_one_hot(self):
+        z = np.array([[1.0, 2.0, 0.5], [0.0, -1.0, 3.0]])
+        labels = np.array([2, 0])
+        assert_allclose(softmax_cross_entropy(z, labels), softmax_cross_entropy(z, np.eye(3)[labels]))
+        assert_allclose(softmax_cross_entropy_grad(z, labels), softmax_cross_entropy_grad(z, np.eye(3)[labels]))
+
+    def test_huge_logits(self):
+        assert_allclose(softmax_cross_entropy([1e4, 0.0], 1), 1e4)
+        assert softmax_cross_entropy([1e4, 0.0], 0) == 0.0
+
+    @given(logits, st.data())
+    def test_gradient_against_finite_differences(self, z, data):
+        y = data.draw(distributions(z.shape[0]))
+        numeric = central_difference(lambda v: softmax_cross_entropy(v, y), z)
+        assert_allclose(softmax_cross_entropy_grad(z, y), numeric, atol=1e-6)
+
+    @given(logits)
+    def test_hessian_is_jacobian_of_gradient(self, z):
+        y = np.full(z.shape[0], 1.0 / z.shape[0])
+        numeric = central_difference(lambda v: softmax_cross_entropy_grad(v, y), z)
+        assert_allclose(softmax_cross_entropy_hessian(z), numeric, atol=1e-6)
+
+    @given(logits)
+    def test_hessian_is_positive_semidefinite_with_ones_in_kernel(self, z):
+        h = softmax_cross_entropy_hessian(z)
+        assert_allclose(h, h.T, atol=1e-15)
+        assert np.linalg.eigvalsh(h).min() >= -1e-12
+        assert_allclose(h @ np.ones(z.shape[0]), 0.0, atol=1e-12)
+
+
+class TestBinary:
+    @given(st.floats(-12, 12), st.floats(0, 1))
+    def test_matches_b5_on_the_sigmoid(self, z, y):
+        # (B.5) on sigmoid(z) loses about |z| / log(10) digits in 1 - sigmoid(z): hence the range.
+        assert_allclose(binary_cross_entropy_with_logits(z, y), binary_cross_entropy(y, sigmoid(z)), rtol=1e-9, atol=1e-12)
+
+    @given(st.floats(-30, 30), st.floats(0, 1))
+    def test_derivative_is_sigmoid_minus_y(self, z, y):
+        h = 1e-6
+        numeric = (binary_cross_entropy_with_logits(z + h, y) - binary_cross_entropy_with_logits(z - h, y)) / (2 * h)
+        assert_allclose(numeric, sigmoid(z) - y, atol=1e-7)
+
+    def test_stable_for_huge_logits(self):
+        assert binary_cross_entropy_with_logits(-1e4, 1.0) == 1e4
+        assert binary_cross_entropy_with_logits(1e4, 1.0) == 0.0
+        assert sigmoid(-1e4) == 0.0 and sigmoid(1e4) == 1.0
+
+    def test_multilabel_is_entrywise(self):
+        z = np.array([[2.0, -1.0, 0.0]])
+        y = np.array([[1.0, 0.0, 1.0]])
+        assert binary_cross_entropy_with_logits(z, y).shape == (1, 3)
+
+
+class TestErrors:
+    def test_labels_out_of_range(self):
+        with pytest.raises(ValueError, match="y has labels outside 0, ..., 2"):
+            softmax_cross_entropy([0.0, 1.0, 2.0], 3)
+        with pytest.raises(ValueError, match="y has labels outside"):
+            softmax_cross_entropy_grad([[0.0, 1.0]], [-1])
+
+    def test_target_distribution_checked(self):
+        with pytest.raises(ValueError, match="y does not sum to 1"):
+            softmax_cross_entropy([0.0, 1.0], [0.5, 0.6])
+        with pytest.raises(ValueError, match="mismatched shapes"):
+            softmax_cross_entropy([0.0, 1.0], [0.5, 0.25, 0.25])
+
+    @pytest.mark.parametrize("func", [softmax, log_softmax, softmax_cross_entropy_hessian, sigmoid])
+    def test_nan_logits(self, func):
+        with pytest.raises(ValueError, match="z contains nan or inf"):
+            func([0.0, np.nan])
+
+    def test_binary_targets_in_unit_interval(self):
+        with pytest.raises(ValueError, match="y must lie in"):
+            binary_cross_entropy_with_logits(0.0, 1.5)
