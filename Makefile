@@ -5,6 +5,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 READY  := $(VENV)/.ready
+MATHJAX := node_modules/mathjax/es5/tex-mml-chtml.js
 BOOK   := $(BIN)/jupyter-book build -W -n --keep-going .
 
 .PHONY: book test lab clean lock
@@ -31,8 +32,15 @@ lock:
 	{ sed -n '1,2p' requirements.lock; _build/lock-venv/bin/python -m pip freeze --exclude mathlib; } > requirements.lock.new
 	mv requirements.lock.new requirements.lock
 
-$(READY): requirements.lock pyproject.toml
+$(READY): requirements.lock pyproject.toml $(MATHJAX)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.lock
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -e .
+	# Build matplotlib's font cache now, not as a stray message inside a notebook.
+	$(BIN)/python -c "import matplotlib.pyplot"
+	touch $@
+
+# MathJax, served by the site itself (see _ext/offline_mathjax.py), pinned in package-lock.json.
+$(MATHJAX): package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
