@@ -1,0 +1,265 @@
+r"""SymPy derivations of the normal log-density (B.8) and the KL closed forms (B.9)--(B.11).
+
+The functions here *derive* the formulas; the book's formulas are transcribed
+separately (:func:`book_kl_mvn` and friends) so that the two can be compared.
+
+- :func:`kl_normal_1d` integrates the definition (B.6) for two univariate normals.
+- :func:`kl_mvn_derivation` expands :math:`\mathbb{E}_p[\log p(x) - \log q(x)]` with
+  (B.8) in SymPy's matrix expressions, for a dimension ``m`` that stays a symbol,
+  and applies the expectation identity of :func:`expected_quadratic_form`.
+- :func:`prove_expected_quadratic_form` proves that identity for explicit
+  symbolic matrices by writing :math:`x = \mu + L z` with independent standard
+  normal :math:`z`.
+- :func:`isotropic_from_b9` and :func:`standard_from_b10` obtain (B.10) and
+  (B.11) by substitution.
+"""
+
+import sympy as sp
+from sympy import stats
+from sympy.printing.numpy import NumPyPrinter
+
+__all__ = [
+    "normal_logpdf_1d",
+    "mvn_logpdf_expr",
+    "kl_normal_1d",
+    "expected_quadratic_form",
+    "prove_expected_quadratic_form",
+    "MvnSymbols",
+    "kl_mvn_derivation",
+    "isotropic_from_b9",
+    "standard_from_b10",
+    "book_kl_mvn",
+    "book_kl_mvn_isotropic",
+    "book_kl_mvn_standard",
+    "explicit_symbols",
+    "to_explicit",
+    "is_zero",
+    "lambdify_numpy",
+]
+
+
+def normal_logpdf_1d(x, mu, sigma2):
+    """Log of the univariate normal density with variance ``sigma2``, expanded."""
+    density = sp.exp(-((x - mu) ** 2) / (2 * sigma2)) / sp.sqrt(2 * sp.pi * sigma2)
+    return sp.expand_log(sp.log(density), force=True)
+
+
+def kl_normal_1d():
+    r"""(B.9) at m = 1, by integrating the definition (B.6).
+
+    The log-ratio :math:`\log p(x) - \log q(x)` of two normal densities is a
+    quadratic polynomial in :math:`x`, so the integral of :math:`p(x)` times it
+    is a sum of integrals :math:`\int p(x) x^k dx`, :math:`k = 0, 1, 2`, each done
+    by SymPy's ``integrate``.
+
+    Returns
+    -------
+    tuple
+        ``(expr, (mu1, s1, mu2, s2))``: the simplified divergence and its
+        symbols (means and variances).
+    """
+    x = sp.Symbol("x", real=True)
+    mu1, mu2 = sp.symbols("mu_1 mu_2", real=True)
+    s1, s2 = sp.symbols("sigma_1^2 sigma_2^2", positive=True)
+    p = sp.exp(-((x - mu1) ** 2) / (2 * s1)) / sp.sqrt(2 * sp.pi * s1)
+    log_ratio = sp.Poly(sp.expand(normal_logpdf_1d(x, mu1, s1) - normal_logpdf_1d(x, mu2, s2)), x)
+    total = sum(
+        coeff * sp.integrate(p * x**k, (x, -sp.oo, sp.oo)) for (k,), coeff in log_ratio.terms()
+    )
+    return sp.expand(sp.expand_log(sp.simplify(total), force=True)), (mu1, s1, mu2, s2)
+
+
+def mvn_logpdf_expr(x, mu, Sigma, m):
+    r"""(B.8) as a SymPy matrix expression.
+
+    The quadratic form is kept inside a ``Trace`` (of a 1 x 1 matrix), which
+    lets it be added to scalars and matched by :func:`expected_quadratic_form`.
+    """
+    d = x - mu
+    return (
+        -sp.Rational(1, 2) * sp.Trace(d.T * Sigma.inverse() * d)
+        - m / 2 * sp.log(2 * sp.pi)
+        - sp.Rational(1, 2) * sp.log(sp.Determinant(Sigma))
+    )
+
+
+def expected_quadratic_form(a, A, mu, Sigma):
+    r"""The identity :math:`\mathbb{E}[(x - a)^\top A (x - a)] = \operatorname{tr}(A\Sigma) + (\mu - a)^\top A (\mu - a)`.
+
+    For :math:`x` with mean :math:`\mu` and covariance :math:`\Sigma`
+    (normality is not needed). Returned as a matrix expression.
+    """
+    d = mu - a
+    return sp.Trace(A * Sigma) + sp.Trace(d.T * A * d)
+
+
+class MvnSymbols:
+    """The symbols of (B.9): dimension ``m``, a point ``x``, two means and two covariances."""
+
+    def __init__(self):
+        self.m = sp.Symbol("m", positive=True, integer=True)
+        m = self.m
+        self.x = sp.MatrixSymbol("x", m, 1)
+        self.mu1 = sp.MatrixSymbol("mu_1", m, 1)
+        self.mu2 = sp.MatrixSymbol("mu_2", m, 1)
+        self.Sigma1 = sp.MatrixSymbol("Sigma_1", m, m)
+        self.Sigma2 = sp.MatrixSymbol("Sigma_2", m, m)
+
+
+def kl_mvn_derivation(symbols=None):
+    r"""Derive (B.9) for a symbolic dimension m, step by step.
+
+    Returns
+    -------
+    dict
+        ``"log_ratio"``: :math:`\log p(x) - \log q(x)` from (B.8);
+        ``"expectation"``: the same after replacing every quadratic form in
+        :math:`x` by its expectation under :math:`p = \mathcal{N}(\mu_1, \Sigma_1)`;
+        ``"kl"``: that expectation simplified (``doit``), the closed form (B.9);
+        ``"symbols"``: the :class:`MvnSymbols` used.
+    """
+    s = symbols or MvnSymbols()
+    log_ratio = mvn_logpdf_expr(s.x, s.mu1, s.Sigma1, s.m) - mvn_logpdf_expr(s.x, s.mu2, s.Sigma2, s.m)
+
+    def is_quadratic_in_x(e):
+        return isinstance(e, sp.Trace) and e.has(s.x)
+
+    def take_expectation(e):
+        left, A, right = e.arg.args  # (x - a)^T A (x - a)
+        a = s.x - right
+        return expected_quadratic_form(a, A, s.mu1, s.Sigma1)
+
+    expectation = log_ratio.replace(is_quadratic_in_x, take_expectation)
+    kl = expectation.doit()
+    return {"log_ratio": log_ratio, "expectation": expectation, "kl": kl, "symbols": s}
+
+
+def isotropic_from_b9(kl, symbols, sigma2_sq):
+    r"""(B.10): substitute :math:`\Sigma_2 = \sigma_2^2 I` into (B.9) and simplify."""
+    expr = kl.subs(symbols.Sigma2, sigma2_sq * sp.Identity(symbols.m))
+    return sp.expand(sp.expand_log(expr.doit().doit(), force=True))
+
+
+def standard_from_b10(kl_iso, symbols, sigma2_sq):
+    r"""(B.11): set :math:`\mu_2 = 0` and :math:`\sigma_2^2 = 1` in (B.10)."""
+    expr = kl_iso.subs({symbols.mu2: sp.ZeroMatrix(symbols.m, 1), sigma2_sq: 1})
+    return sp.expand(expr.doit())
+
+
+def book_kl_mvn(mu1, Sigma1, mu2, Sigma2):
+    """(B.9) as printed in the book, for explicit SymPy matrices."""
+    m = Sigma1.shape[0]
+    d = mu1 - mu2
+    S2inv = Sigma2.inv()
+    return sp.Rational(1, 2) * (
+        (d.T * S2inv * d)[0, 0] - m + (S2inv * Sigma1).trace() + sp.log(Sigma2.det() / Sigma1.det())
+    )
+
+
+def book_kl_mvn_isotropic(mu1, Sigma1, mu2, sigma2_sq):
+    """(B.10) as printed in the book, for explicit SymPy matrices."""
+    m = Sigma1.shape[0]
+    d = mu1 - mu2
+    return (
+        (d.T * d)[0, 0] / (2 * sigma2_sq)
+        - sp.Rational(m, 2)
+        + Sigma1.trace() / (2 * sigma2_sq)
+        + m * sp.log(sigma2_sq) / 2
+        - sp.log(Sigma1.det()) / 2
+    )
+
+
+def book_kl_mvn_standard(mu1, Sigma1):
+    """(B.11) as printed in the book, for explicit SymPy matrices."""
+    m = Sigma1.shape[0]
+    return (mu1.T * mu1)[0, 0] / 2 - sp.Rational(m, 2) + Sigma1.trace() / 2 - sp.log(Sigma1.det()) / 2
+
+
+def explicit_symbols(m):
+    """Explicit m x m symbolic matrices for checks: two means and two symmetric covariances.
+
+    Returns
+    -------
+    dict
+        ``mu1``, ``mu2`` (m x 1), ``Sigma1``, ``Sigma2`` (symmetric m x m, entries
+        ``a_ij`` and ``b_ij``), and ``s2`` (a positive symbol for :math:`\\sigma_2^2`).
+    """
+
+    def symmetric(name):
+        return sp.Matrix(m, m, lambda i, j: sp.Symbol(f"{name}_{min(i, j) + 1}{max(i, j) + 1}", real=True))
+
+    return {
+        "mu1": sp.Matrix(m, 1, lambda i, _: sp.Symbol(f"u_{i + 1}", real=True)),
+        "mu2": sp.Matrix(m, 1, lambda i, _: sp.Symbol(f"v_{i + 1}", real=True)),
+        "Sigma1": symmetric("a"),
+        "Sigma2": symmetric("b"),
+        "s2": sp.Symbol("s", positive=True),
+    }
+
+
+def to_explicit(expr, symbols, values, m):
+    """Replace the matrix symbols of a derivation by explicit matrices and evaluate."""
+    mapping = {
+        symbols.mu1: values["mu1"],
+        symbols.mu2: values["mu2"],
+        symbols.Sigma1: values["Sigma1"],
+        symbols.Sigma2: values["Sigma2"],
+        symbols.m: m,
+    }
+    mapping = {k: v for k, v in mapping.items() if expr.has(k)}
+    result = expr.subs(mapping).doit()
+    if isinstance(result, sp.MatrixBase):
+        result = result[0, 0]
+    return result
+
+
+def is_zero(difference):
+    """True when SymPy proves ``difference`` to be 0 (logs of products split first)."""
+    return sp.simplify(sp.expand_log(difference, force=True)) == 0
+
+
+def prove_expected_quadratic_form(m):
+    r"""Prove :func:`expected_quadratic_form` for explicit symbolic m x m matrices.
+
+    Writes :math:`x = \mu + L z` with :math:`L` a symbolic lower-triangular
+    matrix and :math:`z` a vector of independent standard normals
+    (``sympy.stats``), takes the expectation of :math:`(x - a)^\top A (x - a)`
+    for a symbolic point :math:`a` and a symbolic (not necessarily symmetric)
+    matrix :math:`A`, and compares with :math:`\operatorname{tr}(A\Sigma) +
+    (\mu - a)^\top A (\mu - a)` where :math:`\Sigma = L L^\top`.
+
+    Returns
+    -------
+    sympy.Expr
+        The difference of the two sides, simplified: 0 when the identity holds.
+    """
+    z = sp.Matrix([stats.Normal(f"z_{i + 1}", 0, 1) for i in range(m)])
+    mu = sp.Matrix(m, 1, lambda i, _: sp.Symbol(f"mu_{i + 1}", real=True))
+    a = sp.Matrix(m, 1, lambda i, _: sp.Symbol(f"a_{i + 1}", real=True))
+    L = sp.Matrix(m, m, lambda i, j: sp.Symbol(f"l_{i + 1}{j + 1}", real=True) if j <= i else 0)
+    A = sp.Matrix(m, m, lambda i, j: sp.Symbol(f"A_{i + 1}{j + 1}", real=True))
+    x = mu + L * z
+    lhs = stats.E(sp.expand(((x - a).T * A * (x - a))[0, 0]))
+    Sigma = L * L.T
+    rhs = (A * Sigma).trace() + ((mu - a).T * A * (mu - a))[0, 0]
+    return sp.simplify(sp.expand(lhs - rhs))
+
+
+class _MatrixNumPyPrinter(NumPyPrinter):
+    """NumPy printer that also knows SymPy's ``Determinant`` and ``Trace``."""
+
+    def _print_Determinant(self, expr):
+        return f"numpy.linalg.det({self._print(expr.arg)})"
+
+    def _print_Trace(self, expr):
+        return f"numpy.trace({self._print(expr.arg)})"
+
+
+def lambdify_numpy(args, expr):
+    """Turn a derived expression (matrix expressions allowed) into a NumPy function.
+
+    Matrix symbols become 2-D arrays (a mean is an ``(m, 1)`` column). The
+    generated code is the formula as written, with ``inv`` and ``det``: an
+    independent, naive route for checking the library, not a way to compute.
+    """
+    return sp.lambdify(args, expr, modules="numpy", printer=_MatrixNumPyPrinter)

@@ -1,0 +1,74 @@
+"""Tests of mathlib.symbolic: the SymPy derivations agree with the book and with mathlib."""
+
+import numpy as np
+import pytest
+import sympy as sp
+from numpy.testing import assert_allclose
+
+import mathlib
+from mathlib import symbolic as S
+
+
+@pytest.fixture(scope="module")
+def derivation():
+    d = S.kl_mvn_derivation()
+    s2 = sp.Symbol("sigma_2^2", positive=True)
+    iso = S.isotropic_from_b9(d["kl"], d["symbols"], s2)
+    std = S.standard_from_b10(iso, d["symbols"], s2)
+    return d, s2, iso, std
+
+
+def test_univariate_integral_matches_closed_form():
+    expr, (mu1, s1, mu2, s2) = S.kl_normal_1d()
+    book = sp.Rational(1, 2) * (sp.log(s2 / s1) + (s1 + (mu1 - mu2) ** 2) / s2 - 1)
+    assert S.is_zero(expr - book)
+    value = float(expr.subs({mu1: 0.3, s1: 2.0, mu2: -1.2, s2: 0.7}))
+    assert_allclose(value, mathlib.kl_mvn([0.3], [[2.0]], [-1.2], [[0.7]]), rtol=1e-13)
+
+
+@pytest.mark.parametrize("m", [2, 3])
+def test_expectation_identity_is_proved(m):
+    assert S.prove_expected_quadratic_form(m) == 0
+
+
+@pytest.mark.parametrize("m", [2, 3])
+def test_derived_forms_equal_the_book(derivation, m):
+    d, s2, iso, std = derivation
+    s, v = d["symbols"], S.explicit_symbols(m)
+    b9 = S.to_explicit(d["kl"], s, v, m)
+    assert S.is_zero(b9 - S.book_kl_mvn(v["mu1"], v["Sigma1"], v["mu2"], v["Sigma2"]))
+    b10 = S.to_explicit(iso.subs(s2, v["s2"]), s, v, m)
+    assert S.is_zero(b10 - S.book_kl_mvn_isotropic(v["mu1"], v["Sigma1"], v["mu2"], v["s2"]))
+    b11 = S.to_explicit(std, s, v, m)
+    book11 = S.book_kl_mvn_standard(v["mu1"], v["Sigma1"])
+    assert S.is_zero(b11 - book11)
+    # The comparison can fail: a formula missing its -m/2 is not accepted.
+    assert not S.is_zero(b11 - (book11 + sp.Rational(m, 2)))
+
+
+@pytest.mark.parametrize("m", [1, 2, 5])
+def test_lambdified_derivation_matches_mathlib(derivation, m):
+    d, s2, iso, std = derivation
+    s = d["symbols"]
+    rng = np.random.default_rng(m)
+    a, b = rng.standard_normal((2, m, m))
+    S1, S2 = a @ a.T + np.eye(m), b @ b.T + np.eye(m)
+    mu1, mu2 = rng.standard_normal((2, m, 1))
+    f9 = S.lambdify_numpy([s.mu1, s.Sigma1, s.mu2, s.Sigma2], d["kl"].subs(s.m, m))
+    assert_allclose(f9(mu1, S1, mu2, S2), mathlib.kl_mvn(mu1[:, 0], S1, mu2[:, 0], S2), rtol=1e-10)
+    f10 = S.lambdify_numpy([s.mu1, s.Sigma1, s.mu2, s2], iso.subs(s.m, m))
+    assert_allclose(f10(mu1, S1, mu2, 1.7), mathlib.kl_mvn_isotropic(mu1[:, 0], S1, mu2[:, 0], 1.7), rtol=1e-10)
+    f11 = S.lambdify_numpy([s.mu1, s.Sigma1], std.subs(s.m, m))
+    assert_allclose(f11(mu1, S1), mathlib.kl_mvn_standard(mu1[:, 0], S1), rtol=1e-10)
+
+
+def test_log_density_is_log_of_density():
+    v = S.explicit_symbols(2)
+    x = sp.Matrix(2, 1, sp.symbols("x_1 x_2", real=True))
+    mu, Sigma = v["mu1"], v["Sigma1"]
+    d = x - mu
+    density = sp.exp(-(d.T * Sigma.inv() * d)[0, 0] / 2) / (sp.sqrt(Sigma.det()) * 2 * sp.pi)
+    xs, mus, Ss = sp.MatrixSymbol("x", 2, 1), sp.MatrixSymbol("mu", 2, 1), sp.MatrixSymbol("Sigma", 2, 2)
+    b8 = S.mvn_logpdf_expr(xs, mus, Ss, 2).subs({xs: x, mus: mu, Ss: Sigma}).doit()
+    b8 = b8[0, 0] if isinstance(b8, sp.MatrixBase) else b8
+    assert S.is_zero(sp.log(density) - b8)
