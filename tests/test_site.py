@@ -1,0 +1,167 @@
+"""The built website, checked in a real browser (headless Chromium driven by Playwright).
+
+`make test` builds the site before running pytest. Every page of the table of
+contents is served from `_build/html` on 127.0.0.1 and loaded in Chromium from
+Debian (`/usr/bin/chromium`; Playwright never downloads a browser here). A
+screenshot of each page is saved under `_build/screenshots/` for reviewers.
+"""
+
+import functools
+import http.server
+import os
+import shutil
+import threading
+from pathlib import Path
+from urllib.parse import urlparse
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+SITE = ROOT / "_build" / "html"
+SCREENSHOTS = ROOT / "_build" / "screenshots"
+CHROMIUM_FLAGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]
+# sphinx-thebe declares this constant in two scripts on every page; it is harmless.
+KNOWN_PAGE_ERRORS = ["Identifier 'THEBE_JS_URL' has already been declared"]
+
+
+def toc_pages():
+    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
+    return [toc["root"]] + [entry["file"] for entry in toc["chapters"]]
+
+
+def chromium_path():
+    return os.environ.get("CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+@pytest.fixture(scope="module")
+def server():
+    if not (SITE / "index.html").is_file():
+        pytest.fail("the site is not built: run `make book` (make test does it first)")
+
+    class QuietHandler(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, *args):
+            pass
+
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(QuietHandler, directory=SITE))
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    httpd.shutdown()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    path = chromium_path()
+    if path is None:
+        message = "Chromium is not installed (Debian package `chromium`; .ci/run installs it)"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=path, args=CHROMIUM_FLAGS)
+        yield b
+        b.close()
+
+
+def open_page(browser, url):
+    """Load a page, wait for MathJax, and return it with what happened on the way."""
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    log = {"requests": [], "failed": [], "bad_status": [], "errors": []}
+    page.on("request", lambda r: log["requests"].append(r.url))
+    page.on("requestfailed", lambda r: log["failed"].append(f"{r.url} ({r.failure})"))
+    page.on("response", lambda r: r.status >= 400 and log["bad_status"].append(f"{r.url} ({r.status})"))
+    page.on("pageerror", lambda e: log["errors"].append(str(e)))
+    page.goto(url, wait_until="load")
+    if page.locator("script[src*='mathjax/tex-mml-chtml.js']").count():  # pages with math only
+        page.wait_for_function("() => window.MathJax && MathJax.startup && MathJax.startup.promise", timeout=30_000)
+        page.evaluate("() => MathJax.startup.promise")
+    page.wait_for_load_state("networkidle")
+    return page, log
+
+
+# JavaScript: the page's prose as text, without code cells and their outputs.
+PROSE_TEXT = """() => {
+  const article = document.querySelector('article') || document.body;
+  const copy = article.cloneNode(true);
+  copy.querySelectorAll('pre, .highlight, .cell_input, .cell_output, mjx-container').forEach(e => e.remove());
+  return copy.textContent;
+}"""
+
+
+@pytest.mark.parametrize("doc", toc_pages())
+def test_page_loads_offline_and_typesets_every_equation(server, browser, doc):
+    page, log = open_page(browser, f"{server}/{doc}.html")
+    try:
+        host = urlparse(server).netloc
+        outside = [u for u in log["requests"] if urlparse(u).scheme in ("http", "https") and urlparse(u).netloc != host]
+        assert outside == [], f"requests leaving 127.0.0.1: {outside}"
+        assert log["failed"] == [] and log["bad_status"] == [], log["failed"] + log["bad_status"]
+        assert [e for e in log["errors"] if e not in KNOWN_PAGE_ERRORS] == []
+
+        n_math = page.locator("div.math, span.math").count()
+        n_typeset = page.locator("mjx-container").count()
+        assert n_typeset >= n_math, f"{n_math} math elements but {n_typeset} typeset"
+        assert page.locator("mjx-merror").count() == 0, "MathJax reported an error"
+        prose = page.evaluate(PROSE_TEXT)
+        for raw in ("$$", "\\begin", "\\frac", "\\tag"):
+            assert raw not in prose, f"untypeset LaTeX {raw!r} left in the text"
+
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=SCREENSHOTS / f"{doc.replace('/', '_')}.png", full_page=True)
+    finally:
+        page.close()
+
+
+@pytest.mark.parametrize(
+    "doc, numbers",
+    [
+        ("chapters/b1_divergences", [f"(B.{i})" for i in range(1, 8)]),
+        ("chapters/b2_normal_distributions", [f"(B.{i})" for i in range(8, 12)]),
+    ],
+)
+def test_equations_are_numbered_like_the_book(server, browser, doc, numbers):
+    page, _ = open_page(browser, f"{server}/{doc}.html")
+    try:
+        assert page.locator("span.eqno").all_inner_texts() == numbers
+        assert page.locator("mjx-container[display='true']").count() >= len(numbers)
+    finally:
+        page.close()
+
+
+def test_references_read_like_the_book_across_pages(server, browser):
+    page, _ = open_page(browser, f"{server}/chapters/b2_normal_distributions.html")
+    try:
+        refs = page.locator("a.reference.internal[href$='#equation-eq-b9']").all_text_contents()
+        assert refs and set(refs) == {"(B.9)"}
+        # A reference to (B.6), which lives in chapter B.1, from chapter B.2.
+        cross = page.locator("a.reference.internal[href*='b1_divergences.html#equation-eq-b6']")
+        assert cross.count() > 0 and set(cross.all_text_contents()) == {"(B.6)"}
+    finally:
+        page.close()
+    page, _ = open_page(browser, f"{server}/intro.html")
+    try:
+        texts = page.locator("a.reference.internal[href*='#equation-eq-b']").all_text_contents()
+        assert texts == [f"(B.{i})" for i in range(1, 12)]
+    finally:
+        page.close()
+
+
+@pytest.mark.parametrize("doc", [d for d in toc_pages() if d.startswith("chapters/")])
+def test_solutions_are_hidden_until_clicked(server, browser, doc):
+    page, _ = open_page(browser, f"{server}/{doc}.html")
+    try:
+        solution = page.locator(".solution.dropdown").first
+        body = solution.locator(":scope > :not(.admonition-title)").first
+        assert "toggle-hidden" in solution.get_attribute("class")
+        assert not body.is_visible()
+        solution.locator("button.toggle-button").click()
+        body.wait_for(state="visible", timeout=5_000)
+        assert "toggle-hidden" not in solution.get_attribute("class")
+    finally:
+        page.close()
