@@ -8,7 +8,7 @@ READY  := $(VENV)/.ready
 MATHJAX := node_modules/mathjax/es5/tex-mml-chtml.js
 BOOK   := $(BIN)/jupyter-book build -W -n --keep-going .
 
-.PHONY: book test lab clean lock
+.PHONY: book test lab bench clean lock
 
 book: $(READY)
 	$(BOOK)
@@ -21,6 +21,10 @@ test: $(READY)
 
 lab: $(READY)
 	$(BIN)/jupyter lab
+
+# Accuracy and speed against peers (not part of `make test`: timings are measured, not asserted).
+bench: $(READY)
+	cd benchmarks && ../$(BIN)/python accuracy.py && ../$(BIN)/python speed.py
 
 clean:
 	rm -rf _build .pytest_cache .hypothesis

@@ -7,6 +7,7 @@ bad input never turns into a silent ``nan``.
 """
 
 import numpy as np
+import scipy.linalg
 
 #: Relative tolerance for "sums to one" and for symmetry of a covariance.
 SUM_TOL = 1e-9
@@ -96,8 +97,8 @@ def mean_vector(mu, name):
     return a
 
 
-def cholesky(sigma, name):
-    """Check a covariance (or a batch) and return its lower Cholesky factor.
+def covariance(sigma, name):
+    """Check a covariance (or a batch); return it as an array with its lower Cholesky factor.
 
     The factor is the only route from a covariance to solves and
     log-determinants in :mod:`mathlib`; the checks name ``name`` and say
@@ -106,13 +107,47 @@ def cholesky(sigma, name):
     a = finite_array(sigma, name)
     if a.ndim < 2 or a.shape[-1] != a.shape[-2]:
         raise ValueError(f"{name} must be a square matrix of shape (..., m, m), got shape {a.shape}")
-    scale = np.max(np.abs(a), axis=(-2, -1), keepdims=True)
-    if np.any(np.abs(a - np.swapaxes(a, -1, -2)) > SYMMETRY_TOL * scale):
+    if not _is_symmetric(a):
         raise ValueError(f"{name} is not symmetric")
     try:
-        return np.linalg.cholesky(a)
+        if a.ndim == 2:  # one matrix: LAPACK directly, without a second finiteness scan
+            return a, scipy.linalg.cholesky(a, lower=True, check_finite=False)
+        if a.shape[-1] <= 2:  # a batch of tiny matrices: the factor in closed form
+            return a, _cholesky_tiny(a)
+        return a, np.linalg.cholesky(a)
     except np.linalg.LinAlgError:
         raise ValueError(f"{name} is not positive definite") from None
+
+
+def _cholesky_tiny(a):
+    """Cholesky factors of a batch of 1 x 1 or 2 x 2 matrices, entry by entry."""
+    L = np.zeros_like(a)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        L[..., 0, 0] = np.sqrt(a[..., 0, 0])
+        pivots = [a[..., 0, 0]]
+        if a.shape[-1] == 2:
+            L[..., 1, 0] = a[..., 1, 0] / L[..., 0, 0]
+            pivots.append(a[..., 1, 1] - L[..., 1, 0] ** 2)
+            L[..., 1, 1] = np.sqrt(pivots[-1])
+    if not all(np.all(p > 0) for p in pivots):
+        raise np.linalg.LinAlgError("not positive definite")
+    return L
+
+
+def _is_symmetric(a):
+    """Symmetric to a relative tolerance, the scale being the largest diagonal entry.
+
+    (For a positive definite matrix no entry exceeds the largest diagonal one.)
+    """
+    m = a.shape[-1]
+    tol = SYMMETRY_TOL * np.max(np.abs(np.diagonal(a, axis1=-2, axis2=-1)), axis=-1, initial=0.0)
+    if a.ndim == 2:
+        return bool(np.all(np.abs(a - a.T) <= tol))
+    # A batch: compare the two triangles through flat indices, one gather per triangle.
+    upper, lower = np.triu_indices(m, 1)
+    flat = a.reshape(a.shape[:-2] + (m * m,))
+    gap = np.abs(np.take(flat, upper * m + lower, axis=-1) - np.take(flat, lower * m + upper, axis=-1))
+    return bool(np.all(gap <= tol[..., None]))
 
 
 def matching_dimension(mu, L, names):

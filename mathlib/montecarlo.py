@@ -13,6 +13,8 @@ passed in; nothing is drawn from global state.
 from dataclasses import dataclass
 
 import numpy as np
+from scipy.special import ndtri
+from scipy.stats import qmc
 
 from . import _validate
 from .gaussian import mvn_logpdf
@@ -75,8 +77,7 @@ def mc_kl(sample_p, logpdf_p, logpdf_q, n, *, rng):
     True
     """
     n = _sample_size(n)
-    if not isinstance(rng, np.random.Generator):
-        raise ValueError("rng must be a numpy.random.Generator, e.g. numpy.random.default_rng(seed)")
+    _check_generator(rng)
     x = sample_p(rng, n)
     log_ratio = np.asarray(logpdf_p(x), dtype=float) - np.asarray(logpdf_q(x), dtype=float)
     if log_ratio.shape != (n,):
@@ -91,7 +92,7 @@ def mc_kl(sample_p, logpdf_p, logpdf_q, n, *, rng):
     )
 
 
-def mc_kl_mvn(mu1, Sigma1, mu2, Sigma2, n, *, rng):
+def mc_kl_mvn(mu1, Sigma1, mu2, Sigma2, n, *, rng, method="mc", scrambles=32):
     r"""Monte Carlo estimate of the KL divergence between two normals, for checking (B.9).
 
     Draws :math:`x = \mu_1 + L_1 z` with :math:`z` standard normal and
@@ -103,8 +104,18 @@ def mc_kl_mvn(mu1, Sigma1, mu2, Sigma2, n, *, rng):
     mu1, mu2 : array_like, shape (m,)
     Sigma1, Sigma2 : array_like, shape (m, m)
     n : int
-        Number of draws, at least 2.
+        Number of points in all, at least 2.
     rng : numpy.random.Generator
+    method : {"mc", "qmc"}
+        ``"mc"``: independent pseudo-random draws; the standard error comes from
+        their spread. ``"qmc"``: randomised quasi-Monte Carlo, ``scrambles``
+        independently scrambled Sobol' sequences of ``n / scrambles`` points each
+        (a power of 2), mapped to normals by the inverse CDF; the estimate is the
+        mean of the per-scramble means and the standard error comes from their
+        spread. Its error falls nearly like :math:`1/n` instead of :math:`1/\sqrt{n}`.
+    scrambles : int
+        Number of independent scrambles for ``"qmc"`` (at least 2; 32 or more
+        gives a trustworthy standard error).
 
     Returns
     -------
@@ -119,27 +130,57 @@ def mc_kl_mvn(mu1, Sigma1, mu2, Sigma2, n, *, rng):
     >>> res = mc_kl_mvn(mu1, S1, mu2, S2, 200_000, rng=np.random.default_rng(1))
     >>> bool(abs(res.estimate - kl_mvn(mu1, S1, mu2, S2)) < 4 * res.stderr)
     True
+    >>> qmc = mc_kl_mvn(mu1, S1, mu2, S2, 2**15, rng=np.random.default_rng(1), method="qmc")
+    >>> bool(qmc.stderr < res.stderr)
+    True
     """
     mu1 = _validate.mean_vector(mu1, "mu1")
     mu2 = _validate.mean_vector(mu2, "mu2")
-    L1 = _validate.cholesky(Sigma1, "Sigma1")
-    L2 = _validate.cholesky(Sigma2, "Sigma2")
+    _, L1 = _validate.covariance(Sigma1, "Sigma1")
+    _, L2 = _validate.covariance(Sigma2, "Sigma2")
     if mu1.ndim != 1 or mu2.ndim != 1 or L1.ndim != 2 or L2.ndim != 2:
         raise ValueError("mc_kl_mvn takes one pair of normals: means of shape (m,), covariances (m, m)")
     _validate.matching_dimension(mu1, L1, ("mu1", "Sigma1"))
     _validate.matching_dimension(mu2, L2, ("mu2", "Sigma2"))
     _validate.matching_dimension(mu1, L2, ("mu1", "Sigma2"))
 
-    def sample(rng, n):
-        return mu1 + rng.standard_normal((n, mu1.shape[-1])) @ L1.T
+    m = mu1.shape[-1]
 
-    return mc_kl(
-        sample,
-        lambda x: mvn_logpdf(x, mu1, Sigma1),
-        lambda x: mvn_logpdf(x, mu2, Sigma2),
-        n,
-        rng=rng,
+    def to_p(z):  # standard normal points to draws from p
+        return mu1 + z @ L1.T
+
+    def logpdf_p(x):
+        return mvn_logpdf(x, mu1, Sigma1)
+
+    def logpdf_q(x):
+        return mvn_logpdf(x, mu2, Sigma2)
+
+    if method == "mc":
+        return mc_kl(lambda rng, n: to_p(rng.standard_normal((n, m))), logpdf_p, logpdf_q, n, rng=rng)
+    if method != "qmc":
+        raise ValueError(f"method must be 'mc' or 'qmc' (got {method!r})")
+    n = _sample_size(n)
+    _check_generator(rng)
+    if isinstance(scrambles, bool) or not isinstance(scrambles, (int, np.integer)) or scrambles < 2:
+        raise ValueError(f"scrambles must be an integer of at least 2 (got {scrambles!r})")
+    per_scramble = n // scrambles
+    if per_scramble * scrambles != n or per_scramble & (per_scramble - 1):
+        raise ValueError(f"with method='qmc', n / scrambles must be a power of 2 (got n={n}, scrambles={scrambles})")
+    means = np.empty(scrambles)
+    for r in range(scrambles):
+        sobol = qmc.Sobol(d=m, scramble=True, seed=rng)
+        x = to_p(ndtri(sobol.random_base2(int(np.log2(per_scramble)))))
+        means[r] = np.mean(logpdf_p(x) - logpdf_q(x))
+    return MonteCarloResult(
+        estimate=float(np.mean(means)),
+        stderr=float(np.std(means, ddof=1) / np.sqrt(scrambles)),
+        n=n,
     )
+
+
+def _check_generator(rng):
+    if not isinstance(rng, np.random.Generator):
+        raise ValueError("rng must be a numpy.random.Generator, e.g. numpy.random.default_rng(seed)")
 
 
 def _sample_size(n):

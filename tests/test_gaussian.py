@@ -1,6 +1,5 @@
 """Tests of mathlib.gaussian: the normal densities (B.8) and (B.9)-(B.11)."""
 
-import mpmath
 import numpy as np
 import pytest
 import scipy.stats
@@ -9,27 +8,9 @@ from hypothesis import strategies as st
 from numpy.testing import assert_allclose
 from strategies import covariances, means
 
+from mathlib.reference import kl_mvn_cases, kl_mvn_mp as mp_kl_mvn, random_covariance as random_spd
 from mathlib import kl_mvn, kl_mvn_isotropic, kl_mvn_standard, mvn_logpdf, mvn_pdf, normal_pdf
 
-
-def random_spd(rng, m, cond):
-    """A random covariance with the given condition number (random eigenvectors)."""
-    q, _ = np.linalg.qr(rng.standard_normal((m, m)))
-    eigenvalues = np.logspace(0, np.log10(cond), m)
-    s = (q * eigenvalues) @ q.T
-    return 0.5 * (s + s.T)
-
-
-def mp_kl_mvn(mu1, s1, mu2, s2, dps=50):
-    """(B.9) evaluated at 50 digits from the float inputs, with mpmath's own linear algebra."""
-    with mpmath.workdps(dps):
-        mu1, mu2 = mpmath.matrix(mu1.tolist()), mpmath.matrix(mu2.tolist())
-        s1, s2 = mpmath.matrix(s1.tolist()), mpmath.matrix(s2.tolist())
-        s2_inv = s2**-1
-        diff = mu1 - mu2
-        quad = (diff.T * s2_inv * diff)[0]
-        trace = sum((s2_inv * s1)[i, i] for i in range(s1.rows))
-        return 0.5 * (quad - s1.rows + trace + mpmath.log(mpmath.det(s2) / mpmath.det(s1)))
 
 
 class TestDensities:
@@ -76,6 +57,24 @@ class TestKL:
         s1, s2 = random_spd(rng, m, cond), random_spd(rng, m, cond)
         ref = float(mp_kl_mvn(mu1, s1, mu2, s2))
         assert_allclose(kl_mvn(mu1, s1, mu2, s2), ref, rtol=1e-9)
+
+    @pytest.mark.parametrize("m", [2, 10])
+    def test_accuracy_families(self, m):
+        # Full relative accuracy where the problem allows it, tiny divergences included;
+        # for condition number 1e6 the limit is the problem's own sensitivity, ~eps * cond.
+        for family, (mu1, s1, mu2, s2) in kl_mvn_cases(np.random.default_rng(m), m).items():
+            ref = float(mp_kl_mvn(mu1, s1, mu2, s2))
+            bound = 1e-12 if family != "ill-conditioned" else np.finfo(float).eps * np.linalg.cond(s2)
+            assert abs(kl_mvn(mu1, s1, mu2, s2) - ref) <= bound * ref, family
+
+    def test_textbook_formula_fails_the_tiny_family(self):
+        # The same check on inv/det (B.9) as written fails by far: the test above can fail.
+        mu1, s1, mu2, s2 = kl_mvn_cases(np.random.default_rng(10), 10)["tiny KL"]
+        inv = np.linalg.inv(s2)
+        d = mu1 - mu2
+        naive = 0.5 * (d @ inv @ d - 10 + np.trace(inv @ s1) + np.log(np.linalg.det(s2) / np.linalg.det(s1)))
+        ref = float(mp_kl_mvn(mu1, s1, mu2, s2))
+        assert abs(naive - ref) > 1e-3 * ref
 
     def test_equal_distributions_give_zero(self):
         rng = np.random.default_rng(0)
