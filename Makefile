@@ -7,20 +7,31 @@ BIN    := $(VENV)/bin
 READY  := $(VENV)/.ready
 MATHJAX := node_modules/mathjax/es5/tex-mml-chtml.js
 BOOK   := $(BIN)/jupyter-book build -W -n --keep-going .
+ASSIGNMENTS := _build/assignments
+GRADES ?= _build/grades.csv
 
-.PHONY: book test lab bench clean lock
+.PHONY: book test lab bench assignments grade clean lock
 
-book: $(READY)
+book: assignments
 	$(BOOK)
 
 # Every test: the -W book build (which executes every chapter), then one pytest
 # run over the library, its doctests and every notebook under nbval (strict).
-test: $(READY)
+test: assignments
 	$(BOOK)
 	$(BIN)/python -m pytest
 
 lab: $(READY)
 	$(BIN)/jupyter lab
+
+# Student copies (solutions stripped, hidden tests removed) and grader bundles.
+assignments: $(READY)
+	$(BIN)/python assignments/autograde.py build $(ASSIGNMENTS)
+
+# Grade every notebook in a folder, each in its own process with a time limit, into one CSV.
+grade: $(READY)
+	@test -n "$(SUBMISSIONS)" || { echo "usage: make grade SUBMISSIONS=folder [GRADES=file.csv]"; exit 2; }
+	$(BIN)/python assignments/autograde.py grade $(SUBMISSIONS) $(GRADES)
 
 # Accuracy and speed against peers (not part of `make test`: timings are measured, not asserted).
 bench: $(READY)
