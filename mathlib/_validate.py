@@ -143,6 +143,8 @@ def _is_symmetric(a):
     tol = SYMMETRY_TOL * np.max(np.abs(np.diagonal(a, axis1=-2, axis2=-1)), axis=-1, initial=0.0)
     if a.ndim == 2:
         return bool(np.all(np.abs(a - a.T) <= tol))
+    if m <= 2:  # a batch of tiny matrices: one pair of entries each
+        return m == 1 or bool(np.all(np.abs(a[..., 0, 1] - a[..., 1, 0]) <= tol))
     # A batch: compare the two triangles through flat indices, one gather per triangle.
     upper, lower = np.triu_indices(m, 1)
     flat = a.reshape(a.shape[:-2] + (m * m,))

@@ -168,8 +168,11 @@ def kl_mvn(mu1, Sigma1, mu2, Sigma2):
     _validate.matching_dimension(mu1, L2, ("mu1", "Sigma2"))
     diff = _broadcast_vectors(mu1, mu2, names=("mu1", "mu2"))
     m = L1.shape[-1]
-    maha = np.sum(_solve_lower(L2, diff, name="mu1 - mu2") ** 2, axis=-1)
-    trace = np.sum(_solve_lower_matrix(L2, L1) ** 2, axis=(-2, -1))
+    if m <= 2 and max(L1.ndim, L2.ndim, diff.ndim + 1) > 2:
+        maha, trace = _maha_and_trace_tiny(L1, L2, diff)
+    else:
+        maha = np.sum(_solve_lower(L2, diff, name="mu1 - mu2") ** 2, axis=-1)
+        trace = np.sum(_solve_lower_matrix(L2, L1) ** 2, axis=(-2, -1))
     logdet1, logdet2 = _logdet(L1), _logdet(L2)
     spread = trace - m + logdet2 - logdet1
     # The spread is a difference of terms of size `scale`: when the result is not
@@ -264,7 +267,21 @@ def kl_mvn_standard(mu1, Sigma1):
 
 def _logdet(L):
     """log det(L L^T) from the diagonal of a Cholesky factor."""
+    if L.shape[-1] <= 2:  # a product of at most two entries: no reduction over a strided axis
+        return 2.0 * np.log(L[..., 0, 0] * L[..., -1, -1]) if L.shape[-1] == 2 else 2.0 * np.log(L[..., 0, 0])
     return 2.0 * np.sum(np.log(np.diagonal(L, axis1=-2, axis2=-1)), axis=-1)
+
+
+def _maha_and_trace_tiny(L1, L2, diff):
+    """|L2^-1 diff|^2 and |L2^-1 L1|_F^2 for batches of 1 x 1 or 2 x 2 factors, entry by entry."""
+    z1 = diff[..., 0] / L2[..., 0, 0]
+    a11 = L1[..., 0, 0] / L2[..., 0, 0]
+    if L1.shape[-1] == 1:
+        return z1**2, a11**2
+    z2 = (diff[..., 1] - L2[..., 1, 0] * z1) / L2[..., 1, 1]
+    a21 = (L1[..., 1, 0] - L2[..., 1, 0] * a11) / L2[..., 1, 1]
+    a22 = L1[..., 1, 1] / L2[..., 1, 1]
+    return z1**2 + z2**2, a11**2 + a21**2 + a22**2
 
 
 def _broadcast_vectors(a, b, names):
@@ -293,16 +310,6 @@ def _solve_lower_matrix(L, B):
     """Solve L X = B for lower-triangular L (..., m, m) and B (..., m, k); batches broadcast."""
     if L.ndim == 2 and B.ndim == 2:
         return solve_triangular(L, B, lower=True, check_finite=False)
-    if L.shape[-1] <= 2:
-        # A batch of tiny factors: forward substitution in closed form, entry by entry.
-        shape = np.broadcast_shapes(L.shape[:-2], B.shape[:-2])
-        L = np.broadcast_to(L, shape + L.shape[-2:])
-        B = np.broadcast_to(B, shape + B.shape[-2:])
-        X = np.empty(B.shape)
-        X[..., 0, :] = B[..., 0, :] / L[..., 0, 0, None]
-        if L.shape[-1] == 2:
-            X[..., 1, :] = (B[..., 1, :] - L[..., 1, 0, None] * X[..., 0, :]) / L[..., 1, 1, None]
-        return X
     # A batch: NumPy's solver loops over it in C, which beats one LAPACK call per matrix
     # from Python by far for the small matrices that come in large batches.
     return np.linalg.solve(L, B)

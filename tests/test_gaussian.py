@@ -67,6 +67,16 @@ class TestKL:
             bound = 1e-12 if family != "ill-conditioned" else np.finfo(float).eps * np.linalg.cond(s2)
             assert abs(kl_mvn(mu1, s1, mu2, s2) - ref) <= bound * ref, family
 
+    def test_batch_mixing_tiny_and_ordinary_pairs(self):
+        # The cancellation-free form is applied to the threatened pairs of a batch only.
+        cases = list(kl_mvn_cases(np.random.default_rng(1), 3).values())
+        stacked = [np.stack([c[i] for c in cases]) for i in range(4)]
+        refs = [float(mp_kl_mvn(*c)) for c in cases]
+        got = kl_mvn(*stacked)
+        assert got.shape == (3,)
+        assert_allclose(got, [kl_mvn(*c) for c in cases], rtol=1e-14)
+        assert abs(got[2] - refs[2]) <= 1e-12 * refs[2]
+
     def test_textbook_formula_fails_the_tiny_family(self):
         # The same check on inv/det (B.9) as written fails by far: the test above can fail.
         mu1, s1, mu2, s2 = kl_mvn_cases(np.random.default_rng(10), 10)["tiny KL"]
