@@ -6,8 +6,11 @@ Modules, one concept each:
 - :mod:`mathlib.gaussian`: normal densities and the KL between normals (B.8--B.11)
 - :mod:`mathlib.montecarlo`: Monte Carlo estimates of the KL with standard errors
 - :mod:`mathlib.losses`: cross entropy as a loss on logits, with its derivatives
+- :mod:`mathlib.symbolic`: SymPy derivations of (B.8)--(B.11), for the chapters and tests
+- :mod:`mathlib.reference`: 50-digit mpmath references and test families, for checking
 
-Every public name is re-exported here, so ``from mathlib import kl_divergence`` works.
+Every numerical function is re-exported here, so ``from mathlib import kl_divergence``
+works; ``symbolic`` and ``reference`` are imported as modules.
 """
 
 from .divergences import (
