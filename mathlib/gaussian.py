@@ -299,7 +299,7 @@ def _solve_lower(L, b, name):
         flat = b.reshape(-1, b.shape[-1])
         return solve_triangular(L, flat.T, lower=True, check_finite=False).T.reshape(b.shape)
     try:
-        shape = np.broadcast_shapes(L.shape[:-2], b.shape[:-1])
+        np.broadcast_shapes(L.shape[:-2], b.shape[:-1])
     except ValueError:
         raise ValueError(f"mismatched shapes: the batch of {name} {b.shape[:-1]} "
                          f"does not broadcast with the covariances' {L.shape[:-2]}") from None
