@@ -140,11 +140,12 @@ def _is_symmetric(a):
     (For a positive definite matrix no entry exceeds the largest diagonal one.)
     """
     m = a.shape[-1]
+    if a.ndim > 2 and m <= 2:  # a batch of tiny matrices: one pair of entries each
+        tol = SYMMETRY_TOL * np.maximum(np.abs(a[..., 0, 0]), np.abs(a[..., -1, -1]))
+        return m == 1 or bool(np.all(np.abs(a[..., 0, 1] - a[..., 1, 0]) <= tol))
     tol = SYMMETRY_TOL * np.max(np.abs(np.diagonal(a, axis1=-2, axis2=-1)), axis=-1, initial=0.0)
     if a.ndim == 2:
         return bool(np.all(np.abs(a - a.T) <= tol))
-    if m <= 2:  # a batch of tiny matrices: one pair of entries each
-        return m == 1 or bool(np.all(np.abs(a[..., 0, 1] - a[..., 1, 0]) <= tol))
     # A batch: compare the two triangles through flat indices, one gather per triangle.
     upper, lower = np.triu_indices(m, 1)
     flat = a.reshape(a.shape[:-2] + (m * m,))
