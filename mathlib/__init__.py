@@ -10,7 +10,7 @@ Modules, one concept each:
 - :mod:`mathlib.reference`: 50-digit mpmath references and test families, for checking
 
 Every numerical function is re-exported here, so ``from mathlib import kl_divergence``
-works; ``symbolic`` and ``reference`` are imported as modules.
+works; ``mathlib.symbolic`` (SymPy) and ``mathlib.reference`` (mpmath) are imported on demand.
 """
 
 from .divergences import (
@@ -34,30 +34,8 @@ from .losses import (
 )
 from .montecarlo import MonteCarloResult, mc_kl, mc_kl_mvn
 
-__all__ = [
-    "entropy",
-    "cross_entropy",
-    "kl_divergence",
-    "js_divergence",
-    "js_distance",
-    "binary_entropy",
-    "binary_cross_entropy",
-    "normal_pdf",
-    "mvn_logpdf",
-    "mvn_pdf",
-    "kl_mvn",
-    "kl_mvn_isotropic",
-    "kl_mvn_standard",
-    "MonteCarloResult",
-    "mc_kl",
-    "mc_kl_mvn",
-    "softmax",
-    "log_softmax",
-    "softmax_cross_entropy",
-    "softmax_cross_entropy_grad",
-    "softmax_cross_entropy_hessian",
-    "sigmoid",
-    "binary_cross_entropy_with_logits",
-]
+from . import divergences, gaussian, losses, montecarlo
+
+__all__ = divergences.__all__ + gaussian.__all__ + montecarlo.__all__ + losses.__all__
 
 __version__ = "0.1.0"
