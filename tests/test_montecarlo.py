@@ -87,3 +87,30 @@ class TestErrors:
         with pytest.raises(ValueError, match="not finite"), np.errstate(divide="ignore"):
             mc_kl(lambda rng, n: rng.integers(0, 2, n), lambda x: np.log(np.full(x.shape, 0.5)),
                   lambda x: np.log(np.where(x == 0, 1.0, 0.0)), 100, rng=np.random.default_rng(0))
+
+
+class TestQuasiMonteCarlo:
+    @pytest.mark.parametrize("case", CASES)
+    def test_within_four_standard_errors(self, case):
+        mu1, s1, mu2, s2 = CASES[case]
+        res = mc_kl_mvn(mu1, s1, mu2, s2, 2**15, rng=np.random.default_rng(5), method="qmc")
+        assert res.n == 2**15
+        assert abs(res.estimate - kl_mvn(mu1, s1, mu2, s2)) < 4 * res.stderr
+
+    def test_beats_plain_monte_carlo_at_equal_cost(self):
+        mu1, s1, mu2, s2 = CASES["m=3 correlated"]
+        mc = mc_kl_mvn(mu1, s1, mu2, s2, 2**16, rng=np.random.default_rng(6))
+        qmc = mc_kl_mvn(mu1, s1, mu2, s2, 2**16, rng=np.random.default_rng(6), method="qmc")
+        assert qmc.stderr < mc.stderr / 5
+
+    @pytest.mark.parametrize(
+        "kwargs, message",
+        [
+            ({"n": 1000, "method": "qmc"}, "power of 2"),
+            ({"n": 2**10, "method": "qmc", "scrambles": 1}, "scrambles must be an integer of at least 2"),
+            ({"n": 2**10, "method": "sobol"}, "method must be 'mc' or 'qmc'"),
+        ],
+    )
+    def test_errors(self, kwargs, message):
+        with pytest.raises(ValueError, match=message):
+            mc_kl_mvn(*CASES["m=1"], rng=np.random.default_rng(0), **kwargs)
