@@ -9,7 +9,7 @@ slow (pure Python) and meant for tests, benchmarks and the accuracy chapter.
 import mpmath
 import numpy as np
 
-__all__ = ["kl_divergence_mp", "kl_mvn_mp", "random_covariance", "kl_mvn_cases"]
+__all__ = ["kl_divergence_mp", "kl_mvn_mp", "exact_distribution", "random_covariance", "kl_mvn_cases"]
 
 
 def kl_divergence_mp(p, q, dps=50):
@@ -45,6 +45,17 @@ def kl_mvn_mp(mu1, Sigma1, mu2, Sigma2, dps=50):
         quad = (diff.T * S2_inv * diff)[0]
         trace = sum((S2_inv * S1)[i, i] for i in range(S1.rows))
         return 0.5 * (quad - S1.rows + trace + mpmath.log(mpmath.det(S2) / mpmath.det(S1)))
+
+
+def exact_distribution(weights):
+    """Round positive weights to multiples of 2**-50 that sum to exactly 1.
+
+    With such vectors every form of (B.1) has the same exact value, so float
+    results of different formulas can be compared with one reference.
+    """
+    units = np.floor(np.asarray(weights, dtype=float) / np.sum(weights) * 2.0**50)
+    units[np.argmax(units)] += 2.0**50 - units.sum()
+    return units / 2.0**50
 
 
 def random_covariance(rng, m, cond):

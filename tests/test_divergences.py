@@ -10,7 +10,7 @@ from numpy.testing import assert_allclose
 from scipy.spatial.distance import jensenshannon
 from strategies import distributions
 
-from mathlib.reference import kl_divergence_mp as mp_kl
+from mathlib.reference import exact_distribution, kl_divergence_mp as mp_kl
 from mathlib import (
     binary_cross_entropy,
     binary_entropy,
@@ -117,6 +117,12 @@ class TestAccuracy:
         naive = np.sum(p * np.log(p / q))
         ref = float(mp_kl(p, q))
         assert abs(naive - ref) > 1e-6 * ref
+
+    def test_exactly_normalised_vectors(self):
+        w = np.random.default_rng(1).dirichlet(np.ones(7))
+        p = exact_distribution(w)
+        assert float(np.sum(p)) == 1.0  # exactly: every partial sum is a multiple of 2**-50
+        assert_allclose(p, w, atol=1e-14)
 
     def test_tiny_q_does_not_overflow(self):
         p = np.array([0.5, 0.5])
