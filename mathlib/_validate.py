@@ -104,53 +104,79 @@ def covariance(sigma, name):
     log-determinants in :mod:`mathlib`; the checks name ``name`` and say
     whether it is not square, not symmetric or not positive definite.
     """
+    a = square_matrix(sigma, name)
+    return a, cholesky(a, name)
+
+
+def square_matrix(sigma, name):
+    """Check a finite matrix (or a batch) of shape ``(..., m, m)``."""
     a = finite_array(sigma, name)
     if a.ndim < 2 or a.shape[-1] != a.shape[-2]:
         raise ValueError(f"{name} must be a square matrix of shape (..., m, m), got shape {a.shape}")
+    return a
+
+
+def cholesky(a, name):
+    """Lower Cholesky factor of a square matrix (or a batch), checking that it is a covariance.
+
+    Raises a ``ValueError`` naming ``name`` if a matrix is not symmetric or not
+    positive definite.
+    """
+    if a.ndim > 2 and a.shape[-1] <= 2:  # a batch of tiny matrices: the factor in closed form
+        return _cholesky_tiny(a, name)
     if not _is_symmetric(a):
         raise ValueError(f"{name} is not symmetric")
     try:
         if a.ndim == 2:  # one matrix: LAPACK directly, without a second finiteness scan
-            return a, scipy.linalg.cholesky(a, lower=True, check_finite=False)
-        if a.shape[-1] <= 2:  # a batch of tiny matrices: the factor in closed form
-            return a, _cholesky_tiny(a)
-        return a, np.linalg.cholesky(a)
+            return scipy.linalg.cholesky(a, lower=True, check_finite=False)
+        return np.linalg.cholesky(a)
     except np.linalg.LinAlgError:
         raise ValueError(f"{name} is not positive definite") from None
 
 
-def _cholesky_tiny(a):
-    """Cholesky factors of a batch of 1 x 1 or 2 x 2 matrices, entry by entry."""
+def tiny_pivots(a, name):
+    r"""Check a batch of 1 x 1 or 2 x 2 covariances; return the entries of their factorisation.
+
+    For :math:`\Sigma = [[a, b], [b, c]]` these are ``(a, b, p)`` with the second
+    pivot :math:`p = c - b^2/a` (``(a,)`` for 1 x 1 matrices): the matrix is
+    positive definite exactly when both pivots are positive, its determinant is
+    :math:`a p`, and its Cholesky factor is :math:`[[\sqrt a, 0], [b/\sqrt a, \sqrt p]]`.
+    """
+    if not _is_symmetric(a):
+        raise ValueError(f"{name} is not symmetric")
+    first = a[..., 0, 0]
+    entries = (first,)
+    if a.shape[-1] == 2:
+        second = a[..., 1, 0]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            entries = (first, second, a[..., 1, 1] - second * second / first)
+    if not all(np.all(pivot > 0) for pivot in entries[::2]):
+        raise ValueError(f"{name} is not positive definite")
+    return entries
+
+
+def _cholesky_tiny(a, name):
+    """Cholesky factors of a batch of 1 x 1 or 2 x 2 covariances, entry by entry."""
+    entries = tiny_pivots(a, name)
     L = np.zeros_like(a)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        L[..., 0, 0] = np.sqrt(a[..., 0, 0])
-        pivots = [a[..., 0, 0]]
-        if a.shape[-1] == 2:
-            L[..., 1, 0] = a[..., 1, 0] / L[..., 0, 0]
-            pivots.append(a[..., 1, 1] - L[..., 1, 0] ** 2)
-            L[..., 1, 1] = np.sqrt(pivots[-1])
-    if not all(np.all(p > 0) for p in pivots):
-        raise np.linalg.LinAlgError("not positive definite")
+    L[..., 0, 0] = np.sqrt(entries[0])
+    if len(entries) == 3:
+        L[..., 1, 0] = entries[1] / L[..., 0, 0]
+        L[..., 1, 1] = np.sqrt(entries[2])
     return L
 
 
 def _is_symmetric(a):
-    """Symmetric to a relative tolerance, the scale being the largest diagonal entry.
+    """Symmetric exactly (the common case, checked first) or to a relative tolerance.
 
-    (For a positive definite matrix no entry exceeds the largest diagonal one.)
+    The tolerance scales with the largest diagonal entry of each matrix (for a
+    positive definite matrix no entry exceeds it).
     """
-    m = a.shape[-1]
-    if a.ndim > 2 and m <= 2:  # a batch of tiny matrices: one pair of entries each
-        tol = SYMMETRY_TOL * np.maximum(np.abs(a[..., 0, 0]), np.abs(a[..., -1, -1]))
-        return m == 1 or bool(np.all(np.abs(a[..., 0, 1] - a[..., 1, 0]) <= tol))
+    transposed = np.swapaxes(a, -1, -2)
+    if np.array_equal(a, transposed):
+        return True
     tol = SYMMETRY_TOL * np.max(np.abs(np.diagonal(a, axis1=-2, axis2=-1)), axis=-1, initial=0.0)
-    if a.ndim == 2:
-        return bool(np.all(np.abs(a - a.T) <= tol))
-    # A batch: compare the two triangles through flat indices, one gather per triangle.
-    upper, lower = np.triu_indices(m, 1)
-    flat = a.reshape(a.shape[:-2] + (m * m,))
-    gap = np.abs(np.take(flat, upper * m + lower, axis=-1) - np.take(flat, lower * m + upper, axis=-1))
-    return bool(np.all(gap <= tol[..., None]))
+    return bool(np.all(np.abs(a - transposed) <= tol[..., None, None]))
 
 
 def matching_dimension(mu, L, names):

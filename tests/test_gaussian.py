@@ -9,7 +9,7 @@ from numpy.testing import assert_allclose
 from strategies import covariances, means
 
 from mathlib.reference import kl_mvn_cases, kl_mvn_mp as mp_kl_mvn, random_covariance as random_spd
-from mathlib import kl_mvn, kl_mvn_isotropic, kl_mvn_standard, mvn_logpdf, mvn_pdf, normal_pdf
+from mathlib import gaussian, kl_mvn, kl_mvn_isotropic, kl_mvn_standard, mvn_logpdf, mvn_pdf, normal_pdf
 
 
 
@@ -108,6 +108,39 @@ class TestKL:
         assert got.shape == (6,)
         assert_allclose(got, [kl_mvn(a, b, mu2, s2) for a, b in zip(mu1, s1)], rtol=1e-13)
 
+    @pytest.mark.parametrize("m", [1, 2, 3, 8, 20])
+    @pytest.mark.parametrize("layout", ["one batch axis", "single Sigma2", "two batch axes", "broadcast first axis"])
+    def test_blocks_match_single_pairs(self, m, layout, monkeypatch):
+        # Large batches go in blocks (made small here), through closed forms for m <= 2 and
+        # vectorised substitution up to m = 16; each pair must agree with the one-pair path.
+        monkeypatch.setattr(gaussian, "_BLOCK_PAIRS", 4)
+        rng = np.random.default_rng(m)
+        spd = lambda *batch: np.reshape([random_spd(rng, m, 100.0) for _ in range(int(np.prod(batch)))],
+                                        batch + (m, m))
+        shapes = {
+            "one batch axis": ((11,), (11,), (11,), (11,)),
+            "single Sigma2": ((11,), (11,), (), ()),
+            "two batch axes": ((9, 3), (9, 3), (3,), (9, 1)),
+            "broadcast first axis": ((1, 3), (9, 1), (9, 3), (1, 3)),
+        }[layout]
+        mu1, mu2 = (rng.standard_normal(shape + (m,)) for shape in shapes[::2])
+        s1, s2 = (spd(*shape) for shape in shapes[1::2])
+        got = kl_mvn(mu1, s1, mu2, s2)
+        batch = np.broadcast_shapes(*shapes)
+        assert got.shape == batch
+        a, b, c, d = (np.broadcast_to(x, batch + x.shape[len(x.shape) - k:])
+                      for x, k in ((mu1, 1), (s1, 2), (mu2, 1), (s2, 2)))
+        want = [kl_mvn(a[i], b[i], c[i], d[i]) for i in np.ndindex(batch)]
+        assert_allclose(got.ravel(), want, rtol=1e-12)
+
+    @pytest.mark.parametrize("m", [1, 2, 3, 8])
+    def test_batches_keep_tiny_divergences(self, m):
+        # The closed forms and the substitution path keep full accuracy on the tiny-KL family too.
+        cases = [kl_mvn_cases(np.random.default_rng(seed), m)["tiny KL"] for seed in range(5)]
+        got = kl_mvn(*[np.stack([c[i] for c in cases]) for i in range(4)])
+        refs = np.array([float(mp_kl_mvn(*c)) for c in cases])
+        assert np.all(np.abs(got - refs) <= 1e-12 * refs)
+
     @given(st.integers(1, 4).flatmap(lambda m: st.tuples(means(m), covariances(m), means(m), covariances(m))))
     def test_gibbs_inequality(self, args):
         assert kl_mvn(*args) >= -1e-12
@@ -156,6 +189,25 @@ class TestErrors:
     def test_kl_mvn(self, args, message):
         with pytest.raises(ValueError, match=message):
             kl_mvn(*args)
+
+    @pytest.mark.parametrize("m", [2, 5])
+    @pytest.mark.parametrize("bad, message", [("not positive definite", "Sigma2 is not positive definite"),
+                                              ("not symmetric", "Sigma2 is not symmetric")])
+    def test_kl_mvn_finds_a_bad_matrix_in_a_later_block(self, m, bad, message, monkeypatch):
+        monkeypatch.setattr(gaussian, "_BLOCK_PAIRS", 4)
+        s2 = np.tile(np.eye(m), (10, 1, 1))
+        if bad == "not symmetric":
+            s2[-1, 0, 1] = 0.5
+        else:
+            s2[-1] = -np.eye(m)
+        with pytest.raises(ValueError, match=message):
+            kl_mvn(np.zeros(m), np.eye(m), np.zeros(m), s2)
+
+    @pytest.mark.parametrize("m", [2, 5])
+    def test_symmetric_within_rounding_is_accepted(self, m):
+        s = np.tile(2.0 * np.eye(m), (3, 1, 1))
+        s[:, 0, 1] = 1e-13  # an asymmetry of a rounding error: accepted
+        assert np.all(np.isfinite(kl_mvn(np.zeros(m), s, np.zeros(m), np.eye(m))))
 
     def test_isotropic_variance_must_be_positive(self):
         with pytest.raises(ValueError, match="sigma2_sq must be positive"):
