@@ -23,8 +23,8 @@ def gaussian_table(dims=(2, 10, 50), seed=0):
                     value = float(f(mu1, S1, mu2, S2))
                 errors.append(abs(value - ref) / ref if np.isfinite(value) else np.inf)
             print(f"{m:3d} {family:>17} {ref:10.2e} " + " ".join(f"{e:21.1e}" for e in errors))
-    print("(For condition number 1e6 any method that is backward stable in float64 is limited to about "
-          "eps * cond = 2e-10 relative: the exact divergence itself moves that much when Sigma2 moves by one rounding.)")
+    print("(For condition number 1e6 a plain backward-stable evaluation is limited to about eps * cond = 2e-10 "
+          "relative; mathlib corrects for the factors' rounding errors by one step of iterative refinement.)")
 
 
 def discrete_table(seed=0):

@@ -11,6 +11,7 @@ import math
 
 import numpy as np
 from scipy.linalg import solve_triangular
+from scipy.linalg.lapack import dpocon
 
 from . import _validate
 
@@ -27,6 +28,10 @@ _LOG_2PI = np.log(2.0 * np.pi)
 # kl_mvn switches to its cancellation-free form when the divergence is below
 # this fraction of the terms that cancel (losing more than about 2 of 16 digits).
 _CANCELLATION = 1e-2
+# kl_mvn corrects for the rounding errors of the Cholesky factors where they could
+# cost more than this relative error.
+_REFINE = 1e-12
+_EPS = np.finfo(float).eps
 # d - log(1 + d) = sum_{k >= 2} (-d)^k / k; 24 terms reach double precision for |d| <= 0.2.
 _SERIES_RADIUS = 0.2
 _SERIES_COEFFS = [1.0 / k for k in range(2, 26)]
@@ -162,6 +167,15 @@ def kl_mvn(mu1, Sigma1, mu2, Sigma2):
     for small :math:`d_i`: every term is non-negative and computed to full
     relative accuracy, so even a divergence of :math:`10^{-14}` keeps its digits.
 
+    A factor computed in floating point is the exact factor of a covariance
+    that differs from the given one in the last digits; (B.9) magnifies that
+    difference by about the condition numbers of the covariances. Where an
+    estimate of them (LAPACK's for one pair, a bound for a batch) says that this
+    could cost more than :math:`10^{-12}` of the result, the residuals
+    :math:`\Sigma_i - L_i L_i^\top` are computed exactly enough (by splitting the
+    factors into slices whose products are exact) and the result is corrected to
+    first order in them, a step of iterative refinement.
+
     Batches are vectorised: for :math:`m \le 2` the factors and solves are written
     out in closed form, for :math:`m \le 16` the triangular solves are one
     forward substitution over the whole batch, and a large batch is taken in
@@ -205,18 +219,92 @@ def kl_mvn(mu1, Sigma1, mu2, Sigma2):
 
 def _kl_mvn_block(mu1, S1, mu2, S2):
     """kl_mvn for checked arrays whose batches broadcast."""
-    m = S1.shape[-1]
-    if m <= 2 and max(S1.ndim, S2.ndim) > 2:
+    if S1.shape[-1] <= 2 and max(S1.ndim, S2.ndim) > 2:
         return _kl_mvn_tiny(mu1, S1, mu2, S2)
+    return _kl_mvn_factored(mu1, S1, mu2, S2)
+
+
+def _kl_mvn_factored(mu1, S1, mu2, S2):
+    """kl_mvn through Cholesky factors, refined where their rounding errors matter."""
     L1 = _validate.cholesky(S1, "Sigma1")
     L2 = _validate.cholesky(S2, "Sigma2")
     diff = _broadcast_vectors(mu1, mu2, names=("mu1", "mu2"))
-    maha = np.sum(_solve_lower(L2, diff, name="mu1 - mu2") ** 2, axis=-1)
-    trace = np.sum(_solve_lower_matrix(L2, L1) ** 2, axis=(-2, -1))
+    m = L1.shape[-1]
+    if L1.ndim == L2.ndim == 2:
+        z = _solve_lower(L2, diff, name="mu1 - mu2")
+        A = _solve_lower_matrix(L2, L1)
+        kappa1, kappa2 = (1.0 / max(dpocon(L, np.linalg.norm(S, 1), uplo="L")[0], _EPS)
+                          for S, L in ((S1, L1), (S2, L2)))
+    else:
+        # A batch: the inverse factors give both the solves and a bound on the condition
+        # numbers, tr(S) tr(S^-1) = ||L||_F^2 ||L^-1||_F^2.
+        inv1, inv2 = (_solve_lower_matrix(L, np.eye(m)) for L in (L1, L2))
+        z = np.einsum("...ij,...j->...i", inv2, diff)
+        A = inv2 @ L1
+        kappa1, kappa2 = (np.trace(S, axis1=-2, axis2=-1) * np.sum(inv**2, axis=(-2, -1))
+                          for S, inv in ((S1, inv1), (S2, inv2)))
+    maha = np.sum(z**2, axis=-1)
+    trace = np.sum(A**2, axis=(-2, -1))
     # log det(S2^-1 S1) as one sum of logarithms of ratios: no cancellation between
     # two large log-determinants.
     ratios = np.diagonal(L1, axis1=-2, axis2=-1) / np.diagonal(L2, axis1=-2, axis2=-1)
-    return _combine(maha, trace, 2.0 * np.sum(np.log(ratios), axis=-1), S1, S2)
+    logratio = 2.0 * np.sum(np.log(ratios), axis=-1)
+    kl, needs = _combine(maha, trace, logratio, kappa1, kappa2, S1, S2)
+    if np.any(needs):
+        kl = _patched(kl, needs, _refined, (S1, 2), (L1, 2), (S2, 2), (L2, 2), (z, 1), (A, 2),
+                      (maha, 0), (trace, 0), (logratio, 0))
+    return kl
+
+
+def _refined(S1, L1, S2, L2, z, A, maha, trace, logratio):
+    r"""(B.9) from its parts, corrected for the rounding errors of the Cholesky factors.
+
+    With residuals :math:`R_i = \Sigma_i - L_i L_i^\top` (computed exactly enough by
+    :func:`_residual`), :math:`P = L_2^{-1} R_2 L_2^{-\top}` and
+    :math:`Q = L_1^{-1} R_1 L_1^{-\top}`, to first order in the residuals
+    :math:`z^\top z` loses :math:`z^\top P z`, :math:`\operatorname{tr}(\Sigma_2^{-1}\Sigma_1)`
+    changes by :math:`\langle Q, A^\top A\rangle - \langle P, A A^\top\rangle` and
+    :math:`\log\det(\Sigma_2^{-1}\Sigma_1)` by :math:`\operatorname{tr} Q - \operatorname{tr} P`.
+    The second-order terms are of the size of the squared rounding errors.
+    """
+    P = _sandwich(L2, _residual(S2, L2))
+    Q = _sandwich(L1, _residual(S1, L1))
+    At = np.swapaxes(A, -1, -2)
+    maha = maha - np.einsum("...i,...ij,...j->...", z, P, z)
+    trace = trace + np.sum(Q * (At @ A) - P * (A @ At), axis=(-2, -1))
+    logratio = logratio + np.trace(Q, axis1=-2, axis2=-1) - np.trace(P, axis1=-2, axis2=-1)
+    return 0.5 * (maha + trace - L1.shape[-1] - logratio)
+
+
+def _sandwich(L, R):
+    """L^-1 R L^-T for a symmetric R."""
+    return _solve_lower_matrix(L, np.swapaxes(_solve_lower_matrix(L, R), -1, -2))
+
+
+def _residual(S, L):
+    """S - L L^T to about six significant digits, although it is of the size of rounding errors.
+
+    Each row of L is cut into slices that carry few enough bits for every product of
+    two slices, summed over a row, to be exact in floating point (Ozaki's error-free
+    splitting); the slices' products then cancel S in order of decreasing size.
+    """
+    m = L.shape[-1]
+    bits = (53 - math.ceil(math.log2(m))) // 2
+    hi, rest = _split(L, bits)
+    mid, lo = _split(rest, bits)
+    times = lambda a, b: a @ np.swapaxes(b, -1, -2)
+    both = lambda a, b: times(a, b) + times(b, a)
+    return ((S - times(hi, hi)) - both(hi, mid)) - (times(mid, mid) + both(hi, lo)) - (
+        both(mid, lo) + times(lo, lo))
+
+
+def _split(x, bits):
+    """x = head + tail exactly, each row's head being multiples of 2^(e - bits), |x| <= 2^e."""
+    with np.errstate(divide="ignore"):
+        top = np.ceil(np.log2(np.max(np.abs(x), axis=-1, keepdims=True)))
+    sigma = np.where(np.isfinite(top), 2.0 ** (top + 53 - bits), 0.0)
+    head = (x + sigma) - sigma
+    return head, x - head
 
 
 def _kl_mvn_tiny(mu1, S1, mu2, S2):
@@ -229,36 +317,59 @@ def _kl_mvn_tiny(mu1, S1, mu2, S2):
     a2, *rest2 = _validate.tiny_pivots(S2, "Sigma2")
     diff = _broadcast_vectors(mu1, mu2, names=("mu1", "mu2"))
     r = a1 / a2
-    if not rest1:
-        return _combine(diff[..., 0] ** 2 / a2, r, np.log(r), S1, S2)
+    if not rest1:  # 1 x 1: nothing is factorised, nothing to refine
+        return _combine(diff[..., 0] ** 2 / a2, r, np.log(r), 0.0, 0.0, S1, S2)[0]
     (b1, p1), (b2, p2) = rest1, rest2
     d0 = diff[..., 0]
     maha = d0 * d0 / a2 + (diff[..., 1] - b2 / a2 * d0) ** 2 / p2
     q = p1 / p2
     trace = r + q + (b1 - b2 * r) ** 2 / (a1 * p2)
-    return _combine(maha, trace, np.log(r * q), S1, S2)
+    # tr(S)^2 / det(S) bounds the condition number of a 2 x 2 covariance; ill-conditioned
+    # pairs, where the pivots' rounding errors matter, take the refined path.
+    kappa1, kappa2 = ((S[..., 0, 0] + S[..., 1, 1]) ** 2 / (a * p) for S, a, p in ((S1, a1, p1), (S2, a2, p2)))
+    kl, needs = _combine(maha, trace, np.log(r * q), kappa1, kappa2, S1, S2)
+    if np.any(needs):
+        kl = _patched(kl, needs, _kl_mvn_factored, (mu1, 1), (S1, 2), (mu2, 1), (S2, 2))
+    return kl
 
 
-def _combine(maha, trace, logratio, S1, S2):
+def _combine(maha, trace, logratio, kappa1, kappa2, S1, S2):
     """(B.9) from its parts: the Mahalanobis term, tr(S2^-1 S1) and log det(S2^-1 S1).
+
+    Returns the divergence and a mask of the pairs that need :func:`_refined`.
 
     The spread tr - m - logratio is a difference of terms of size ``scale``; where the
     result is not much larger than that, cancellation threatens and the spread is
-    recomputed in the cancellation-free form.
+    recomputed in the cancellation-free form. Elsewhere, the rounding errors of the
+    factors cost a relative error of about eps (kappa2 (m + tr + maha) + kappa1 (m + tr))
+    / (m 2 KL), kappa being (bounds on) the covariances' condition numbers: on random
+    pairs (m = 2 ... 50, condition numbers up to 1e6) the measured error stays below
+    an eighth of this estimate. Pairs where it exceeds 1e-12 need the refinement.
     """
     m = S1.shape[-1]
     spread = trace - m - logratio
-    scale = trace + m + np.abs(logratio)
-    threatened = maha + spread < _CANCELLATION * scale
+    twice = maha + spread
+    threatened = twice < _CANCELLATION * (trace + m + np.abs(logratio))
     if np.any(threatened):
-        batch = threatened.shape
-        spread = np.array(np.broadcast_to(spread, batch))
-        # The threatened pairs by their indices (a single pair by the empty index):
-        # gathering them costs in proportion to their number, not to the batch.
-        pick = np.nonzero(threatened) if batch else ()
-        expand = lambda a: np.broadcast_to(a, batch + a.shape[-2:])[pick]
-        spread[pick] = _stable_spread(expand(S1), expand(S2))
-    return 0.5 * (maha + spread)
+        twice = _patched(twice, threatened, lambda maha, S1, S2: maha + _stable_spread(S1, S2),
+                         (maha, 0), (S1, 2), (S2, 2))
+    error = _EPS * (kappa2 * (m + trace + maha) + kappa1 * (m + trace))
+    needs = (error > _REFINE * m * twice) & ~threatened
+    return 0.5 * twice, needs
+
+
+def _patched(values, mask, compute, *args):
+    """``values`` with the pairs where ``mask`` holds recomputed as ``compute(*args)``.
+
+    Each argument comes with the number of its trailing axes that belong to one pair;
+    only the masked pairs are gathered (by index, at a cost in proportion to their
+    number), and a single pair (a 0-d mask) is passed whole.
+    """
+    batch = mask.shape
+    pick = np.nonzero(mask) if batch else ()
+    values = np.array(np.broadcast_to(values, batch))
+    values[pick] = compute(*(np.broadcast_to(a, batch + a.shape[a.ndim - core:])[pick] for a, core in args))
+    return values
 
 
 def kl_mvn_isotropic(mu1, Sigma1, mu2, sigma2_sq):

@@ -1,5 +1,7 @@
 """Tests of mathlib.gaussian: the normal densities (B.8) and (B.9)-(B.11)."""
 
+from fractions import Fraction
+
 import numpy as np
 import pytest
 import scipy.stats
@@ -58,14 +60,61 @@ class TestKL:
         ref = float(mp_kl_mvn(mu1, s1, mu2, s2))
         assert_allclose(kl_mvn(mu1, s1, mu2, s2), ref, rtol=1e-9)
 
-    @pytest.mark.parametrize("m", [2, 10])
+    @pytest.mark.parametrize("m", [2, 10, 20])
     def test_accuracy_families(self, m):
-        # Full relative accuracy where the problem allows it, tiny divergences included;
-        # for condition number 1e6 the limit is the problem's own sensitivity, ~eps * cond.
+        # Relative error 1e-12 against 50 digits: well- and ill-conditioned (1e6) pairs,
+        # and divergences of 1e-14.
         for family, (mu1, s1, mu2, s2) in kl_mvn_cases(np.random.default_rng(m), m).items():
             ref = float(mp_kl_mvn(mu1, s1, mu2, s2))
-            bound = 1e-12 if family != "ill-conditioned" else np.finfo(float).eps * np.linalg.cond(s2)
-            assert abs(kl_mvn(mu1, s1, mu2, s2) - ref) <= bound * ref, family
+            assert abs(kl_mvn(mu1, s1, mu2, s2) - ref) <= 1e-12 * ref, family
+
+    @pytest.mark.parametrize("m", [2, 10])
+    @pytest.mark.parametrize("batched", [False, True])
+    def test_structured_ill_conditioned_pairs(self, m, batched):
+        # Covariances with condition number 1e6 whose errors do not average out: Sigma1 = 2 Sigma2
+        # (exactly KL = m (1 - log 2) / 2), and a mean difference along Sigma2's weakest direction.
+        rng = np.random.default_rng(m)
+        s2 = random_spd(rng, m, 1e6)
+        weakest = np.linalg.eigh(s2)[1][:, 0]
+        mu = rng.standard_normal(m)
+        cases = [((mu, 2.0 * s2, mu, s2), m * (1 - np.log(2)) / 2),
+                 ((mu + weakest, s2, mu, s2), float(mp_kl_mvn(mu + weakest, s2, mu, s2)))]
+        for args, want in cases:
+            got = kl_mvn(*(np.stack([a, a]) for a in args))[0] if batched else kl_mvn(*args)
+            assert abs(got - want) <= 1e-12 * want
+
+    @pytest.mark.parametrize("m", [2, 10])
+    def test_ill_conditioned_pairs_need_the_refinement(self, m, monkeypatch):
+        # Without the correction for the factors' rounding errors, the test above fails.
+        mu1, s1, mu2, s2 = kl_mvn_cases(np.random.default_rng(m), m)["ill-conditioned"]
+        ref = float(mp_kl_mvn(mu1, s1, mu2, s2))
+        monkeypatch.setattr(gaussian, "_REFINE", np.inf)
+        assert abs(kl_mvn(mu1, s1, mu2, s2) - ref) > 1e-12 * ref
+
+    @pytest.mark.parametrize("m, batch", [(2, ()), (50, ()), (300, ()), (2, (200,)), (8, (200,))])
+    def test_well_conditioned_pairs_skip_the_refinement(self, m, batch, monkeypatch):
+        # The refinement costs several times the plain computation: only pairs that need it pay.
+        def refuse(*args):
+            raise AssertionError("refined a well-conditioned pair")
+        monkeypatch.setattr(gaussian, "_refined", refuse)
+        rng = np.random.default_rng(m)
+        spd = lambda: np.reshape([random_spd(rng, m, 100.0) for _ in range(int(np.prod(batch)))], batch + (m, m))
+        kl_mvn(rng.standard_normal(batch + (m,)), spd(), rng.standard_normal(batch + (m,)), spd())
+
+    @pytest.mark.parametrize("m, cond", [(3, 1e6), (40, 1e8), (300, 1e3)])
+    def test_cholesky_residual_is_exact_enough(self, m, cond):
+        # S - L L^T is of the size of rounding errors; exact rational arithmetic checks
+        # the sliced products (a few rows of it for the larger matrix).
+        rng = np.random.default_rng(m)
+        d = 10.0 ** rng.uniform(-3, 3, m)  # rows of very different scales
+        s = d[:, None] * random_spd(rng, m, cond) * d
+        s = 0.5 * (s + s.T)
+        L = np.linalg.cholesky(s)
+        got = gaussian._residual(s, L)
+        for i in range(min(m, 3)):
+            for j in range(m):
+                exact = Fraction(s[i, j]) - sum(Fraction(L[i, k]) * Fraction(L[j, k]) for k in range(m))
+                assert abs(Fraction(got[i, j]) - exact) <= 1e-6 * abs(exact) + Fraction(1e-30), (i, j)
 
     def test_batch_mixing_tiny_and_ordinary_pairs(self):
         # The cancellation-free form is applied to the threatened pairs of a batch only.
@@ -133,10 +182,11 @@ class TestKL:
         want = [kl_mvn(a[i], b[i], c[i], d[i]) for i in np.ndindex(batch)]
         assert_allclose(got.ravel(), want, rtol=1e-12)
 
-    @pytest.mark.parametrize("m", [1, 2, 3, 8])
-    def test_batches_keep_tiny_divergences(self, m):
-        # The closed forms and the substitution path keep full accuracy on the tiny-KL family too.
-        cases = [kl_mvn_cases(np.random.default_rng(seed), m)["tiny KL"] for seed in range(5)]
+    @pytest.mark.parametrize("family", ["tiny KL", "ill-conditioned"])
+    @pytest.mark.parametrize("m", [1, 2, 3, 8, 20])
+    def test_batches_keep_full_accuracy(self, m, family):
+        # The closed forms, the substitution and the LAPACK paths for batches meet 1e-12 too.
+        cases = [kl_mvn_cases(np.random.default_rng(seed), m)[family] for seed in range(5)]
         got = kl_mvn(*[np.stack([c[i] for c in cases]) for i in range(4)])
         refs = np.array([float(mp_kl_mvn(*c)) for c in cases])
         assert np.all(np.abs(got - refs) <= 1e-12 * refs)
