@@ -233,23 +233,20 @@ def _kl_mvn_factored(mu1, S1, mu2, S2):
     if L1.ndim == L2.ndim == 2:
         z = _solve_lower(L2, diff, name="mu1 - mu2")
         A = _solve_lower_matrix(L2, L1)
-        kappa1, kappa2 = (1.0 / max(dpocon(L, np.linalg.norm(S, 1), uplo="L")[0], _EPS)
-                          for S, L in ((S1, L1), (S2, L2)))
+        kappa1, kappa2 = _condition(S1, L1), _condition(S2, L2)
     else:
-        # A batch: the inverse factors give both the solves and a bound on the condition
-        # numbers, tr(S) tr(S^-1) = ||L||_F^2 ||L^-1||_F^2.
+        # A batch: the inverse factors give both the solves and the condition bounds.
         inv1, inv2 = (_solve_lower_matrix(L, np.eye(m)) for L in (L1, L2))
         z = np.einsum("...ij,...j->...i", inv2, diff)
         A = inv2 @ L1
-        kappa1, kappa2 = (np.trace(S, axis1=-2, axis2=-1) * np.sum(inv**2, axis=(-2, -1))
-                          for S, inv in ((S1, inv1), (S2, inv2)))
+        kappa1, kappa2 = _condition(S1, L1, inv1), _condition(S2, L2, inv2)
     maha = np.sum(z**2, axis=-1)
     trace = np.sum(A**2, axis=(-2, -1))
     # log det(S2^-1 S1) as one sum of logarithms of ratios: no cancellation between
     # two large log-determinants.
     ratios = np.diagonal(L1, axis1=-2, axis2=-1) / np.diagonal(L2, axis1=-2, axis2=-1)
     logratio = 2.0 * np.sum(np.log(ratios), axis=-1)
-    kl, needs = _combine(maha, trace, logratio, kappa1, kappa2, S1, S2)
+    kl, needs = _combine(maha, trace, logratio, kappa1, kappa2, diff, S1, S2)
     if np.any(needs):
         kl = _patched(kl, needs, _refined, (S1, 2), (L1, 2), (S2, 2), (L2, 2), (z, 1), (A, 2),
                       (maha, 0), (trace, 0), (logratio, 0))
@@ -318,7 +315,7 @@ def _kl_mvn_tiny(mu1, S1, mu2, S2):
     diff = _broadcast_vectors(mu1, mu2, names=("mu1", "mu2"))
     r = a1 / a2
     if not rest1:  # 1 x 1: nothing is factorised, nothing to refine
-        return _combine(diff[..., 0] ** 2 / a2, r, np.log(r), 0.0, 0.0, S1, S2)[0]
+        return _combine(diff[..., 0] ** 2 / a2, r, np.log(r), 0.0, 0.0, diff, S1, S2)[0]
     (b1, p1), (b2, p2) = rest1, rest2
     d0 = diff[..., 0]
     maha = d0 * d0 / a2 + (diff[..., 1] - b2 / a2 * d0) ** 2 / p2
@@ -327,13 +324,13 @@ def _kl_mvn_tiny(mu1, S1, mu2, S2):
     # tr(S)^2 / det(S) bounds the condition number of a 2 x 2 covariance; ill-conditioned
     # pairs, where the pivots' rounding errors matter, take the refined path.
     kappa1, kappa2 = ((S[..., 0, 0] + S[..., 1, 1]) ** 2 / (a * p) for S, a, p in ((S1, a1, p1), (S2, a2, p2)))
-    kl, needs = _combine(maha, trace, np.log(r * q), kappa1, kappa2, S1, S2)
+    kl, needs = _combine(maha, trace, np.log(r * q), kappa1, kappa2, diff, S1, S2)
     if np.any(needs):
         kl = _patched(kl, needs, _kl_mvn_factored, (mu1, 1), (S1, 2), (mu2, 1), (S2, 2))
     return kl
 
 
-def _combine(maha, trace, logratio, kappa1, kappa2, S1, S2):
+def _combine(maha, trace, logratio, kappa1, kappa2, diff, S1, S2):
     """(B.9) from its parts: the Mahalanobis term, tr(S2^-1 S1) and log det(S2^-1 S1).
 
     Returns the divergence and a mask of the pairs that need :func:`_refined`.
@@ -351,8 +348,7 @@ def _combine(maha, trace, logratio, kappa1, kappa2, S1, S2):
     twice = maha + spread
     threatened = twice < _CANCELLATION * (trace + m + np.abs(logratio))
     if np.any(threatened):
-        twice = _patched(twice, threatened, lambda maha, S1, S2: maha + _stable_spread(S1, S2),
-                         (maha, 0), (S1, 2), (S2, 2))
+        twice = _patched(twice, threatened, _stable_twice, (diff, 1), (S1, 2), (S2, 2))
     error = _EPS * (kappa2 * (m + trace + maha) + kappa1 * (m + trace))
     needs = (error > _REFINE * m * twice) & ~threatened
     return 0.5 * twice, needs
@@ -493,16 +489,49 @@ def _solve_lower_matrix(L, B):
     return np.moveaxis(X, -1, 0).reshape(batch + (m, k))
 
 
-def _stable_spread(S1, S2):
-    """tr(S2^-1 S1) - m - log det(S2^-1 S1) without cancellation, for a stack of pairs."""
+def _stable_twice(diff, S1, S2):
+    r"""Twice (B.9) without cancellation, for a stack of pairs (or one pair).
+
+    The spread :math:`\operatorname{tr}(\Sigma_2^{-1}\Sigma_1) - m - \log\det(\Sigma_2^{-1}\Sigma_1)`
+    is :math:`\sum_i f(d_i)`, :math:`f(d) = d - \log(1 + d)`, with :math:`d_i` the
+    eigenvalues of :math:`D = L_2^{-1}(\Sigma_1 - \Sigma_2)L_2^{-\top}`; a power series
+    gives :math:`f` for small :math:`d`. Where the condition number of
+    :math:`\Sigma_2` makes the factor's rounding errors matter, both terms are
+    corrected to first order in its residual (see :func:`_refined`): with
+    :math:`P = L_2^{-1} R_2 L_2^{-\top}` and :math:`u_i` the eigenvectors of
+    :math:`D`, :math:`z^\top z` loses :math:`z^\top P z` and each :math:`d_i` loses
+    :math:`d_i u_i^\top P u_i`.
+    """
     L2 = np.linalg.cholesky(S2)
+    z = _solve_lower(L2, diff, name="mu1 - mu2")
     E = _solve_lower_matrix(L2, S1 - S2)
     D = _solve_lower_matrix(L2, np.swapaxes(E, -1, -2))
-    d = np.linalg.eigvalsh(0.5 * (D + np.swapaxes(D, -1, -2)))
+    d, U = np.linalg.eigh(0.5 * (D + np.swapaxes(D, -1, -2)))
     near = np.abs(d) <= _SERIES_RADIUS
     series = np.zeros_like(d)
     for c in reversed(_SERIES_COEFFS):
         series = series * -d + c
     with np.errstate(invalid="ignore"):
         direct = d - np.log1p(d)
-    return np.sum(np.where(near, d * d * series, direct), axis=-1)
+    twice = np.sum(z**2, axis=-1) + np.sum(np.where(near, d * d * series, direct), axis=-1)
+    needs = _EPS * _condition(S2, L2) > _REFINE
+    if np.any(needs):
+        twice = _patched(twice, needs, _stable_refined, (twice, 0), (S2, 2), (L2, 2), (z, 1), (d, 1), (U, 2))
+    return twice
+
+
+def _stable_refined(twice, S2, L2, z, d, U):
+    """The first-order correction of :func:`_stable_twice` for the rounding errors of L2."""
+    P = _sandwich(L2, _residual(S2, L2))
+    along = np.einsum("...ji,...jk,...ki->...i", U, P, U)  # u_i^T P u_i
+    return twice - np.einsum("...i,...ij,...j->...", z, P, z) - np.sum(along * d * d / (1 + d), axis=-1)
+
+
+def _condition(S, L, inverse=None):
+    """Condition number of S = L L^T: LAPACK's estimate for one matrix, for a batch the
+    bound tr(S) tr(S^-1) = ||L||_F^2 ||L^-1||_F^2 (``inverse`` is L^-1, if known)."""
+    if L.ndim == 2:
+        return 1.0 / max(dpocon(L, np.linalg.norm(S, 1), uplo="L")[0], _EPS)
+    if inverse is None:
+        inverse = _solve_lower_matrix(L, np.eye(L.shape[-1]))
+    return np.trace(S, axis1=-2, axis2=-1) * np.sum(inverse**2, axis=(-2, -1))

@@ -43,7 +43,7 @@ def kl_mvn_mp(mu1, Sigma1, mu2, Sigma2, dps=50):
         S2_inv = S2**-1
         diff = mu1 - mu2
         quad = (diff.T * S2_inv * diff)[0]
-        trace = sum((S2_inv * S1)[i, i] for i in range(S1.rows))
+        trace = mpmath.fsum(S2_inv[i, j] * S1[j, i] for i in range(S1.rows) for j in range(S1.rows))
         return 0.5 * (quad - S1.rows + trace + mpmath.log(mpmath.det(S2) / mpmath.det(S1)))
 
 
@@ -72,15 +72,17 @@ def kl_mvn_cases(rng, m):
     ``"ill-conditioned"``: the same with condition number 1e6.
     ``"tiny KL"``: a second distribution within about 1e-8 (relative) of the
     first, so that the divergence is about 1e-14 and the textbook formula
-    cancels away all its digits.
+    cancels away all its digits (condition number 100).
+    ``"tiny KL, ill-conditioned"``: the same with condition number 1e6.
     """
     cases = {}
     for name, cond in [("well-conditioned", 10.0), ("ill-conditioned", 1e6)]:
         cases[name] = (rng.standard_normal(m), random_covariance(rng, m, cond),
                        rng.standard_normal(m), random_covariance(rng, m, cond))
-    S2 = random_covariance(rng, m, 100.0)
-    E = 1e-8 * rng.standard_normal((m, m))
-    S1 = S2 + 0.5 * (E @ S2 + S2 @ E.T)
-    mu2 = rng.standard_normal(m)
-    cases["tiny KL"] = (mu2 + 1e-8 * rng.standard_normal(m), 0.5 * (S1 + S1.T), mu2, S2)
+    for name, cond in [("tiny KL", 100.0), ("tiny KL, ill-conditioned", 1e6)]:
+        S2 = random_covariance(rng, m, cond)
+        E = 1e-8 * rng.standard_normal((m, m))
+        S1 = S2 + 0.5 * (E @ S2 + S2 @ E.T)
+        mu2 = rng.standard_normal(m)
+        cases[name] = (mu2 + 1e-8 * rng.standard_normal(m), 0.5 * (S1 + S1.T), mu2, S2)
     return cases

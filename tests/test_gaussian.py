@@ -111,20 +111,18 @@ class TestKL:
         s = 0.5 * (s + s.T)
         L = np.linalg.cholesky(s)
         got = gaussian._residual(s, L)
-        for i in range(min(m, 3)):
+        for i in range(min(m, 2)):
             for j in range(m):
                 exact = Fraction(s[i, j]) - sum(Fraction(L[i, k]) * Fraction(L[j, k]) for k in range(m))
                 assert abs(Fraction(got[i, j]) - exact) <= 1e-6 * abs(exact) + Fraction(1e-30), (i, j)
 
-    def test_batch_mixing_tiny_and_ordinary_pairs(self):
-        # The cancellation-free form is applied to the threatened pairs of a batch only.
+    def test_batch_mixing_all_families(self):
+        # The cancellation-free form and the refinement apply to the pairs of a batch that need them.
         cases = list(kl_mvn_cases(np.random.default_rng(1), 3).values())
-        stacked = [np.stack([c[i] for c in cases]) for i in range(4)]
-        refs = [float(mp_kl_mvn(*c)) for c in cases]
-        got = kl_mvn(*stacked)
-        assert got.shape == (3,)
-        assert_allclose(got, [kl_mvn(*c) for c in cases], rtol=1e-14)
-        assert abs(got[2] - refs[2]) <= 1e-12 * refs[2]
+        got = kl_mvn(*[np.stack([c[i] for c in cases]) for i in range(4)])
+        refs = np.array([float(mp_kl_mvn(*c)) for c in cases])
+        assert got.shape == (len(cases),)
+        assert np.all(np.abs(got - refs) <= 1e-12 * refs)
 
     def test_textbook_formula_fails_the_tiny_family(self):
         # The same check on inv/det (B.9) as written fails by far: the test above can fail.
@@ -182,11 +180,11 @@ class TestKL:
         want = [kl_mvn(a[i], b[i], c[i], d[i]) for i in np.ndindex(batch)]
         assert_allclose(got.ravel(), want, rtol=1e-12)
 
-    @pytest.mark.parametrize("family", ["tiny KL", "ill-conditioned"])
-    @pytest.mark.parametrize("m", [1, 2, 3, 8, 20])
+    @pytest.mark.parametrize("family", ["tiny KL", "ill-conditioned", "tiny KL, ill-conditioned"])
+    @pytest.mark.parametrize("m", [1, 2, 3, 8, 17])
     def test_batches_keep_full_accuracy(self, m, family):
         # The closed forms, the substitution and the LAPACK paths for batches meet 1e-12 too.
-        cases = [kl_mvn_cases(np.random.default_rng(seed), m)[family] for seed in range(5)]
+        cases = [kl_mvn_cases(np.random.default_rng(seed), m)[family] for seed in range(4)]
         got = kl_mvn(*[np.stack([c[i] for c in cases]) for i in range(4)])
         refs = np.array([float(mp_kl_mvn(*c)) for c in cases])
         assert np.all(np.abs(got - refs) <= 1e-12 * refs)
