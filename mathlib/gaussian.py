@@ -314,8 +314,8 @@ def _kl_mvn_tiny(mu1, S1, mu2, S2):
     a2, *rest2 = _validate.tiny_pivots(S2, "Sigma2")
     diff = _broadcast_vectors(mu1, mu2, names=("mu1", "mu2"))
     r = a1 / a2
-    if not rest1:  # 1 x 1: nothing is factorised, nothing to refine
-        return _combine(diff[..., 0] ** 2 / a2, r, np.log(r), 0.0, 0.0, diff, S1, S2)[0]
+    if not rest1:  # 1 x 1: the cancellation-free form is a closed form, d = (a1 - a2) / a2
+        return 0.5 * (diff[..., 0] ** 2 / a2 + _d_minus_log1p((a1 - a2) / a2))
     (b1, p1), (b2, p2) = rest1, rest2
     d0 = diff[..., 0]
     maha = d0 * d0 / a2 + (diff[..., 1] - b2 / a2 * d0) ** 2 / p2
@@ -507,17 +507,26 @@ def _stable_twice(diff, S1, S2):
     E = _solve_lower_matrix(L2, S1 - S2)
     D = _solve_lower_matrix(L2, np.swapaxes(E, -1, -2))
     d, U = np.linalg.eigh(0.5 * (D + np.swapaxes(D, -1, -2)))
-    near = np.abs(d) <= _SERIES_RADIUS
-    series = np.zeros_like(d)
-    for c in reversed(_SERIES_COEFFS):
-        series = series * -d + c
-    with np.errstate(invalid="ignore"):
-        direct = d - np.log1p(d)
-    twice = np.sum(z**2, axis=-1) + np.sum(np.where(near, d * d * series, direct), axis=-1)
+    twice = np.sum(z**2, axis=-1) + np.sum(_d_minus_log1p(d), axis=-1)
     needs = _EPS * _condition(S2, L2) > _REFINE
     if np.any(needs):
         twice = _patched(twice, needs, _stable_refined, (twice, 0), (S2, 2), (L2, 2), (z, 1), (d, 1), (U, 2))
     return twice
+
+
+def _d_minus_log1p(d):
+    """d - log(1 + d) to full relative accuracy, by its power series for small |d|."""
+    d = np.asarray(d)
+    with np.errstate(invalid="ignore"):
+        out = np.array(d - np.log1p(d))
+    near = np.abs(d) <= _SERIES_RADIUS
+    if np.any(near):
+        x = d[near]
+        series = np.zeros_like(x)
+        for c in reversed(_SERIES_COEFFS):
+            series = series * -x + c
+        out[near] = x * x * series
+    return out
 
 
 def _stable_refined(twice, S2, L2, z, d, U):
