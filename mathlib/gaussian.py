@@ -240,8 +240,8 @@ def _kl_mvn_factored(mu1, S1, mu2, S2):
         z = np.einsum("...ij,...j->...i", inv2, diff)
         A = inv2 @ L1
         kappa1, kappa2 = _condition(S1, L1, inv1), _condition(S2, L2, inv2)
-    maha = np.sum(z**2, axis=-1)
-    trace = np.sum(A**2, axis=(-2, -1))
+    maha = np.einsum("...i,...i->...", z, z)
+    trace = np.einsum("...ij,...ij->...", A, A)
     # log det(S2^-1 S1) as one sum of logarithms of ratios: no cancellation between
     # two large log-determinants.
     ratios = np.diagonal(L1, axis1=-2, axis2=-1) / np.diagonal(L2, axis1=-2, axis2=-1)
