@@ -174,7 +174,8 @@ def kl_mvn(mu1, Sigma1, mu2, Sigma2):
     could cost more than :math:`10^{-12}` of the result, the residuals
     :math:`\Sigma_i - L_i L_i^\top` are computed exactly enough (by splitting the
     factors into slices whose products are exact) and the result is corrected to
-    first order in them, a step of iterative refinement.
+    first order in them, a step of iterative refinement; the cancellation-free
+    form receives the same correction.
 
     Batches are vectorised: for :math:`m \le 2` the factors and solves are written
     out in closed form, for :math:`m \le 16` the triangular solves are one
