@@ -7,13 +7,32 @@ Labelled equations without a tag keep Sphinx's sequential numbers.
 
 Needs ``math_numfig = False`` so that Sphinx uses the numbers stored here rather
 than counting equations per page.
+
+In JupyterLab, jupyterlab-myst would number every display equation as well; a
+chapter therefore opens with a front-matter cell, ``numbering: {equation: false}``,
+for JupyterLab's MyST only. MyST-NB does not read front matter from a cell (it
+would see two transitions), so that cell is dropped from the notebook here
+before the page is parsed.
 """
 
+import json
 import re
 
 from docutils import nodes
 
 TAG = re.compile(r"\\tag\{([^{}]+)\}")
+FRONT_MATTER = re.compile(r"\A---\n(?:.*\n)*?---\s*\Z")
+
+
+def drop_front_matter_cell(app, docname, source):
+    """Remove a leading markdown cell that holds only YAML front matter from a notebook."""
+    if not str(app.env.doc2path(docname)).endswith(".ipynb"):
+        return
+    notebook = json.loads(source[0])
+    cells = notebook.get("cells", [])
+    if cells and cells[0]["cell_type"] == "markdown" and FRONT_MATTER.match("".join(cells[0]["source"])):
+        del cells[0]
+        source[0] = json.dumps(notebook)
 
 
 def number_tagged_equations(app, doctree):
@@ -32,5 +51,6 @@ def number_tagged_equations(app, doctree):
 
 
 def setup(app):
+    app.connect("source-read", drop_front_matter_cell)
     app.connect("doctree-read", number_tagged_equations)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

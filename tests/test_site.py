@@ -111,6 +111,7 @@ def test_page_loads_offline_and_typesets_every_equation(server, browser, doc):
         prose = page.evaluate(PROSE_TEXT)
         for raw in ("$$", "\\begin", "\\frac", "\\tag"):
             assert raw not in prose, f"untypeset LaTeX {raw!r} left in the text"
+        assert "numbering:" not in prose, "a notebook's front-matter cell (for JupyterLab) reached the page"
 
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=SCREENSHOTS / f"{doc.replace('/', '_')}.png", full_page=True)
