@@ -83,6 +83,20 @@ class TestKL:
             got = kl_mvn(*(np.stack([a, a]) for a in args))[0] if batched else kl_mvn(*args)
             assert abs(got - want) <= 1e-12 * want
 
+    @pytest.mark.parametrize("m", [2, 8])
+    def test_refinement_in_broadcast_batches(self, m):
+        # Ill-conditioned covariances (1e6) in a (2, 3) batch against one covariance, both ways round.
+        rng = np.random.default_rng(m)
+        s = random_spd(rng, m, 1e6)
+        batch = np.reshape([random_spd(rng, m, 1e6) for _ in range(6)], (2, 3, m, m))
+        mu_batch, mu = rng.standard_normal((3, m)), rng.standard_normal((2, 1, m))
+        forward, backward = kl_mvn(mu_batch, batch, mu, s), kl_mvn(mu, s, mu_batch, batch)
+        for i, j in np.ndindex(2, 3):
+            for got, args in ((forward[i, j], (mu_batch[j], batch[i, j], mu[i, 0], s)),
+                              (backward[i, j], (mu[i, 0], s, mu_batch[j], batch[i, j]))):
+                want = float(mp_kl_mvn(*args, dps=30))
+                assert abs(got - want) <= 1e-12 * want
+
     @pytest.mark.parametrize("m", [2, 10])
     def test_ill_conditioned_pairs_need_the_refinement(self, m, monkeypatch):
         # Without the correction for the factors' rounding errors, the test above fails.
