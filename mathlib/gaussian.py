@@ -290,8 +290,13 @@ def _residual(S, L):
     bits = (53 - math.ceil(math.log2(m))) // 2
     hi, rest = _split(L, bits)
     mid, lo = _split(rest, bits)
-    times = lambda a, b: a @ np.swapaxes(b, -1, -2)
-    both = lambda a, b: times(a, b) + times(b, a)
+
+    def times(a, b):  # a b^T
+        return a @ np.swapaxes(b, -1, -2)
+
+    def both(a, b):  # a b^T + b a^T
+        return times(a, b) + times(b, a)
+
     return ((S - times(hi, hi)) - both(hi, mid)) - (times(mid, mid) + both(hi, lo)) - (
         both(mid, lo) + times(lo, lo))
 
