@@ -265,8 +265,7 @@ def _refined(S1, L1, S2, L2, z, A, maha, trace, logratio):
     :math:`\log\det(\Sigma_2^{-1}\Sigma_1)` by :math:`\operatorname{tr} Q - \operatorname{tr} P`.
     The second-order terms are of the size of the squared rounding errors.
     """
-    P = _sandwich(L2, _residual(S2, L2))
-    Q = _sandwich(L1, _residual(S1, L1))
+    P, Q = _whitened_residual(S2, L2), _whitened_residual(S1, L1)
     At = np.swapaxes(A, -1, -2)
     maha = maha - np.einsum("...i,...ij,...j->...", z, P, z)
     trace = trace + np.sum(Q * (At @ A) - P * (A @ At), axis=(-2, -1))
@@ -274,9 +273,9 @@ def _refined(S1, L1, S2, L2, z, A, maha, trace, logratio):
     return 0.5 * (maha + trace - L1.shape[-1] - logratio)
 
 
-def _sandwich(L, R):
-    """L^-1 R L^-T for a symmetric R."""
-    return _solve_lower_matrix(L, np.swapaxes(_solve_lower_matrix(L, R), -1, -2))
+def _whitened_residual(S, L):
+    """L^-1 (S - L L^T) L^-T, the factor's rounding error seen from the factor's own frame."""
+    return _solve_lower_matrix(L, np.swapaxes(_solve_lower_matrix(L, _residual(S, L)), -1, -2))
 
 
 def _residual(S, L):
@@ -341,9 +340,9 @@ def _combine(maha, trace, logratio, kappa1, kappa2, diff, S1, S2):
 
     Returns the divergence and a mask of the pairs that need :func:`_refined`.
 
-    The spread tr - m - logratio is a difference of terms of size ``scale``; where the
-    result is not much larger than that, cancellation threatens and the spread is
-    recomputed in the cancellation-free form. Elsewhere, the rounding errors of the
+    The spread tr - m - logratio is a difference of terms of size tr + m + |logratio|;
+    where the result is not much larger than that, cancellation threatens and the spread
+    is recomputed in the cancellation-free form. Elsewhere, the rounding errors of the
     factors cost a relative error of about eps (kappa2 (m + tr + maha) + kappa1 (m + tr))
     / (m 2 KL), kappa being (bounds on) the covariances' condition numbers: on random
     pairs (m = 2 ... 50, condition numbers up to 1e6) the measured error stays below
@@ -537,7 +536,7 @@ def _d_minus_log1p(d):
 
 def _stable_refined(twice, S2, L2, z, d, U):
     """The first-order correction of :func:`_stable_twice` for the rounding errors of L2."""
-    P = _sandwich(L2, _residual(S2, L2))
+    P = _whitened_residual(S2, L2)
     along = np.einsum("...ji,...jk,...ki->...i", U, P, U)  # u_i^T P u_i
     return twice - np.einsum("...i,...ij,...j->...", z, P, z) - np.sum(along * d * d / (1 + d), axis=-1)
 
