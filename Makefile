@@ -29,14 +29,22 @@ lab: $(READY)
 assignments: $(READY)
 	$(BIN)/python assignments/autograde.py build $(ASSIGNMENTS)
 
-# Grade every notebook in a folder, each in its own process with a time limit, into one CSV.
+# Grade every notebook in a folder, each in its own bubblewrap sandbox, side by side, into one
+# CSV (resumable) and a feedback file per submission in feedback/ next to it. Optional limits:
+# TIMEOUT (s), JOBS, MEMORY (e.g. 1G), PROCESSES, FILESIZE, OUTPUT; FEEDBACK=brief hides
+# the hidden inputs; REGRADE=1 grades everything again; SANDBOX=off only for trusted notebooks.
+GRADE_OPTIONS = $(if $(TIMEOUT),--timeout $(TIMEOUT)) $(if $(JOBS),--jobs $(JOBS)) \
+	$(if $(MEMORY),--memory $(MEMORY)) $(if $(PROCESSES),--processes $(PROCESSES)) \
+	$(if $(FILESIZE),--file-size $(FILESIZE)) $(if $(OUTPUT),--output $(OUTPUT)) \
+	$(if $(filter brief,$(FEEDBACK)),--brief) $(if $(REGRADE),--regrade) \
+	$(if $(filter off,$(SANDBOX)),--no-sandbox)
 grade: $(READY)
-	@test -n "$(SUBMISSIONS)" || { echo "usage: make grade SUBMISSIONS=folder [GRADES=file.csv]"; exit 2; }
-	$(BIN)/python assignments/autograde.py grade $(SUBMISSIONS) $(GRADES)
+	@test -n "$(SUBMISSIONS)" || { echo "usage: make grade SUBMISSIONS=folder [GRADES=file.csv] [TIMEOUT=s] [JOBS=n] ..."; exit 2; }
+	$(BIN)/python assignments/autograde.py grade $(SUBMISSIONS) $(GRADES) $(GRADE_OPTIONS)
 
 # Accuracy and speed against peers (not part of `make test`: timings are measured, not asserted).
 bench: $(READY)
-	cd benchmarks && ../$(BIN)/python accuracy.py && ../$(BIN)/python speed.py
+	cd benchmarks && ../$(BIN)/python accuracy.py && ../$(BIN)/python speed.py && ../$(BIN)/python grading.py
 
 clean:
 	rm -rf _build .pytest_cache .hypothesis

@@ -1,148 +1,443 @@
-"""The assignments' autograder: fair to honest work, and not fooled by cheating.
+"""The autograder against a determined student: one batch of attacks beside honest controls.
 
-One batch of submissions is graded once (each in its own process, as `make grade`
-does) and every assertion reads the resulting CSV.
+Every submission below is graded in one batch, by `autograde.py grade` in a
+process of its own, as `make grade` runs it, with low limits. Each attack is a
+code cell added to an untouched student copy (so it did no work): it earns
+marks only if it gets past the sandbox. Where an attack's success would not
+show in its own marks (a change to the checkout, a process left behind, a
+connection), the test looks for that trace directly. Several attacks report
+what they saw through the value their function returns, which the feedback
+file shows; the test reads it there.
 """
 
-import csv
-import importlib.util
+import hashlib
+import os
+import re
+import socket
+import subprocess
+import threading
 from pathlib import Path
 
 import nbformat
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
-spec = importlib.util.spec_from_file_location("autograde", ROOT / "assignments" / "autograde.py")
-autograde = importlib.util.module_from_spec(spec)
-spec.loader.exec_module(autograde)
+from grading import A1, A2, A3, FULL, ROOT, grade, needs_sandbox, rows, solved, untouched, with_cell
 
-A1 = "a1_discrete_divergences"
-MASTERS = {p.stem: p for p in autograde.masters()}
-FULL = {A1: 15, "a2_kl_between_normals": 10, "a3_cross_entropy_loss": 13}
-LOOP_TIMEOUT = 25  # seconds; an honest submission takes about five
+MARKER = "autograde-leftover-5e1f"   # in the command line of every process an attack leaves behind
+LIMITS = ["--timeout", "20", "--memory", "512M", "--processes", "8", "--file-size", "1M",
+          "--output", "64K", "--jobs", "2"]
+TIMEOUT = 20
+
+# Walks the sandbox's whole file system (as a student would, to find anything useful) and
+# runs every solution it finds: any master, bundle, grader file or classmate's submission.
+FIND_AND_USE_SOLUTIONS = r'''
+import json, os
+# (spelt in two parts, so that this cell's own text, in its job file, does not match)
+SECRETS = ["BEGIN " + "SOLUTION", "HIDDEN_" + "TESTS", "np.log(" + "nonzero)", "def my_" + "entropy(p"]
+found = 0
+for root, dirs, files in os.walk("/"):
+    dirs[:] = [d for d in dirs if d not in ("proc", "sys", "dev")]
+    for name in files:
+        path = os.path.join(root, name)
+        try:
+            if path == "/job.json" or os.path.getsize(path) > 5_000_000 or not name.endswith(
+                    (".ipynb", ".json", ".py", ".csv", ".md")):
+                continue
+            text = open(path, errors="ignore").read()
+        except OSError:
+            continue
+        if any(s in text for s in SECRETS):
+            found += 1
+            try:
+                for cell in json.loads(text)["cells"]:
+                    if cell["cell_type"] == "code":
+                        exec("".join(cell["source"]), globals())
+            except Exception:
+                pass
+for pid in os.listdir("/proc"):
+    for what in ("cmdline", "environ"):
+        try:
+            text = open(f"/proc/{pid}/{what}", "rb").read().decode(errors="ignore")
+        except OSError:
+            continue
+        if any(s in text for s in SECRETS + ["grader-" + "canary", "/work", ".venv", "sub" + "missions"]):
+            found += 1
+'''
+
+ATTACKS = {
+    # Unblocking the library: import it, find it on disk and load it under another name,
+    # or reach SciPy through the runtime's own or the system's site-packages.
+    "unblock_library": r'''
+import importlib.util, os, sys
+lib = None
+try:
+    import mathlib as lib
+except ImportError:
+    for root, dirs, files in os.walk("/"):
+        dirs[:] = [d for d in dirs if d not in ("proc", "sys", "dev")]
+        if "mathlib" in dirs and os.path.exists(os.path.join(root, "mathlib", "__init__.py")):
+            spec = importlib.util.spec_from_file_location("not_mathlib", os.path.join(root, "mathlib", "__init__.py"))
+            lib = importlib.util.module_from_spec(spec); spec.loader.exec_module(lib)
+            break
+for extra in (sys.base_prefix + "/lib/python3.11/site-packages", "/usr/lib/python3/dist-packages",
+              "/usr/local/lib/python3.11/dist-packages", "/usr/local/lib/python3.11/site-packages"):
+    sys.path.append(extra)
+try:
+    import importlib.metadata
+    dist = importlib.metadata.distribution("mathlib")
+    sys.path.append(str(dist.locate_file("")))
+    import mathlib as lib
+except Exception:
+    pass
+try:
+    from scipy.stats import entropy
+except ImportError:
+    entropy = None
+if lib is not None:
+    my_entropy, my_kl, my_cross_entropy, my_jsd = lib.entropy, lib.kl_divergence, lib.cross_entropy, lib.js_divergence
+elif entropy is not None:
+    def my_entropy(p, base=None): return entropy(p, base=base)
+    def my_kl(p, q, base=None): return entropy(p, q, base=base)
+''',
+    # Reading what must stay hidden, and running it: masters, bundles, classmates, the grader.
+    "read_hidden": FIND_AND_USE_SOLUTIONS + r'''
+def my_entropy(p, base=None): return float(found)   # what it found, for the feedback
+''',
+    # Rewriting the trusted side: every grader file, mathlib, the environment's packages.
+    "rewrite_trusted": r'''
+import os, site
+written = 0
+targets = []
+for root, dirs, files in os.walk("/"):
+    dirs[:] = [d for d in dirs if d not in ("proc", "sys", "dev")]
+    targets += [os.path.join(root, f) for f in files if f in ("autograde.py", "checks.py", "batch.py", "__init__.py")
+                and ("mathlib" in root or "grader" in root or "numpy" == os.path.basename(root))]
+for path in targets + ["/opt/site-packages/numpy/__init__.py", "/job.json", "/etc/passwd"]:
+    try:
+        with open(path, "a") as f:
+            f.write("\nimport os; os._exit(0)\n")
+        written += 1
+    except OSError:
+        pass
+for path in ("/work", "/root", "/opt/site-packages"):
+    try:
+        open(os.path.join(path, "planted.py"), "w").write("x = 1")
+        written += 1
+    except OSError:
+        pass
+def my_entropy(p, base=None): return float(written)
+''',
+    # Persisting: an IPython startup file, a sitecustomize and a matplotlib rc that would sabotage
+    # every later kernel that shares this HOME or /tmp.
+    "persist_home": r'''
+import os
+sabotage = "import numpy\nnumpy.log = lambda x, *a, **k: 0 * numpy.asarray(x)\n"
+for folder in (os.path.expanduser("~/.ipython/profile_default/startup"),
+               os.path.expanduser("~/.local/lib/python3.11/site-packages"), "/tmp"):
+    os.makedirs(folder, exist_ok=True)
+    for name in ("00-sabotage.py", "sitecustomize.py", "usercustomize.py"):
+        open(os.path.join(folder, name), "w").write(sabotage)
+os.makedirs(os.path.expanduser("~/.config/matplotlib"), exist_ok=True)
+open(os.path.expanduser("~/.config/matplotlib/matplotlibrc"), "w").write("backend: nonexistent\n")
+''',
+    # Persisting: processes in a new session that outlive the submission and kill kernels.
+    "detached_processes": rf'''
+import os, subprocess, sys
+subprocess.Popen([sys.executable, "-c", "import time; time.sleep(600)", "{MARKER}"], start_new_session=True,
+                 stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+if os.fork() == 0:
+    os.setsid()
+    if os.fork() == 0:
+        killer = ("import os, time\\n"
+                  "while True:\\n"
+                  "    for p in os.listdir('/proc'):\\n"
+                  "        if p.isdigit() and int(p) not in (1, os.getpid()):\\n"
+                  "            try: os.kill(int(p), 9)\\n"
+                  "            except OSError: pass\\n"
+                  "    time.sleep(0.2)\\n")
+        os.execv(sys.executable, [sys.executable, "-c", killer, "{MARKER}"])
+    os._exit(0)
+''',
+    # Forging the result: the old token protocol on stdout, and forged answer lines on every fd.
+    "forge_result": r'''
+import json, os, sys
+fake = {"status": "ok", "points": {"q1": 3, "q2": 5, "q3": 2, "q4": 3, "q5": 2}}
+print("0" * 32 + json.dumps(fake)); sys.stdout.flush()
+lines = [{"case": k, "value": v} for k, v in enumerate(["1.0", {"x": 1}, True, [[1, 2], [3]], "inf", None])]
+lines += [{"case": k, "error": "ValueError", "classes": ["builtins.ValueError"]} for k in range(6, 15)]
+lines += [{"case": 0, "value": 1.0}, {"done": True}, "[" * 100000]
+data = ("\n".join(json.dumps(x) if not isinstance(x, str) else x for x in lines) + "\n").encode()
+for fd in range(3, 64):
+    try:
+        os.write(fd, data)
+    except OSError:
+        pass
+os._exit(0)
+''',
+    # Stopping the batch: kill every process it can see, its parent, and everything (-1).
+    "kill_grader": r'''
+import os, signal
+for p in os.listdir("/proc"):
+    if p.isdigit() and int(p) != os.getpid():
+        try:
+            os.kill(int(p), signal.SIGKILL)
+        except OSError:
+            pass
+for target in (os.getppid(), 0, -1):
+    try:
+        os.kill(target, signal.SIGKILL)
+    except OSError:
+        pass
+''',
+    # Resources: memory, output, processes, files, time, network.
+    "memory_hog": r'''
+blocks = []
+for _ in range(64):
+    blocks.append(bytearray(64 << 20))
+''',
+    "output_flood": r'''
+import sys
+line = "x" * 999_999 + "\n"
+for _ in range(40):
+    sys.stdout.write(line); sys.stderr.write(line)
+''',
+    "fork_bomb": rf'''
+import os, time
+children = 0
+for _ in range(100):
+    try:
+        pid = os.fork()
+    except OSError:
+        break
+    if pid == 0:
+        os.execv("/bin/sleep", ["/bin/sleep", "300", "{MARKER}"])
+    children += 1
+def my_entropy(p, base=None): return float(children)
+''',
+    "big_files": r'''
+import os, signal
+signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+largest = 0
+for path in ("/tmp/big", os.path.expanduser("~/big")):
+    try:
+        with open(path, "wb") as f:
+            for _ in range(100):
+                f.write(b"\0" * (1 << 20)); f.flush(); largest = max(largest, f.tell())
+    except OSError:
+        pass
+def my_entropy(p, base=None): return float(largest)
+''',
+    "endless_loop": "while True:\n    pass\n",
+    "network": r'''
+import socket
+connected = 0
+for host in ("127.0.0.1", "localhost", "::1"):
+    try:
+        socket.create_connection((host, PORT), timeout=2).close()
+        connected += 1
+    except OSError:
+        pass
+def my_entropy(p, base=None): return float(connected)
+''',
+    # Marks for nothing: every function raises the error some checks ask for.
+    "always_raises": r'''
+def _no(*args, **kwargs):
+    raise ValueError("no")
+my_entropy = my_kl = my_cross_entropy = my_jsd = seed_example = _no
+''',
+}
 
 
-def master(name):
-    return nbformat.read(MASTERS[name], as_version=4)
+def tree_signature(root, skip=()):
+    """Every file's path, mode, size and content hash (or mtime for the big environment)."""
+    signature = {}
+    for folder, dirs, files in os.walk(root):
+        dirs[:] = [d for d in dirs if os.path.join(folder, d) not in skip]
+        for name in files + [d for d in dirs if os.path.islink(os.path.join(folder, d))]:
+            path = os.path.join(folder, name)
+            st = os.lstat(path)
+            content = st.st_mtime_ns if ".venv" in path else hashlib.sha256(
+                open(path, "rb").read() if os.path.isfile(path) and not os.path.islink(path) else b"").hexdigest()
+            signature[path] = (st.st_mode, st.st_size, content)
+    return signature
 
 
-def with_cell(nb, source, at):
-    """A copy of a notebook with one more code cell at index `at`."""
-    out = nbformat.from_dict(nb)
-    out = nbformat.reads(nbformat.writes(out), as_version=4)
-    out.cells.insert(at, nbformat.v4.new_code_cell(source))
-    return out
-
-
-def solved(name):
-    """A student's submission that solves everything: the master without its hidden tests."""
-    nb = master(name)
-    nb.cells = [c for c in nb.cells if "hidden-tests" not in c.metadata.get("tags", [])]
-    return nb
+def leftover_processes():
+    found = []
+    for pid in os.listdir("/proc"):
+        try:
+            cmdline = open(f"/proc/{pid}/cmdline", "rb").read().decode(errors="ignore")
+        except OSError:
+            continue
+        if MARKER in cmdline or ("bwrap" in cmdline and "--die-with-parent" in cmdline):
+            found.append(cmdline.replace("\0", " ")[:200])
+    return found
 
 
 @pytest.fixture(scope="module")
-def graded(tmp_path_factory):
-    build = tmp_path_factory.mktemp("built")
-    autograde.build(build)
+def batch(tmp_path_factory):
+    needs_sandbox()
     folder = tmp_path_factory.mktemp("submissions")
-    subs = {}
-    for name in FULL:
-        subs[f"reference_{name}"] = solved(name)
-        subs[f"untouched_{name}"] = nbformat.read(build / name / f"{name}.ipynb", as_version=4)
+    out = tmp_path_factory.mktemp("grades")
+    home = tmp_path_factory.mktemp("home")
+    (home / ".ipython" / "profile_default" / "startup").mkdir(parents=True)
+    (home / ".ipython" / "profile_default" / "startup" / "keep.py").write_text("# the grader's own\n")
 
-    # Partly wrong: my_kl without its input checks loses exactly the two "raises" cases of q2.
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen()
+    listener.settimeout(0.2)
+    connections = []
+    stop = threading.Event()
+
+    def accept():
+        while not stop.is_set():
+            try:
+                connections.append(listener.accept())
+            except OSError:
+                pass
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+
+    subs = {}
+    for name, source in ATTACKS.items():
+        source = source.replace("PORT", str(listener.getsockname()[1]))
+        subs[f"a_{name}"] = with_cell(untouched(A1), source)
+    subs["a_always_raises_a3"] = with_cell(untouched(A3), "def _no(*a, **k):\n    raise ValueError('no')\n"
+                                           "my_log_softmax = my_grad = my_hessian = definiteness = _no\n")
+    # The source check reads the notebook, not the runtime: patching inspect earns nothing.
+    inv_kl = ("def my_kl_mvn(mu1, S1, mu2, S2):\n"
+              "    mu1, mu2, S1, S2 = (np.asarray(a, dtype=float) for a in (mu1, mu2, S1, S2))\n"
+              "    d = mu1 - mu2\n    S2inv = np.linalg.inv(S2)\n"
+              "    return 0.5 * (np.trace(S2inv @ S1) + d @ S2inv @ d - len(d)\n"
+              "                  + np.log(np.linalg.det(S2) / np.linalg.det(S1)))\n"
+              "import inspect\ninspect.getsource = lambda f: 'np.linalg.cholesky'\n")
+    subs["m_getsource_patched"] = with_cell(solved(A2), inv_kl)
+    rebound = with_cell(solved(A2), "my_kl_mvn_clean = my_kl_mvn\n" + inv_kl.replace("def my_kl_mvn", "def _fast"),
+                        at=len(solved(A2).cells))
+    rebound.cells.append(nbformat.v4.new_code_cell("my_kl_mvn = _fast"))
+    subs["m_rebound_after_check"] = rebound
+    # Partial answers count when the time runs out: my_jsd loops on its hidden inputs only.
+    slow = solved(A1)
+    slow.cells.append(nbformat.v4.new_code_cell(
+        "_jsd = my_jsd\ndef my_jsd(p, q, base=None):\n    if len(p) > 2:\n        while True:\n            pass\n"
+        "    return _jsd(p, q, base)\n"))
+    subs["m_slow_function"] = slow
     partial = solved(A1)
     for cell in partial.cells:
         if "def my_kl(" in cell.source:
             cell.source = cell.source.replace('raise ValueError(f"{name} has negative entries")', "pass")
             cell.source = cell.source.replace('raise ValueError(f"{name} does not sum to 1")', "pass")
-    subs["partial"] = partial
-
-    # Raises at top level between questions: the rest is still graded.
-    subs["raises_at_top"] = with_cell(solved(A1), "raise RuntimeError('oops')", at=3)
-
-    # Cheats, each on the untouched copy (nothing solved).
-    untouched = subs[f"untouched_{A1}"]
-    subs["cheat_helpers"] = with_cell(untouched, (
-        "import numpy as np\n"
-        "np.allclose = lambda *a, **k: True\nnp.isclose = lambda *a, **k: True\n"
-        "import builtins\nbuiltins.abs = lambda x: 0.0\n"
-        "def my_entropy(p, base=None): return 0.0\n"), at=2)
-    subs["cheat_mathlib"] = with_cell(untouched, (
-        "try:\n    import mathlib\n    mathlib.entropy = lambda *a, **k: 0.0\n"
-        "    mathlib.kl_divergence = lambda *a, **k: 0.0\nexcept ImportError:\n    pass\n"
-        "def my_entropy(p, base=None):\n    import mathlib\n    return mathlib.entropy(p, base=base)\n"
-        "def my_kl(p, q, base=None): return 0.0\n"), at=2)
-    subs["cheat_exit"] = with_cell(untouched, "import sys\nsys.exit(0)", at=2)
-    subs["cheat_os_exit"] = with_cell(untouched, "import os\nos._exit(0)", at=2)
-    injected = folder / "injected_reference.ipynb"
-    subs["cheat_writes"] = with_cell(untouched, (
-        "import json, os, shutil\n"
-        f"nb = {nbformat.writes(solved(A1))!r}\n"
-        f"open({str(injected)!r}, 'w').write(nb)\n"
-        "for f in os.listdir('.'):\n    open(f, 'w').write('[]')\n"
-        "open('answers.json', 'w').write(json.dumps([{'value': 1.0}] * 15))\n"), at=2)
-    subs["cheat_loop"] = with_cell(untouched, "while True:\n    pass", at=2)
-
+    subs["m_partial"] = partial
+    subs["m_raises_at_top"] = with_cell(solved(A1), "raise RuntimeError('oops')", at=3)
+    for name in FULL:
+        subs[f"m_untouched_{name}"] = untouched(name)
+        subs[f"z_reference_{name}"] = solved(name)   # graded last: after every attack
+    (folder / "not_a_notebook.ipynb").write_text("{ this is not json")
     for stem, nb in subs.items():
         nbformat.write(nb, folder / f"{stem}.ipynb")
-    csv_path = folder.parent / "scores.csv"
-    autograde.grade(folder, csv_path, timeout=LOOP_TIMEOUT)
-    with open(csv_path) as f:
-        rows = {row["submission"].removesuffix(".ipynb"): row for row in csv.DictReader(f)}
-    return rows, injected
+
+    skip = {str(ROOT / d) for d in ("_build", ".git", "node_modules", ".pytest_cache", ".hypothesis")}
+    before = tree_signature(ROOT, skip), tree_signature(home)
+    env = {**os.environ, "HOME": str(home), "GRADER_SECRET": "grader-canary"}
+    done = grade(folder, out / "grades.csv", *LIMITS, env=env)
+    after = tree_signature(ROOT, skip), tree_signature(home)
+    stop.set()
+    thread.join()
+    listener.close()
+    return {"done": done, "rows": rows(out / "grades.csv"), "feedback": out / "feedback", "subs": subs,
+            "changed": [p for p in set(before[0]) | set(after[0]) if before[0].get(p) != after[0].get(p)],
+            "home_changed": before[1] != after[1], "leftovers": leftover_processes(),
+            "connections": len(connections)}
 
 
-def total(rows, stem):
-    return int(rows[stem]["total"])
+def feedback(batch, stem):
+    return (batch["feedback"] / f"{stem}.md").read_text()
+
+
+def reported(batch, stem):
+    """The number an attack's my_entropy returned, as its feedback shows it."""
+    match = re.search(r"my_entropy\(\[0\.2, 0\.3, 0\.5\]\).*?came back: `+ ([-0-9.e+]+|Infinity|NaN) `",
+                      feedback(batch, stem), re.S)
+    assert match, feedback(batch, stem)
+    return float(match.group(1))
+
+
+def test_the_batch_finishes_and_writes_every_row(batch):
+    assert batch["done"].returncode == 0, batch["done"].stderr
+    assert set(batch["rows"]) == set(batch["subs"]) | {"not_a_notebook"}
+    assert batch["rows"]["not_a_notebook"]["status"].startswith("not a readable notebook")
+    for stem in batch["rows"]:
+        assert (batch["feedback"] / f"{stem}.md").exists()
+
+
+@pytest.mark.parametrize("attack", [f"a_{name}" for name in ATTACKS] + ["a_always_raises_a3"])
+def test_attacks_earn_nothing(batch, attack):
+    assert int(batch["rows"][attack]["total"]) == 0, feedback(batch, attack)
 
 
 @pytest.mark.parametrize("name", FULL)
-def test_reference_solutions_earn_full_marks(graded, name):
-    rows, _ = graded
-    assert total(rows, f"reference_{name}") == FULL[name]
+def test_controls_graded_after_the_attacks_keep_full_marks(batch, name):
+    assert int(batch["rows"][f"z_reference_{name}"]["total"]) == FULL[name], feedback(batch, f"z_reference_{name}")
+    assert batch["rows"][f"z_reference_{name}"]["status"] == "ok"
 
 
 @pytest.mark.parametrize("name", FULL)
-def test_untouched_student_copies_earn_nothing(graded, name):
-    rows, _ = graded
-    assert total(rows, f"untouched_{name}") == 0
+def test_untouched_copies_earn_nothing(batch, name):
+    assert int(batch["rows"][f"m_untouched_{name}"]["total"]) == 0
 
 
-def test_partly_wrong_submission_gets_partial_credit(graded):
-    rows, _ = graded
-    assert rows["partial"]["q2"] == "3"
-    assert total(rows, "partial") == FULL[A1] - 2
+def test_partial_work_earns_exactly_its_points(batch):
+    row = batch["rows"]["m_partial"]
+    assert row["q2"] == "3" and int(row["total"]) == FULL[A1] - 2
+    assert int(batch["rows"]["m_raises_at_top"]["total"]) == FULL[A1]
 
 
-def test_raising_cell_does_not_stop_grading(graded):
-    rows, _ = graded
-    assert rows["raises_at_top"]["status"] == "ok"
-    assert total(rows, "raises_at_top") == FULL[A1]
+def test_source_check_reads_the_notebook_not_the_runtime(batch):
+    for stem in ("m_getsource_patched", "m_rebound_after_check"):
+        row = batch["rows"][stem]
+        assert (row["q1"], int(row["total"])) == ("3", FULL[A2] - 1), feedback(batch, stem)
 
 
-@pytest.mark.parametrize("stem", ["cheat_helpers", "cheat_mathlib", "cheat_exit", "cheat_os_exit",
-                                  "cheat_writes", "cheat_loop"])
-def test_cheats_earn_nothing(graded, stem):
-    rows, _ = graded
-    assert total(rows, stem) == 0
+def test_answers_given_before_the_time_ran_out_count(batch):
+    row = batch["rows"]["m_slow_function"]
+    assert row["status"] == f"timed out after {TIMEOUT} s"
+    assert (row["q1"], row["q2"], row["q3"], row["q4"]) == ("3", "5", "2", "0")
 
 
-def test_batch_goes_on_and_grades_only_what_was_submitted(graded):
-    rows, injected = graded
-    assert "timed out" in rows["cheat_loop"]["status"]
-    assert rows["cheat_os_exit"]["status"].startswith("did not finish")
-    assert injected.exists()  # the cheat did write it, before it was graded...
-    assert injected.stem not in rows  # ...but it was never graded
-    assert len(rows) == 14  # the 14 submitted files, and only those
+def test_nothing_outside_the_sandbox_changed(batch):
+    assert batch["changed"] == []          # the checkout and .venv
+    assert not batch["home_changed"]       # the grader's HOME
 
 
-def test_student_copies_hide_solutions_and_hidden_tests(tmp_path):
-    autograde.build(tmp_path)
-    for name in FULL:
-        text = (tmp_path / name / f"{name}.ipynb").read_text()
-        assert "BEGIN SOLUTION" not in text and "HIDDEN_TESTS" not in text
-        assert "# your code here" in text
-        nb = nbformat.read(tmp_path / name / f"{name}.ipynb", as_version=4)
-        assert all(c.get("outputs", []) == [] for c in nb.cells if c.cell_type == "code")
+def test_no_process_outlives_the_batch(batch):
+    assert batch["leftovers"] == []
+
+
+def test_no_connection_left_the_sandbox(batch):
+    assert batch["connections"] == 0
+    assert reported(batch, "a_network") == 0
+
+
+def test_nothing_hidden_was_found(batch):
+    assert reported(batch, "a_read_hidden") == 0
+    assert reported(batch, "a_rewrite_trusted") == 0
+
+
+def test_limits_hold(batch):
+    assert reported(batch, "a_fork_bomb") <= 8
+    assert reported(batch, "a_big_files") <= 1 << 20
+    assert batch["rows"]["a_memory_hog"]["status"] == "ran out of memory"
+    assert batch["rows"]["a_endless_loop"]["status"] == f"timed out after {TIMEOUT} s"
+    assert "only the first 65,536 were kept" in feedback(batch, "a_output_flood")
+
+
+def test_feedback_says_what_was_checked_and_what_came_back(batch):
+    text = feedback(batch, "m_partial")
+    assert "q2 | 3 / 5" in text
+    assert "my_kl([-0.2, 1.2], [0.5, 0.5])" in text and "raises ValueError" in text
+    assert "returned a value instead of raising" in text
+    assert "Score: **13 / 15**" in text
+    assert "timed out" in feedback(batch, "a_endless_loop")
+    assert "memory" in feedback(batch, "a_memory_hog")
+    assert "code cell 2 raised ` RuntimeError: oops `" in feedback(batch, "m_raises_at_top")

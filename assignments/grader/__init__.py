@@ -1,0 +1,7 @@
+"""The assignments' grader: student copies, hidden tests, a sandbox, a parallel batch, feedback.
+
+Modules, in the order a submission meets them: ``notebooks`` (masters, student
+copies, bundles), ``checks`` (kinds of check, expected answers, scoring),
+``sandbox`` (bubblewrap and limits), ``runner`` (what runs inside), ``batch``
+(many submissions side by side into one CSV), ``feedback`` (a file per student).
+"""

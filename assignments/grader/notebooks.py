@@ -1,0 +1,123 @@
+"""Master notebooks, the student copies made from them, and the grader's bundles.
+
+A master notebook (``assignments/a*.ipynb``) holds the solutions and the tests:
+
+- code cells tagged ``solution`` have their lines between ``# BEGIN SOLUTION`` and
+  ``# END SOLUTION`` replaced by ``...`` in the student copy;
+- a code cell tagged ``hidden-tests`` defines ``HIDDEN_TESTS``, a list of plain
+  literals (see ``checks.KINDS``); it is removed from the student copy;
+- markdown cells tagged ``question`` are the prompts shown on the website;
+- every other cell, the visible tests included, is copied as it is.
+"""
+
+import ast
+import copy
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from . import checks
+
+MASTERS = Path(__file__).resolve().parent.parent
+SOLUTION = re.compile(r"^([ \t]*)# BEGIN SOLUTION\s*$.*?^[ \t]*# END SOLUTION\s*$", re.M | re.S)
+
+
+def masters():
+    return sorted(MASTERS.glob("a*.ipynb"))
+
+
+def source(cell):
+    """A cell's text, whether stored as one string or as a list of lines."""
+    text = cell.get("source", "")
+    if isinstance(text, list) and all(isinstance(line, str) for line in text):
+        return "".join(text)
+    if not isinstance(text, str):
+        raise ValueError("a cell's source is neither text nor a list of lines")
+    return text
+
+
+def code_cells(nb):
+    """The code cells' texts of a notebook read as plain JSON (a dict)."""
+    cells = nb.get("cells")
+    if not isinstance(cells, list) or not all(isinstance(c, dict) for c in cells):
+        raise ValueError("no list of cells")
+    return [source(c) for c in cells if c.get("cell_type") == "code"]
+
+
+def hidden_tests(nb):
+    """The HIDDEN_TESTS literal of a master notebook (nbformat or plain JSON), read without executing anything."""
+    for cell in nb["cells"]:
+        if "hidden-tests" in cell.get("metadata", {}).get("tags", []):
+            for node in ast.parse(source(cell)).body:
+                if isinstance(node, ast.Assign) and node.targets[0].id == "HIDDEN_TESTS":
+                    return checks.validate_cases(ast.literal_eval(node.value))
+    raise ValueError("the master notebook has no cell tagged hidden-tests defining HIDDEN_TESTS")
+
+
+def student_copy(nb):
+    """The master with solutions stripped, hidden tests removed and outputs cleared."""
+    out = copy.deepcopy(nb)
+    cells = []
+    for cell in out.cells:
+        tags = cell.metadata.get("tags", [])
+        if "hidden-tests" in tags:
+            continue
+        if cell.cell_type == "code":
+            if "solution" in tags:
+                cell.source = SOLUTION.sub(lambda m: f"{m.group(1)}...  # your code here", cell.source)
+            cell.outputs, cell.execution_count = [], None
+        cells.append(cell)
+    out.cells = cells
+    return out
+
+
+def questions_markdown(nb):
+    title = nb.metadata["assignment"]["title"]
+    prompts = [c.source for c in nb.cells if c.cell_type == "markdown" and "question" in c.metadata.get("tags", [])]
+    return f"## {title}\n\n" + "\n\n".join(prompts) + "\n"
+
+
+def build(out_dir):
+    """Student copies, question pages and the hidden tests (bundles) into out_dir/<name>/."""
+    import nbformat
+
+    out_dir = Path(out_dir)
+    for master in masters():
+        nb = nbformat.read(master, as_version=4)
+        name = nb.metadata["assignment"]["name"]
+        target = out_dir / name
+        target.mkdir(parents=True, exist_ok=True)
+        nbformat.write(student_copy(nb), target / f"{name}.ipynb")
+        bundle = {"name": name, "title": nb.metadata["assignment"]["title"], "tests": hidden_tests(nb)}
+        (target / "autograder.json").write_text(json.dumps(bundle, indent=1))
+        (target / "questions.md").write_text(questions_markdown(nb))
+        print(f"built {target}/{name}.ipynb and autograder.json ({len(bundle['tests'])} hidden test cases)")
+
+
+@dataclass(frozen=True)
+class Bundle:
+    """One assignment as the grader needs it: its cases and their expected answers."""
+    name: str
+    title: str
+    cases: list
+    expected: list
+
+    @property
+    def maximum(self):
+        return checks.maximum(self.cases)
+
+    @property
+    def questions(self):
+        return list(dict.fromkeys(case["question"] for case in self.cases))
+
+
+def bundles():
+    """Every assignment, its expected answers computed now, before any submission runs."""
+    out = {}
+    for master in masters():
+        nb = json.loads(master.read_text())
+        meta = nb["metadata"]["assignment"]
+        cases = hidden_tests(nb)
+        out[meta["name"]] = Bundle(meta["name"], meta["title"], cases, checks.expected_answers(cases))
+    return out

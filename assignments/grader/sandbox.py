@@ -1,0 +1,316 @@
+"""Where a submission's code runs: a bubblewrap sandbox with limits.
+
+What the student's code sees in the sandbox (``Bubblewrap.command``):
+
+- a new user, PID, network, IPC, UTS and cgroup namespace, as user 65534, with
+  every capability dropped, no network at all, a new session (no terminal to
+  type into), and no way to create further user namespaces;
+- read-only: the system's ``/usr`` (with its Python packages masked), the
+  Python runtime (its own site-packages masked), the packages students may use
+  (``STUDENT_PACKAGES`` and what they need, one read-only bind each, so
+  ``mathlib``, SciPy and every other package of the grader's environment are
+  absent), a two-line ``/etc/passwd``, and its own job file;
+- writable: a fresh, size-limited tmpfs for ``/tmp`` and for ``HOME`` (so
+  IPython's and Jupyter's folders are new every time) and nothing else;
+- not at all: the checkout, the masters, the bundles, the grader's code, the
+  submissions folder, ``_build``, the grader's ``HOME``, other processes.
+
+Limits (``Limits``): address space per process, CPU time per process, file
+size, processes, wall-clock time and captured output. Run as root, where the
+kernel does not apply a process limit (it exempts the initial user, to which
+the sandbox's user maps), the processes, the memory of the whole sandbox and
+its CPU share are capped by a cgroup (v1) made for each submission. When the
+time is up the grader kills bubblewrap, whose PID namespace takes every process
+of the submission with it; so does the grader's own death (--die-with-parent).
+"""
+
+import importlib.metadata
+import os
+import platform
+import resource
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from packaging.requirements import Requirement
+
+STUDENT_PACKAGES = ("ipython", "numpy", "matplotlib")  # and everything they require
+SANDBOX_UID = 65534
+SCRATCH_BYTES = 64 << 20   # size of each tmpfs, /tmp and HOME
+ANSWERS_BYTES = 4 << 20    # answers read back from one submission, at most
+OWN_PROCESSES = 2          # bubblewrap outside and the runner inside, beyond the student's limit
+HOME = "/home/student"
+SITE = "/opt/site-packages"
+JOB = "/job.json"
+RUNNER = (Path(__file__).parent / "runner.py").read_text()
+ENVIRONMENT = {  # the whole environment of the student's code
+    "PATH": "/usr/bin:/bin", "HOME": HOME, "LANG": "C.UTF-8", "USER": "student",
+    "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
+    "MPLBACKEND": "agg", "MPLCONFIGDIR": "/tmp/matplotlib", "IPYTHONDIR": f"{HOME}/.ipython",
+}
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What one submission may use. Sizes in bytes, times in seconds."""
+    timeout: float = 120          # wall clock, from start to last answer; also CPU time per process
+    memory: int = 1 << 30         # address space per process; and all of it, where cgroups are used
+    processes: int = 16           # processes and threads the student's code may have at once
+    file_size: int = 16 << 20     # largest file it may write
+    output: int = 1 << 20         # printed output kept (the rest is read and dropped)
+
+
+class SandboxUnavailable(RuntimeError):
+    """The sandbox cannot run here; the message says what is missing."""
+
+
+def student_packages(names=STUDENT_PACKAGES):
+    """[(path, name)] of every top-level file and folder of `names` and their requirements.
+
+    Read from the metadata of the environment the grader runs in, so the
+    students' packages are exactly the versions of the lock file.
+    """
+    seen, todo = {}, list(names)
+    while todo:
+        dist = importlib.metadata.distribution(todo.pop())
+        key = dist.metadata["Name"].lower()
+        if key in seen:
+            continue
+        seen[key] = dist
+        for text in dist.requires or []:
+            requirement = Requirement(text)
+            if requirement.marker is None or requirement.marker.evaluate({"extra": ""}):
+                todo.append(requirement.name)
+    entries = set()
+    for dist in seen.values():
+        for file in dist.files or []:
+            top = file.parts[0]
+            if top not in ("..", "__pycache__"):
+                entries.add((Path(dist.locate_file(top)), top))
+    return sorted(entries)
+
+
+def _python():
+    """The Python runtime: its prefix, its interpreter and the site-packages to mask."""
+    prefix = Path(sys.base_prefix)
+    version = f"python{sys.version_info.major}.{sys.version_info.minor}"
+    interpreter = prefix / "bin" / version
+    if not interpreter.exists():
+        interpreter = Path(sys._base_executable)
+    return prefix, interpreter, prefix / "lib" / version / "site-packages"
+
+
+def _set_limits(limits, cgroup):
+    """In the child, before bubblewrap starts: rlimits, and the cgroup where there is one."""
+    def apply():
+        if cgroup is not None:
+            cgroup.enter()
+        cpu = int(limits.timeout) + 1
+        for which, value in ((resource.RLIMIT_AS, limits.memory), (resource.RLIMIT_CPU, cpu),
+                             (resource.RLIMIT_FSIZE, limits.file_size), (resource.RLIMIT_CORE, 0),
+                             (resource.RLIMIT_NPROC, limits.processes + OWN_PROCESSES),
+                             (resource.RLIMIT_NOFILE, 256)):
+            resource.setrlimit(which, (value, value))
+    return apply
+
+
+class Cgroup:
+    """One cgroup (v1) in each of the pids, memory and cpu hierarchies, for one submission."""
+
+    CONTROLLERS = ("pids", "memory", "cpu")
+    ROOT = Path("/sys/fs/cgroup")
+
+    @classmethod
+    def available(cls):
+        return os.geteuid() == 0 and all(cls._base(c) is not None for c in cls.CONTROLLERS)
+
+    @classmethod
+    def _base(cls, controller):
+        """Our own cgroup's folder in a v1 hierarchy, if it is mounted and writable."""
+        try:
+            lines = Path("/proc/self/cgroup").read_text().splitlines()
+        except OSError:
+            return None
+        for line in lines:
+            _, names, path = line.split(":", 2)
+            if controller in names.split(","):
+                base = cls.ROOT / controller / path.lstrip("/")
+                return base if os.access(base, os.W_OK) else None
+        return None
+
+    def __init__(self, name, limits):
+        self.paths = {c: self._base(c) / name for c in self.CONTROLLERS}
+        for path in self.paths.values():
+            path.mkdir()
+        self._write("pids", "pids.max", limits.processes + OWN_PROCESSES)
+        self._write("memory", "memory.limit_in_bytes", limits.memory)
+        if (self.paths["memory"] / "memory.memsw.limit_in_bytes").exists():
+            self._write("memory", "memory.memsw.limit_in_bytes", limits.memory)
+        self._write("cpu", "cpu.cfs_period_us", 100_000)
+        self._write("cpu", "cpu.cfs_quota_us", 100_000)  # one core
+
+    def _write(self, controller, name, value):
+        (self.paths[controller] / name).write_text(str(value))
+
+    def enter(self):
+        """Move the calling process (the child about to become bubblewrap) in."""
+        for path in self.paths.values():
+            (path / "cgroup.procs").write_text(str(os.getpid()))
+
+    def ran_out_of_memory(self):
+        try:
+            text = (self.paths["memory"] / "memory.oom_control").read_text()
+            killed = dict(line.split() for line in text.splitlines()).get("oom_kill", "0")
+            return int(killed) > 0 or int((self.paths["memory"] / "memory.failcnt").read_text()) > 0
+        except (OSError, ValueError):
+            return False
+
+    def remove(self):
+        """Kill whatever is left (nothing, normally) and remove the groups."""
+        for path in self.paths.values():
+            _remove_group(path)
+
+    @classmethod
+    def sweep(cls):
+        """Remove the groups of earlier batches whose grader died before it could."""
+        for controller in cls.CONTROLLERS:
+            for path in cls._base(controller).glob("autograde-*-*"):
+                owner = path.name.split("-")[1]
+                if owner.isdigit() and not Path(f"/proc/{owner}").exists():
+                    _remove_group(path)
+
+
+def _remove_group(path, seconds=5.0):
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            for pid in (path / "cgroup.procs").read_text().split():
+                try:
+                    os.kill(int(pid), signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+            path.rmdir()
+            return
+        except FileNotFoundError:
+            return
+        except OSError:
+            if time.monotonic() > deadline:
+                return
+            time.sleep(0.02)
+
+
+class Bubblewrap:
+    """Runs the runner on one job in a fresh sandbox."""
+
+    sandboxed = True
+
+    def __init__(self, limits, workdir, packages=None):
+        self.limits = limits
+        self.workdir = Path(workdir)
+        self.packages = student_packages() if packages is None else packages
+        self.bwrap = shutil.which("bwrap")
+        self.use_cgroups = Cgroup.available()
+        if self.use_cgroups:
+            Cgroup.sweep()
+        (self.workdir / "passwd").write_text(f"student:x:{SANDBOX_UID}:{SANDBOX_UID}::{HOME}:/bin/false\n")
+        (self.workdir / "group").write_text(f"student:x:{SANDBOX_UID}:\n")
+
+    def check(self):
+        """Refuse, saying what is missing, where the sandbox cannot run."""
+        if platform.system() != "Linux":
+            raise SandboxUnavailable(f"the sandbox needs Linux (bubblewrap and namespaces); this is {platform.system()}")
+        if self.bwrap is None:
+            raise SandboxUnavailable("bubblewrap (the bwrap command) is not installed: on Debian or Ubuntu, "
+                                     "apt-get install bubblewrap")
+        if os.geteuid() == 0 and not self.use_cgroups:
+            raise SandboxUnavailable(
+                "running as root, the kernel does not apply the process limit, and no writable cgroup (v1) "
+                "pids, memory and cpu controllers were found to apply it instead: run the grader as an "
+                "ordinary user")
+        probe = self.workdir / "probe.json"
+        probe.write_text('{"cells": ["import numpy"], "calls": []}')
+        read, write = os.pipe()
+        try:
+            done = subprocess.run(self.command(probe, write), stdin=subprocess.DEVNULL, capture_output=True,
+                                  text=True, timeout=60, env=ENVIRONMENT, pass_fds=(write,))
+        finally:
+            os.close(write)
+            answer = os.read(read, 4096)
+            os.close(read)
+        if done.returncode != 0 or b'"done"' not in answer:
+            raise SandboxUnavailable("bubblewrap could not start a sandbox here (are user namespaces enabled?): "
+                                     + (done.stderr.strip()[-500:] or f"exit status {done.returncode}"))
+
+    def command(self, job, answers_fd):
+        prefix, interpreter, own_site = _python()
+        argv = [self.bwrap, "--unshare-all", "--unshare-user", "--disable-userns", "--die-with-parent", "--new-session", "--as-pid-1",
+                "--cap-drop", "ALL", "--uid", str(SANDBOX_UID), "--gid", str(SANDBOX_UID),
+                "--hostname", "sandbox",
+                "--ro-bind", "/usr", "/usr", "--symlink", "usr/lib", "/lib", "--symlink", "usr/lib64", "/lib64",
+                "--symlink", "usr/bin", "/bin", "--symlink", "usr/sbin", "/sbin"]
+        for masked in sorted(Path("/usr/lib").glob("python3*")) + sorted(Path("/usr/local/lib").glob("python3*")):
+            argv += ["--tmpfs", str(masked)]
+        argv += ["--dir", "/etc", "--ro-bind", str(self.workdir / "passwd"), "/etc/passwd",
+                 "--ro-bind", str(self.workdir / "group"), "/etc/group"]
+        for system_file in ("/etc/ld.so.cache", "/etc/fonts"):  # the libraries' index, matplotlib's fonts
+            if Path(system_file).exists():
+                argv += ["--ro-bind", system_file, system_file]
+        if not str(prefix).startswith("/usr/"):
+            argv += ["--ro-bind", str(prefix), str(prefix)]
+        if own_site.exists():
+            argv += ["--tmpfs", str(own_site)]
+        argv += ["--tmpfs", SITE]
+        for path, name in self.packages:
+            argv += ["--ro-bind", str(path), f"{SITE}/{name}"]
+        argv += ["--remount-ro", SITE, "--ro-bind", str(job), JOB,
+                 "--size", str(SCRATCH_BYTES), "--tmpfs", "/tmp",
+                 "--size", str(SCRATCH_BYTES), "--tmpfs", "/home", "--dir", HOME,
+                 "--proc", "/proc", "--dev", "/dev", "--remount-ro", "/", "--chdir", HOME,
+                 "--", str(interpreter), "-I", "-B", "-c", RUNNER, JOB, SITE, str(answers_fd)]
+        return argv
+
+    def start(self, job, answers_fd, name):
+        """Start one submission; returns (process, cgroup or None)."""
+        cgroup = Cgroup(name, self.limits) if self.use_cgroups else None
+        try:
+            process = subprocess.Popen(self.command(job, answers_fd), stdin=subprocess.DEVNULL,
+                                       stdout=subprocess.PIPE, stderr=subprocess.STDOUT, pass_fds=(answers_fd,),
+                                       env=ENVIRONMENT, preexec_fn=_set_limits(self.limits, cgroup))
+        except BaseException:
+            if cgroup is not None:
+                cgroup.remove()
+            raise
+        return process, cgroup
+
+
+class Unsandboxed:
+    """For notebooks the instructor trusts: the same runner and limits, with no isolation at all."""
+
+    sandboxed = False
+
+    def __init__(self, limits, workdir, packages=None):
+        self.limits = limits
+        self.workdir = Path(workdir)
+        self.site = self.workdir / "site-packages"
+        self.site.mkdir()
+        for path, name in (student_packages() if packages is None else packages):
+            (self.site / name).symlink_to(path)
+
+    def check(self):
+        pass
+
+    def start(self, job, answers_fd, name):
+        _, interpreter, _ = _python()
+        home = self.workdir / name
+        home.mkdir()
+        env = {**ENVIRONMENT, "HOME": str(home), "MPLCONFIGDIR": str(home / ".matplotlib"),
+               "IPYTHONDIR": str(home / ".ipython")}
+        process = subprocess.Popen([str(interpreter), "-I", "-B", "-c", RUNNER, str(job), str(self.site),
+                                    str(answers_fd)], cwd=home, env=env, stdin=subprocess.DEVNULL,
+                                   stdout=subprocess.PIPE, stderr=subprocess.STDOUT, pass_fds=(answers_fd,),
+                                   start_new_session=True, preexec_fn=_set_limits(self.limits, None))
+        return process, None

@@ -1,0 +1,60 @@
+"""Helpers for the grader's tests: submissions made from the masters, and running `autograde grade`."""
+
+import csv
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+AUTOGRADE = ROOT / "assignments" / "autograde.py"
+sys.path.insert(0, str(ROOT / "assignments"))
+
+from grader import notebooks  # noqa: E402
+
+A1, A2, A3 = "a1_discrete_divergences", "a2_kl_between_normals", "a3_cross_entropy_loss"
+FULL = {A1: 15, A2: 10, A3: 13}
+MASTERS = {p.stem: p for p in notebooks.masters()}
+
+
+def needs_sandbox():
+    """Skip where bubblewrap is missing, except in CI, where it must be there."""
+    if shutil.which("bwrap") is None and not os.environ.get("CI"):
+        pytest.skip("bubblewrap is not installed (CI installs it)")
+
+
+def master(name):
+    return nbformat.read(MASTERS[name], as_version=4)
+
+
+def solved(name):
+    """A submission that solves everything: the master without its hidden tests."""
+    nb = master(name)
+    nb.cells = [c for c in nb.cells if "hidden-tests" not in c.metadata.get("tags", [])]
+    return nb
+
+
+def untouched(name):
+    return notebooks.student_copy(master(name))
+
+
+def with_cell(nb, source, at=None):
+    """A copy of a notebook with one more code cell at index `at` (default: at the end)."""
+    out = nbformat.reads(nbformat.writes(nb), as_version=4)
+    out.cells.insert(len(out.cells) if at is None else at, nbformat.v4.new_code_cell(source))
+    return out
+
+
+def grade(folder, csv_path, *options, env=None, timeout=600):
+    """`autograde.py grade` as `make grade` runs it, in a process of its own."""
+    return subprocess.run([sys.executable, str(AUTOGRADE), "grade", str(folder), str(csv_path), *options],
+                          capture_output=True, text=True, timeout=timeout, env=env)
+
+
+def rows(csv_path):
+    with open(csv_path, newline="") as f:
+        return {row["submission"].removesuffix(".ipynb"): row for row in csv.DictReader(f)}
