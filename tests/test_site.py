@@ -69,9 +69,9 @@ def browser():
         b.close()
 
 
-def open_page(browser, url):
+def open_page(browser, url, viewport=(1280, 900)):
     """Load a page, wait for MathJax, and return it with what happened on the way."""
-    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    page = browser.new_page(viewport={"width": viewport[0], "height": viewport[1]})
     log = {"requests": [], "failed": [], "bad_status": [], "errors": []}
     page.on("request", lambda r: log["requests"].append(r.url))
     page.on("requestfailed", lambda r: log["failed"].append(f"{r.url} ({r.failure})"))
