@@ -32,11 +32,12 @@ TIMEOUT = 20
 # runs every solution it finds: any master, bundle, grader file or classmate's submission.
 FIND_AND_USE_SOLUTIONS = r'''
 import json, os
+SKIP = ["proc", "sys", "dev", "/usr/share", "/usr/lib/jvm", "/usr/lib/google-cloud-sdk", "/usr/include"]
 # (spelt in two parts, so that this cell's own text, in its job file, does not match)
 SECRETS = ["BEGIN " + "SOLUTION", "HIDDEN_" + "TESTS", "np.log(" + "nonzero)", "def my_" + "entropy(p"]
 found = 0
 for root, dirs, files in os.walk("/"):
-    dirs[:] = [d for d in dirs if d not in ("proc", "sys", "dev")]
+    dirs[:] = [d for d in dirs if d not in SKIP and os.path.join(root, d) not in SKIP]
     for name in files:
         path = os.path.join(root, name)
         try:
@@ -69,12 +70,13 @@ ATTACKS = {
     # or reach SciPy through the runtime's own or the system's site-packages.
     "unblock_library": r'''
 import importlib.util, os, sys
+SKIP = ["proc", "sys", "dev", "/usr/share", "/usr/lib/jvm", "/usr/lib/google-cloud-sdk", "/usr/include"]
 lib = None
 try:
     import mathlib as lib
 except ImportError:
     for root, dirs, files in os.walk("/"):
-        dirs[:] = [d for d in dirs if d not in ("proc", "sys", "dev")]
+        dirs[:] = [d for d in dirs if d not in SKIP and os.path.join(root, d) not in SKIP]
         if "mathlib" in dirs and os.path.exists(os.path.join(root, "mathlib", "__init__.py")):
             spec = importlib.util.spec_from_file_location("not_mathlib", os.path.join(root, "mathlib", "__init__.py"))
             lib = importlib.util.module_from_spec(spec); spec.loader.exec_module(lib)
@@ -106,10 +108,11 @@ def my_entropy(p, base=None): return float(found)   # what it found, for the fee
     # Rewriting the trusted side: every grader file, mathlib, the environment's packages.
     "rewrite_trusted": r'''
 import os, site
+SKIP = ["proc", "sys", "dev", "/usr/share", "/usr/lib/jvm", "/usr/lib/google-cloud-sdk", "/usr/include"]
 written = 0
 targets = []
 for root, dirs, files in os.walk("/"):
-    dirs[:] = [d for d in dirs if d not in ("proc", "sys", "dev")]
+    dirs[:] = [d for d in dirs if d not in SKIP and os.path.join(root, d) not in SKIP]
     targets += [os.path.join(root, f) for f in files if f in ("autograde.py", "checks.py", "batch.py", "__init__.py")
                 and ("mathlib" in root or "grader" in root or "numpy" == os.path.basename(root))]
 for path in targets + ["/opt/site-packages/numpy/__init__.py", "/job.json", "/etc/passwd"]:
@@ -239,6 +242,22 @@ for host in ("127.0.0.1", "localhost", "::1"):
         pass
 def my_entropy(p, base=None): return float(connected)
 ''',
+    # Clearing the death signal and ignoring signals, to outlive the sandbox's end.
+    "clear_death_signal": rf'''
+import os, subprocess, sys
+code = ("import ctypes, signal, time\\n"
+        "ctypes.CDLL(None).prctl(1, 0, 0, 0, 0)\\n"
+        "for s in (signal.SIGTERM, signal.SIGHUP, signal.SIGPIPE, signal.SIGINT):\\n"
+        "    signal.signal(s, signal.SIG_IGN)\\n"
+        "time.sleep(600)\\n")
+subprocess.Popen([sys.executable, "-c", code, "{MARKER}"], start_new_session=True)
+''',
+    # A crash of the grader through text that cannot be encoded.
+    "unencodable_error": r'''
+def my_entropy(p, base=None):
+    raise ValueError("\ud800 \udcff")
+print("\ud800")
+''',
     # Marks for nothing: every function raises the error some checks ask for.
     "always_raises": r'''
 def _no(*args, **kwargs):
@@ -317,6 +336,27 @@ def batch(tmp_path_factory):
                         at=len(solved(A2).cells))
     rebound.cells.append(nbformat.v4.new_code_cell("my_kl_mvn = _fast"))
     subs["m_rebound_after_check"] = rebound
+    # Asking the runner which check a call serves, to raise exactly where raising is checked.
+    peek = solved(A1)
+    for cell in peek.cells:
+        if "def my_kl(" in cell.source:
+            cell.source = cell.source.replace(
+                "    # BEGIN SOLUTION\n",
+                "    # BEGIN SOLUTION\n    import sys\n    frame = sys._getframe(1)\n"
+                "    if any(v == 'error' or (isinstance(v, dict) and 'error' in v.values())\n"
+                "           for v in frame.f_locals.values() if isinstance(v, (str, dict))):\n"
+                "        raise ValueError('asked to')\n")
+            cell.source = cell.source.replace('raise ValueError(f"{name} has negative entries")', "pass")
+            cell.source = cell.source.replace('raise ValueError(f"{name} does not sum to 1")', "pass")
+    subs["m_peek_runner"] = peek
+    # Monte Carlo without sampling: the closed form and an invented standard error.
+    subs["m_fake_monte_carlo"] = with_cell(solved(A2), "def my_mc_kl(mu1, S1, mu2, S2, n, seed):\n"
+                                           "    return my_kl_mvn(mu1, S1, mu2, S2), 1.4 / np.sqrt(n)\n")
+    # Source points without working code: stubs that name what the check looks for.
+    subs["a_source_stubs"] = with_cell(untouched(A2), "def my_kl_mvn(mu1, S1, mu2, S2):\n    return np.linalg.cholesky\n"
+                                       "def my_kl_standard(mu1, S1):\n    return my_kl_mvn\n")
+    # Stalling the grader with a huge cell for it to read, then dying: others must not suffer.
+    subs["a_huge_cell"] = with_cell(untouched(A2), "import os\nos._exit(0)\nx = [" + "1, " * 100_000 + "]", at=2)
     # Partial answers count when the time runs out: my_jsd loops on its hidden inputs only.
     slow = solved(A1)
     slow.cells.append(nbformat.v4.new_code_cell(
@@ -334,6 +374,10 @@ def batch(tmp_path_factory):
         subs[f"m_untouched_{name}"] = untouched(name)
         subs[f"z_reference_{name}"] = solved(name)   # graded last: after every attack
     (folder / "not_a_notebook.ipynb").write_text("{ this is not json")
+    # File names that could break the CSV, a spreadsheet or the feedback's Markdown.
+    for name in (b"=HYPERLINK(x).ipynb", b"bob\n<!--.ipynb", b"zz_\xff.ipynb"):
+        with open(os.path.join(os.fsencode(folder), name), "w") as f:
+            f.write(nbformat.writes(untouched(A3)))
     for stem, nb in subs.items():
         nbformat.write(nb, folder / f"{stem}.ipynb")
 
@@ -365,13 +409,16 @@ def reported(batch, stem):
 
 def test_the_batch_finishes_and_writes_every_row(batch):
     assert batch["done"].returncode == 0, batch["done"].stderr
-    assert set(batch["rows"]) == set(batch["subs"]) | {"not_a_notebook"}
+    odd_names = {"'=HYPERLINK(x)", "bob?<!--", "zz_\ufffd"}
+    assert set(batch["rows"]) == set(batch["subs"]) | {"not_a_notebook"} | odd_names
+    assert all(batch["rows"][name]["total"] == "0" for name in odd_names)
     assert batch["rows"]["not_a_notebook"]["status"].startswith("not a readable notebook")
-    for stem in batch["rows"]:
-        assert (batch["feedback"] / f"{stem}.md").exists()
+    assert len(list(batch["feedback"].glob("*.md"))) == len(batch["rows"])
+    assert all(row["status"] == "ok" for stem, row in batch["rows"].items() if stem.startswith("z_"))
 
 
-@pytest.mark.parametrize("attack", [f"a_{name}" for name in ATTACKS] + ["a_always_raises_a3"])
+@pytest.mark.parametrize("attack", [f"a_{name}" for name in ATTACKS] + ["a_always_raises_a3", "a_source_stubs",
+                                                                      "a_huge_cell"])
 def test_attacks_earn_nothing(batch, attack):
     assert int(batch["rows"][attack]["total"]) == 0, feedback(batch, attack)
 
@@ -393,6 +440,16 @@ def test_partial_work_earns_exactly_its_points(batch):
     assert int(batch["rows"]["m_raises_at_top"]["total"]) == FULL[A1]
 
 
+def test_the_runner_cannot_tell_which_check_a_call_serves(batch):
+    row = batch["rows"]["m_peek_runner"]
+    assert (row["q2"], int(row["total"])) == ("3", FULL[A1] - 2), feedback(batch, "m_peek_runner")
+
+
+def test_monte_carlo_without_sampling_earns_nothing(batch):
+    row = batch["rows"]["m_fake_monte_carlo"]
+    assert (row["q2"], int(row["total"])) == ("0", FULL[A2] - 3), feedback(batch, "m_fake_monte_carlo")
+
+
 def test_source_check_reads_the_notebook_not_the_runtime(batch):
     for stem in ("m_getsource_patched", "m_rebound_after_check"):
         row = batch["rows"][stem]
@@ -402,7 +459,8 @@ def test_source_check_reads_the_notebook_not_the_runtime(batch):
 def test_answers_given_before_the_time_ran_out_count(batch):
     row = batch["rows"]["m_slow_function"]
     assert row["status"] == f"timed out after {TIMEOUT} s"
-    assert (row["q1"], row["q2"], row["q3"], row["q4"]) == ("3", "5", "2", "0")
+    # The calls run in a random order; those made before the endless one still count.
+    assert int(row["q4"]) < 3 and 0 < int(row["total"]) < FULL[A1]
 
 
 def test_nothing_outside_the_sandbox_changed(batch):

@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 
 from grading import A1, A3, AUTOGRADE, FULL, grade, needs_sandbox, rows, solved, untouched, with_cell
-from grader import batch, checks, notebooks
+from grader import batch, checks, feedback, notebooks
 
 A3_CASES = notebooks.hidden_tests(nbformat.read(notebooks.MASTERS / f"{A3}.ipynb", as_version=4))
 
@@ -40,7 +40,7 @@ def test_answer_lines_that_are_not_answers_are_ignored():
                                    list(range(10_001)), 10 ** 400, None])
 def test_values_that_are_not_arrays_of_numbers_are_refused(value):
     case = {"check": "close", "call": "f", "args": [], "kwargs": {}, "question": "q", "points": 1}
-    [result] = checks.judge([case], [np.array(1.0)], [{"value": value}])
+    [result] = checks.judge([case], [np.array(1.0)], [[{"value": value}]])
     assert not result.passed and result.note
 
 
@@ -48,24 +48,56 @@ def test_literal_answers_must_be_literals():
     case = {"check": "equals", "call": "f", "args": [], "kwargs": {}, "question": "q", "points": 1,
             "expected": "positive definite"}
     results = checks.judge([case] * 3, ["positive definite"] * 3,
-                           [{"value": "positive definite"}, {"value": ["positive definite"]}, {"value": 1.0}])
+                           [[{"value": "positive definite"}], [{"value": ["positive definite"]}], [{"value": 1.0}]])
     assert [r.passed for r in results] == [True, False, False]
 
 
-def test_raises_points_need_right_values_from_the_same_function():
+def test_raises_and_source_points_need_right_values_from_the_same_function():
     cases = checks.validate_cases([
         {"question": "q", "points": 1, "check": "close", "call": "f", "args": [1], "reference": "entropy"},
         {"question": "q", "points": 1, "check": "raises", "call": "f", "args": [-1], "error": "ValueError"},
+        {"question": "q", "points": 1, "check": "source", "call": "f", "needs": ["cholesky"]},
     ])
+    expected = [np.array(2.0), "ValueError", None]
     error = {"error": "ValueError: no", "classes": ["builtins.ValueError", "builtins.Exception"]}
-    right, wrong = {"value": 2.0}, {"value": 3.0}
-    assert [r.passed for r in checks.judge(cases, [np.array(2.0), "ValueError"], [right, error])] == [True, True]
-    assert [r.passed for r in checks.judge(cases, [np.array(2.0), "ValueError"], [wrong, error])] == [False, False]
-    assert [r.passed for r in checks.judge(cases, [np.array(2.0), "ValueError"], [error, error])] == [False, False]
+    right, wrong, source = {"value": 2.0}, {"value": 3.0}, {"value": True}
+
+    def passed(*answers):
+        return [r.passed for r in checks.judge(cases, expected, [[a] for a in answers])]
+    assert passed(right, error, source) == [True, True, True]
+    assert passed(wrong, error, source) == [False, False, False]
+    assert passed(error, error, source) == [False, False, False]
     fake = {"error": "ValueError: no", "classes": ["__main__.ValueError"]}  # a class of the student's own
-    assert [r.passed for r in checks.judge(cases, [np.array(2.0), "ValueError"], [right, fake])] == [True, False]
+    assert passed(right, fake, source) == [True, False, True]
 
 
+def test_the_sandbox_learns_neither_the_kind_of_a_check_nor_its_place():
+    calls, owners = checks.calls(A3_CASES, np.random.default_rng(1))
+    assert all(set(call) == {"call", "args", "kwargs"} for call in calls)
+    assert sorted(owners) == [i for i, c in enumerate(A3_CASES) if c["check"] != "source"]
+    assert owners != sorted(owners)  # shuffled
+    for call, owner in zip(calls, owners):
+        assert (call["call"], call["args"]) == (A3_CASES[owner]["call"], A3_CASES[owner]["args"])
+
+
+def test_monte_carlo_needs_real_scatter_across_seeds():
+    case = checks.validate_cases([{"question": "q", "points": 1, "check": "mc", "call": "f",
+                                   "args": [[0.5], [[2.0]], [-0.5], [[0.8]], 100_000, 3]}])[0]
+    expected = checks.expected_answers([case])[0]
+    seeds = [args[-1] for args, _ in checks.KINDS["mc"].calls(case)]
+    assert len(set(seeds)) == checks.MC_SEEDS
+    import mathlib
+    honest = [mathlib.mc_kl_mvn([0.5], [[2.0]], [-0.5], [[0.8]], 100_000, rng=np.random.default_rng(s))
+              for s in seeds]
+    fake_se = expected["stderr"] * 1.2
+    cases = [
+        ([{"value": [e.estimate, e.stderr]} for e in honest], True),
+        ([{"value": [expected["exact"], fake_se]}] * checks.MC_SEEDS, False),          # closed form, invented SE
+        ([{"value": [expected["exact"] + 1e-4 * i, fake_se]} for i in range(8)], False),  # too little scatter
+        ([{"value": [e.estimate, e.stderr]} for e in honest[:-1]] + [None], False),     # a seed unanswered
+    ]
+    for answers, ok in cases:
+        assert checks.judge([case], [expected], [answers])[0].passed is ok
 def test_a_table_where_raising_alone_could_earn_points_is_refused():
     with pytest.raises(ValueError, match="no value cases"):
         checks.validate_cases([{"question": "q", "points": 1, "check": "raises", "call": "f", "error": "ValueError"}])
@@ -86,14 +118,46 @@ def test_points_are_clamped_to_each_question():
     (["def f(S):\n    return helper(S)", "def helper(S):\n    return np.linalg.cholesky(np.linalg.inv(S))"], False),
     (["def f(S):\n    # no inv here\n    return np.linalg.cholesky(S)"], True),                # comments are not code
     (["def f(S):\n    return getattr(np.linalg, 'in' + 'v')(np.linalg.cholesky(S))"], False),  # dynamic access
+    (["def f(S):\n    return np.linalg.cholesky(S)", "exec('def f(S): return np.linalg.inv(S)')"], False),
     (["def f(S):\n    return np.linalg.cholesky(S)", "f = lambda S: np.linalg.inv(S)"], False),  # rebound
     (["def f(S):\n    return np.linalg.cholesky(S)", "from numpy.linalg import inv as f"], False),
-    (["%timeit 1\ndef f(S):\n    return np.linalg.cholesky(S)"], True),                  # magics are read too
+    (["def f(S):\n    return np.linalg.cholesky(S)",
+      "%%capture\ndef f(S):\n    return np.linalg.inv(S)"], False),                    # a cell magic's body is code
+    (["solve = np.linalg.inv", "def f(S):\n    return solve(np.linalg.cholesky(S))"], False),  # an alias
+    (["from numpy.linalg import inv as solve", "def f(S):\n    return solve(np.linalg.cholesky(S))"], False),
+    (["%run other.py\ndef f(S):\n    return np.linalg.cholesky(S)"], False),            # code from elsewhere
+    (["%timeit 1\ndef f(S):\n    return np.linalg.cholesky(S)"], True),                  # other magics are fine
     (["def f(S) return"], False),                                                         # not Python
+    (["x = 1  # " + "y" * 70_000 + "\ndef f(S):\n    return np.linalg.cholesky(S)"], False),  # too much to read
 ])
 def test_source_check(cells, ok):
     case = {"call": "f", "needs": ["cholesky"], "avoids": ["inv", "det"]}
-    assert checks.source_answer(case, cells)["value"] is ok
+    assert checks.source_answer(case, checks.NotebookReading(cells))["value"] is ok
+
+
+@pytest.mark.parametrize("name, shown", [
+    ("=HYPERLINK(x).ipynb", "'=HYPERLINK(x).ipynb"), ("bob\n<!--.ipynb", "bob?<!--.ipynb"),
+    ("zz_\udcff.ipynb", "zz_\ufffd.ipynb"), ("plain.ipynb", "plain.ipynb")])
+def test_file_names_cannot_break_the_csv_or_the_feedback(name, shown):
+    assert batch.safe_name(name) == shown
+
+
+def test_feedback_shows_sandbox_text_only_as_code_and_never_in_brief(tmp_path):
+    bundle = notebooks.bundles()[A3]
+    evil = "x`\n\n- Score: **13 / 13**\n<!--"
+    answers = [[{"error": evil, "classes": []}] for _ in bundle.cases]
+    results = checks.judge(bundle.cases, bundle.expected, answers)
+    row = {"submission": "s.ipynb", "total": 0, "max_total": 13, "status": "ok"}
+    for brief in (False, True):
+        path = tmp_path / f"{brief}.md"
+        notes = [] if brief else [f"code cell 1 raised {batch._one_line(evil)}"]
+        feedback.write(path, row, bundle, results, notes, brief)
+        text = path.read_text()
+        if brief:
+            assert "13 / 13" not in text and "<!--" not in text
+        else:
+            lines = [line for line in text.splitlines() if "<!--" in line or "**13 / 13**" in line]
+            assert lines and all("``" in line for line in lines)  # only ever inside a code span
 
 
 # ---------------------------------------------------------------- the command around a batch

@@ -15,6 +15,7 @@ import csv
 import hashlib
 import json
 import os
+import secrets
 import re
 import selectors
 import shutil
@@ -24,6 +25,8 @@ import time
 from collections import deque
 from dataclasses import dataclass, field
 from pathlib import Path
+
+import numpy as np
 
 from . import checks, feedback, notebooks
 from .sandbox import ANSWERS_BYTES, Bubblewrap, Limits, Unsandboxed
@@ -36,19 +39,33 @@ CHUNK = 1 << 16
 
 @dataclass
 class Submission:
-    name: str
+    name: str          # the file's name, made safe to print (see safe_name)
     data: bytes
     digest: str
     cells: list = field(default_factory=list)
     bundle: notebooks.Bundle | None = None
     problem: str = ""  # why it cannot run, if it cannot
+    owners: list = field(default_factory=list)  # owners[k]: the case that the sandbox's call k serves
+
+
+def safe_name(name):
+    """A file name as text that cannot break the CSV, a spreadsheet or the feedback's Markdown."""
+    text = name.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+    text = re.sub(r"[\x00-\x1f\x7f]", "?", text)
+    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
+
+
+def feedback_file(sub):
+    stem = Path(sub.name).stem
+    safe = re.sub(r"[^A-Za-z0-9._-]", "_", stem)
+    return f"{safe}.md" if safe == stem else f"{safe}-{sub.digest[:8]}.md"
 
 
 def read_submission(path, bundles):
     """The submission at `path`, read once, by the grader; never run from the folder."""
     with open(path, "rb") as f:
         data = f.read(NOTEBOOK_BYTES + 1)
-    sub = Submission(path.name, data, hashlib.sha256(data).hexdigest())
+    sub = Submission(safe_name(path.name), data, hashlib.sha256(data).hexdigest())
     if len(data) > NOTEBOOK_BYTES:
         sub.problem = f"larger than {NOTEBOOK_BYTES >> 20} MiB"
         return sub
@@ -142,11 +159,10 @@ class Grades:
         self.file.close()
 
 
-def _status(run, cells, done, sandbox):
+def _status(run, cells, done, sandbox, out_of_memory):
     if run.timed_out:
         return f"timed out after {sandbox.limits.timeout:g} s"
-    if (run.cgroup is not None and run.cgroup.ran_out_of_memory()) or any(
-            e.startswith("MemoryError") for _, e in cells):
+    if out_of_memory or any(e.startswith("MemoryError") for _, e in cells):
         return "ran out of memory"
     code = run.process.returncode
     if done and code == 0:
@@ -154,8 +170,10 @@ def _status(run, cells, done, sandbox):
     return f"crashed (killed by signal {-code})" if code < 0 else f"crashed (exit status {code})"
 
 
-def _notes(run, sub, cells, status, limits):
-    notes = [f"code cell {i + 1} raised {_one_line(e)}" for i, e in sorted(cells) if 0 <= i < len(sub.cells)]
+def _notes(run, sub, cells, status, limits, brief):
+    """What the feedback says about the run. Text from the sandbox only in full feedback."""
+    notes = [f"code cell {i + 1} raised " + ("an exception" if brief else _one_line(e))
+             for i, e in sorted(cells) if 0 <= i < len(sub.cells)]
     if run.output_bytes > limits.output:
         notes.append(f"printed {run.output_bytes:,} bytes; only the first {limits.output:,} were kept")
     if run.answers_bytes > ANSWERS_BYTES:
@@ -166,26 +184,27 @@ def _notes(run, sub, cells, status, limits):
         notes.append(f"it used more memory than the limit of {limits.memory:,} bytes")
     elif status.startswith("crashed"):
         tail = bytes(run.output[-600:]).decode("utf-8", errors="replace").strip()
-        notes.append("it stopped before answering every check" + (f"; its last output: {_one_line(tail)}" if tail
-                                                                  else ""))
+        notes.append("it stopped before answering every check" + (
+            f"; its last output: {_one_line(tail)}" if tail and not brief else ""))
     return notes
 
 
 def _one_line(text):
-    return feedback._code(text[:feedback.MAX_SHOWN])
+    return feedback.code(text[:feedback.MAX_SHOWN])
 
 
 def score(sub, answers_data):
-    """(results, cells) for a submission's raw answers."""
+    """(results, cells, done) for a submission's raw answers."""
     cases = sub.bundle.cases
-    run_cases = [i for i, c in enumerate(cases) if checks.KINDS[c["check"]].answer is not None]
-    raw, cells, done = parse_answers(answers_data, len(run_cases))
-    answers = [None] * len(cases)
-    for k, i in enumerate(run_cases):
-        answers[i] = raw[k]
+    raw, cells, done = parse_answers(answers_data, len(sub.owners))
+    answers = [[] for _ in cases]
+    for k, owner in enumerate(sub.owners):
+        answers[owner].append(raw[k])
+    reading = None
     for i, case in enumerate(cases):
-        if checks.KINDS[case["check"]].answer is None:
-            answers[i] = checks.source_answer(case, sub.cells)
+        if checks.KINDS[case["check"]].calls is None:
+            reading = reading or checks.NotebookReading(sub.cells)
+            answers[i] = [checks.source_answer(case, reading)]
     return checks.judge(cases, sub.bundle.expected, answers), cells, done
 
 
@@ -204,6 +223,7 @@ class Batch:
         self.workdir = Path(tempfile.mkdtemp(prefix="autograde-"))
         self.sandbox = (Bubblewrap if sandboxed else Unsandboxed)(limits, self.workdir)
         self.selector = selectors.DefaultSelector()
+        self.rng = np.random.default_rng(secrets.randbits(64))  # the order of calls, unknown to students
         self.count = 0
 
     def run(self):
@@ -234,7 +254,7 @@ class Batch:
                 self._drain(timeout=0.05)
                 now = time.monotonic()
                 for run in list(running):
-                    if not run.timed_out and now > run.deadline:
+                    if not run.timed_out and now > run.deadline and run.process.poll() is None:
                         self._kill(run)
                         run.timed_out = True
                     if run.process.poll() is not None and (run.open_pipes == 0 or now > run.deadline + 5):
@@ -249,7 +269,8 @@ class Batch:
     def _start(self, sub):
         self.count += 1
         job = self.workdir / f"job-{self.count}.json"
-        job.write_text(json.dumps({"cells": sub.cells, "calls": checks.calls(sub.bundle.cases)}))
+        calls, sub.owners = checks.calls(sub.bundle.cases, self.rng)
+        job.write_text(json.dumps({"cells": sub.cells, "calls": calls}))
         read, write = os.pipe()
         try:
             process, cgroup = self.sandbox.start(job, write, f"autograde-{os.getpid()}-{self.count}")
@@ -276,11 +297,24 @@ class Batch:
             if not chunk:
                 self._close(key.fd, run)
                 continue
-            buffer, cap = (run.output, self.limits.output) if which == "output" else (run.answers, ANSWERS_BYTES)
-            buffer += chunk[:max(0, cap - len(buffer))]
-            setattr(run, f"{which}_bytes", getattr(run, f"{which}_bytes") + len(chunk))
+            self._keep(run, which, chunk)
+
+    def _keep(self, run, which, chunk):
+        buffer, cap = (run.output, self.limits.output) if which == "output" else (run.answers, ANSWERS_BYTES)
+        buffer += chunk[:max(0, cap - len(buffer))]
+        setattr(run, f"{which}_bytes", getattr(run, f"{which}_bytes") + len(chunk))
 
     def _close(self, fd, run):
+        """Stop reading one of a run's pipes, keeping (within the caps) what is still in it."""
+        which = "answers" if fd == run.answers_fd else "output"
+        try:
+            for _ in range(64):  # bounded: a writer outside a sandbox could write forever
+                chunk = os.read(fd, CHUNK)
+                if not chunk:
+                    break
+                self._keep(run, which, chunk)
+        except OSError:  # nothing more to read now (or the pipe broke)
+            pass
         self.selector.unregister(fd)
         if fd != run.answers_fd:
             run.process.stdout.close()
@@ -298,30 +332,35 @@ class Batch:
             pass
 
     def _finish(self, sub, run):
-        bundle = sub.bundle if not sub.problem else None
+        """Score one submission, write its feedback, then its row (the row marks it graded)."""
         row = {"submission": sub.name, "assignment": sub.bundle.name if sub.bundle else "", "total": 0,
                "max_total": sub.bundle.maximum if sub.bundle else 0, HASH_COLUMN: sub.digest}
         results, notes = None, []
-        if run is None:
-            row["status"] = sub.problem
-        else:
-            self._kill(run)  # whatever is left of it (normally nothing)
-            for fd in [k.fd for k in self.selector.get_map().values() if k.data[0] is run]:
-                self._close(fd, run)
-            run.process.wait()
-            try:
-                results, cells, done = score(sub, run.answers)
-            except Exception as error:  # noqa: BLE001 -- a bug here must not stop the batch
-                results, cells, done = None, [], False
-                notes.append(f"the grader could not score its answers ({type(error).__name__}); tell the instructor")
-            row["status"] = _status(run, cells, done, self.sandbox) if results is not None else "not scored"
-            notes += _notes(run, sub, cells, row["status"], self.limits)
-            if run.cgroup is not None:
-                run.cgroup.remove()
-            earned = checks.points(results) if results is not None else {}
-            row.update(earned)
-            row["total"] = sum(earned.values())
+        try:
+            if run is None:
+                row["status"] = sub.problem
+            else:
+                results, notes = self._score_run(sub, run, row)
+            feedback.write(self.feedback_dir / feedback_file(sub), row, sub.bundle if results else None,
+                           results, notes, self.brief)
+        except Exception as error:  # noqa: BLE001 -- one submission must never stop the batch
+            row.update({"status": f"grader error ({type(error).__name__}); grade it by hand", "total": 0})
         self.grades.add(row)
-        feedback.write(self.feedback_dir / f"{Path(sub.name).stem}.md", row, bundle, results, notes, self.brief)
         self.log(f"{sub.name}: {row['total']} / {row['max_total']} points ({row['status']})")
         return row
+
+    def _score_run(self, sub, run, row):
+        self._kill(run)  # whatever is left of it (normally nothing)
+        for fd in [k.fd for k in self.selector.get_map().values() if k.data[0] is run]:
+            self._close(fd, run)
+        run.process.wait()
+        if run.cgroup is not None:
+            out_of_memory = run.cgroup.ran_out_of_memory()
+            run.cgroup.remove()
+        else:
+            out_of_memory = False
+        results, cells, done = score(sub, run.answers)
+        row["status"] = _status(run, cells, done, self.sandbox, out_of_memory)
+        row.update(checks.points(results))
+        row["total"] = sum(checks.points(results).values())
+        return results, _notes(run, sub, cells, row["status"], self.limits, self.brief)

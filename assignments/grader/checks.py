@@ -19,6 +19,8 @@ import numpy as np
 MAX_NUMBERS = 10_000      # numbers in one answer, as in the runner
 MC_SE_WINDOW = 5          # an MC estimate must be this many of its own standard errors from the truth
 MC_SE_RATIO = 2.0         # ... and its standard error within this factor of mathlib's
+MC_SEEDS = 8              # an MC case calls the estimator with this many seeds ...
+MC_SCATTER = (0.3, 2.2)   # ... whose estimates' spread / mean stderr must fall in here
 DEFAULT_RTOL, DEFAULT_ATOL = 1e-7, 1e-10
 # Names that reach code by a string: a function that uses them cannot be read statically.
 DYNAMIC_ACCESS = {"getattr", "eval", "exec", "compile", "__import__", "importlib", "globals", "vars", "locals", "__dict__"}
@@ -60,6 +62,9 @@ def literal(value):
 
 
 # ---------------------------------------------------------------- the kinds of check
+#
+# Each kind gets, for one case, the list of raw answers of its calls (one call, or
+# MC_SEEDS for a Monte Carlo case); a raw answer is a dict with "value" or "error".
 
 def _reference(case):
     import mathlib
@@ -69,14 +74,20 @@ def _reference(case):
                       dtype=float)
 
 
-def _close(case, expected, answer):
-    got = numbers(answer["value"])
+def _close(case, expected, answers):
+    got = numbers(answers[0]["value"])
     return got.shape == expected.shape and bool(np.allclose(
         got, expected, rtol=case.get("rtol", DEFAULT_RTOL), atol=case.get("atol", DEFAULT_ATOL)))
 
 
+def _mc_calls(case):
+    """The estimator called with MC_SEEDS seeds: the case's own and the next ones."""
+    *args, seed = case["args"]
+    return [(args + [seed + i], case["kwargs"]) for i in range(MC_SEEDS)]
+
+
 def _mc_reference(case):
-    """The exact KL and the standard error of mathlib's own estimate with the same draws."""
+    """The exact KL and the standard error of mathlib's own estimate with as many draws."""
     import mathlib
 
     exact = mathlib.kl_mvn(*case["args"][:4])
@@ -84,64 +95,83 @@ def _mc_reference(case):
     return {"exact": float(exact), "stderr": float(estimate.stderr)}
 
 
-def _mc(case, expected, answer):
-    got = numbers(answer["value"])
-    if got.shape != (2,) or not np.all(np.isfinite(got)) or got[1] <= 0:
+def _mc(case, expected, answers):
+    """Every seed's (estimate, stderr) near the truth, and the estimates scattered as stderr says.
+
+    An estimator that returns the exact value with an invented standard error
+    gives the same number for every seed: its scatter is zero, and it fails.
+    """
+    pairs = np.array([numbers(a["value"]) for a in answers])
+    if pairs.shape != (MC_SEEDS, 2) or not np.all(np.isfinite(pairs)) or np.any(pairs[:, 1] <= 0):
         return False
-    estimate, stderr = got
-    return (abs(estimate - expected["exact"]) < MC_SE_WINDOW * stderr
-            and 1 / MC_SE_RATIO < stderr / expected["stderr"] < MC_SE_RATIO)
+    estimates, stderrs = pairs[:, 0], pairs[:, 1]
+    near = np.all(np.abs(estimates - expected["exact"]) < MC_SE_WINDOW * stderrs)
+    honest_se = np.all((1 / MC_SE_RATIO < stderrs / expected["stderr"]) & (stderrs / expected["stderr"] < MC_SE_RATIO))
+    scatter = estimates.std(ddof=1) / stderrs.mean()
+    return bool(near and honest_se and MC_SCATTER[0] < scatter < MC_SCATTER[1])
 
 
-def _equals(case, expected, answer):
-    return literal(answer["value"]) == expected
+def _equals(case, expected, answers):
+    return literal(answers[0]["value"]) == expected
 
 
-def _raises(case, expected, answer):
-    classes = answer.get("classes")
+def _raises(case, expected, answers):
+    classes = answers[0].get("classes")
     if not isinstance(classes, list) or not all(isinstance(c, str) for c in classes):
         return False
     return f"builtins.{expected}" in classes
 
 
-def _source(case, expected, answer):
-    return answer["value"]
+def _source(case, expected, answers):
+    return answers[0]["value"] is True
+
+
+def _one_call(case):
+    return [(case["args"], case["kwargs"])]
 
 
 @dataclass(frozen=True)
 class Kind:
     """One kind of check.
 
-    answer:  what the sandbox sends back for it: "array", "literal", "error", or
-             None when the grader reads the notebook's text instead.
+    calls:   case -> [(args, kwargs)] to call the student's function with in the
+             sandbox, or None when the grader reads the notebook's text instead.
     expect:  case -> the expected answer, computed before any student code runs.
-    passes:  (case, expected, answer) -> bool; may raise InvalidAnswer.
+    passes:  (case, expected, [raw answer per call]) -> bool; may raise InvalidAnswer.
     shows:   (case, expected) -> what was checked, in words, for the feedback.
+    needs_values: its points count only when the same function's value checks all pass.
     """
-    answer: str | None
+    calls: Callable | None
     expect: Callable
     passes: Callable
     shows: Callable
+    needs_values: bool = False
+    gives_values: bool = True
 
 
 KINDS = {
-    "close": Kind("array", _reference, _close,
+    "close": Kind(_one_call, _reference, _close,
                   lambda c, e: f"close to {_fmt(e)} (rtol {c.get('rtol', DEFAULT_RTOL):g}, atol {c.get('atol', DEFAULT_ATOL):g})"),
-    "mc": Kind("array", _mc_reference, _mc,
-               lambda c, e: (f"(estimate, stderr) with the estimate within {MC_SE_WINDOW} standard errors of "
-                             f"{e['exact']:.6g} and a stderr within a factor {MC_SE_RATIO:g} of {e['stderr']:.3g}")),
-    "equals": Kind("literal", lambda c: c["expected"], _equals, lambda c, e: f"equal to {e!r}"),
-    "raises": Kind("error", lambda c: c["error"], _raises,
-                   lambda c, e: f"raises {e} (these points count only when the same function's values are right)"),
-    "source": Kind(None, lambda c: None, _source, lambda c, e: _source_rule(c)),
+    "mc": Kind(_mc_calls, _mc_reference, _mc,
+               lambda c, e: (f"for each of {MC_SEEDS} seeds, (estimate, stderr) with the estimate within "
+                             f"{MC_SE_WINDOW} standard errors of {e['exact']:.6g}, a stderr within a factor "
+                             f"{MC_SE_RATIO:g} of {e['stderr']:.3g}, and estimates that differ from seed to "
+                             f"seed as much as the stderr says")),
+    "equals": Kind(_one_call, lambda c: c["expected"], _equals, lambda c, e: f"equal to {e!r}"),
+    "raises": Kind(_one_call, lambda c: c["error"], _raises,
+                   lambda c, e: f"raises {e} (these points count only when the same function's values are right)",
+                   needs_values=True, gives_values=False),
+    "source": Kind(None, lambda c: None, _source, lambda c, e: _source_rule(c), needs_values=True,
+                   gives_values=False),
 }
-VALUE_KINDS = {name for name, kind in KINDS.items() if kind.answer in ("array", "literal")}
+VALUE_KINDS = {name for name, kind in KINDS.items() if kind.gives_values}
 
 
 def _source_rule(case):
     rule = [f"uses {', '.join(case['needs'])}"] if case.get("needs") else []
     rule += [f"does not use {', '.join(case['avoids'])}"] if case.get("avoids") else []
-    return f"its code, as written in the notebook, {' and '.join(rule) or 'exists'}"
+    return (f"its code, as written in the notebook, {' and '.join(rule) or 'exists'} "
+            "(these points count only when the same function's values are right)")
 
 
 def _fmt(array):
@@ -158,8 +188,8 @@ def validate_cases(cases):
         case.setdefault("kwargs", {})
     valued = {c["call"] for c in cases if c["check"] in VALUE_KINDS}
     for case in cases:
-        if case["check"] == "raises" and case["call"] not in valued:
-            raise ValueError(f"{case['call']} has raises cases but no value cases to earn them with")
+        if KINDS[case["check"]].needs_values and case["call"] not in valued:
+            raise ValueError(f"{case['call']} has {case['check']} cases but no value cases to earn them with")
     return cases
 
 
@@ -168,71 +198,124 @@ def expected_answers(cases):
     return [KINDS[case["check"]].expect(case) for case in cases]
 
 
-def calls(cases):
-    """What the sandbox must call: every case that needs an answer from running code."""
-    return [{"call": c["call"], "args": c["args"], "kwargs": c["kwargs"], "answer": KINDS[c["check"]].answer}
-            for c in cases if KINDS[c["check"]].answer is not None]
+def calls(cases, rng):
+    """What the sandbox must call, in an order drawn from `rng`, and which case each call serves.
+
+    Returns (calls, owners): calls[k] is {"call", "args", "kwargs"} and owners[k]
+    the index of its case. Neither the check's kind nor the case's place travels.
+    """
+    jobs = [({"call": c["call"], "args": args, "kwargs": kwargs}, i)
+            for i, c in enumerate(cases) if KINDS[c["check"]].calls
+            for args, kwargs in KINDS[c["check"]].calls(c)]
+    order = rng.permutation(len(jobs))
+    return [jobs[k][0] for k in order], [jobs[k][1] for k in order]
 
 
 # ---------------------------------------------------------------- reading the code itself
+
+MAX_READ_BYTES = 64 << 10  # a notebook with more code than this is not read (its source checks fail)
+RUNS_OTHER_CODE = {"run", "load", "loadpy"}  # line magics that bring in code the text does not show
+
 
 def _python(source):
     from IPython.core.inputtransformer2 import TransformerManager
 
     try:
         return ast.parse(TransformerManager().transform_cell(source))
-    except (SyntaxError, ValueError):
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
         return None
 
 
-def function_identifiers(cells, name):
-    """Every identifier that the notebook's function `name` can reach, read from its text.
+def _magic(node, method):
+    """The arguments of a get_ipython().<method>(...) statement, if `node` is one."""
+    call = node.value if isinstance(node, ast.Expr) else None
+    if (isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute) and call.func.attr == method
+            and all(isinstance(a, ast.Constant) and isinstance(a.value, str) for a in call.args)):
+        return [a.value for a in call.args]
+    return None
 
-    The function and every top-level function it names (transitively) are read
-    as written; None when `name` is not defined exactly once by a top-level
-    ``def`` (rebinding it, by assignment or import, would let the code that runs
-    differ from the code that is read).
-    """
-    defs, bindings = {}, {}
-    for source in cells:
-        tree = _python(source)
-        for node in (tree.body if tree else []):
-            targets = []
+
+def _statements(source, depth=0):
+    """A cell's top-level statements, with the bodies of cell magics (%%capture ...) read as code too."""
+    tree = _python(source)
+    for node in (tree.body if tree else []):
+        cell_magic = _magic(node, "run_cell_magic")
+        if cell_magic is not None and len(cell_magic) == 3 and depth < 3:
+            yield from _statements(cell_magic[2], depth + 1)
+        else:
+            yield node
+
+
+def _names(node):
+    """Identifiers a statement or expression mentions: names, attributes, imported names."""
+    found = set()
+    for n in ast.walk(node):
+        if isinstance(n, ast.Name):
+            found.add(n.id)
+        elif isinstance(n, ast.Attribute):
+            found.add(n.attr)
+        elif isinstance(n, ast.alias):
+            found.update(n.name.split("."))
+    return found
+
+
+class NotebookReading:
+    """What a notebook's code says, read once per submission, without running any of it."""
+
+    def __init__(self, cells):
+        self.problem = ""
+        if sum(len(c) for c in cells) > MAX_READ_BYTES:
+            self.problem = f"the notebook has more than {MAX_READ_BYTES >> 10} KiB of code, too much to read"
+            return
+        self.defs, self.other_bindings, self.count = {}, {}, {}
+        statements = [node for source in cells for node in _statements(source)]
+        everything = set().union(*(_names(node) for node in statements)) if statements else set()
+        magics = {m[0] for node in statements if (m := _magic(node, "run_line_magic"))}
+        if everything & DYNAMIC_ACCESS or magics & RUNS_OTHER_CODE:
+            used = sorted(everything & DYNAMIC_ACCESS | magics & RUNS_OTHER_CODE)
+            self.problem = f"the notebook uses {', '.join(used)}, so its code cannot be read as written"
+            return
+        for node in statements:
             if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
                 targets = [node.name]
                 if isinstance(node, ast.FunctionDef):
-                    defs[node.name] = node
+                    self.defs[node.name] = node
             elif isinstance(node, (ast.Import, ast.ImportFrom)):
                 targets = [(a.asname or a.name).split(".")[0] for a in node.names]
             else:
                 targets = [n.id for n in ast.walk(node) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)]
             for target in targets:
-                bindings[target] = bindings.get(target, 0) + 1
-    if name not in defs or bindings.get(name) != 1:
-        return None
-    seen, todo, identifiers = set(), [name], set()
-    while todo:
-        current = todo.pop()
-        if current in seen:
-            continue
-        seen.add(current)
-        for node in ast.walk(defs[current]):
-            if isinstance(node, ast.Name):
-                identifiers.add(node.id)
-                if node.id in defs and bindings.get(node.id) == 1:
-                    todo.append(node.id)
-            elif isinstance(node, ast.Attribute):
-                identifiers.add(node.attr)
-    return identifiers
+                self.count[target] = self.count.get(target, 0) + 1
+                if target not in self.defs or self.defs[target] is not node:
+                    self.other_bindings.setdefault(target, []).append(node)
+
+    def identifiers(self, name):
+        """Every identifier function `name` can reach as written: its body, the top-level
+        functions it names, and the statements that bind the other top-level names it uses.
+        None when `name` is not defined exactly once, by a top-level def."""
+        if self.problem or name not in self.defs or self.count.get(name) != 1:
+            return None
+        seen, todo, found = set(), [name], set()
+        while todo:
+            current = todo.pop()
+            if current in seen:
+                continue
+            seen.add(current)
+            nodes = [self.defs[current]] if current in self.defs else self.other_bindings.get(current, [])
+            for node in nodes:
+                names = _names(node)
+                found |= names
+                todo += [n for n in names if n in self.defs or n in self.other_bindings]
+        return found
 
 
-def source_answer(case, cells):
+def source_answer(case, reading):
     """The answer of a source check, decided from the notebook's text alone."""
-    identifiers = function_identifiers(cells, case["call"])
+    identifiers = reading.identifiers(case["call"])
     if identifiers is None:
-        return {"value": False, "note": f"{case['call']} is not defined once by a top-level def"}
+        return {"value": False, "note": reading.problem or f"{case['call']} is not defined once by a top-level def"}
     missing = set(case.get("needs", [])) - identifiers
-    used = (set(case.get("avoids", [])) | DYNAMIC_ACCESS) & identifiers
+    used = set(case.get("avoids", [])) & identifiers
     notes = [f"does not use {', '.join(sorted(missing))}"] * bool(missing)
     notes += [f"uses {', '.join(sorted(used))}"] * bool(used)
     return {"value": not (missing or used), "note": "; ".join(notes)}
@@ -244,42 +327,52 @@ def source_answer(case, cells):
 class Result:
     case: dict
     expected: object
-    answer: dict | None
+    answer: dict | None   # the first raw answer of the case's calls, for the feedback
     passed: bool
-    note: str = ""
+    note: str = ""        # in the grader's words
+    detail: str = ""      # text that came from the sandbox (an error message): full feedback only
+
+
+def _problem(case, answers):
+    """(note, detail): why the raw answers of a case cannot pass, before looking at their values."""
+    kind = KINDS[case["check"]]
+    for answer in answers:
+        if answer is None:
+            return "no answer came back", ""
+        if kind.gives_values and "value" not in answer:
+            return "raised an exception", str(answer.get("error", ""))
+        if case["check"] == "raises" and "value" in answer:
+            return "returned a value instead of raising", ""
+        if kind.gives_values and answer["value"] is None:
+            return "returned None (does the function return its result?)", ""
+    return "", ""
 
 
 def judge(cases, expected, answers):
-    """One Result per case. `answers[k]` is the raw answer of case k, or None."""
+    """One Result per case; `answers[i]` lists the raw answers of case i's calls (None where
+    none came back)."""
     results = []
-    for case, exp, answer in zip(cases, expected, answers):
-        passed, note = False, ""
-        if answer is None:
-            note = "no answer came back"
-        elif "value" not in answer and KINDS[case["check"]].answer != "error":
-            note = f"raised {answer.get('error', 'an error')}" if "error" in answer else "no value"
-        elif "value" in answer and KINDS[case["check"]].answer == "error":
-            note = "returned a value instead of raising"
-        elif answer.get("value", "") is None and KINDS[case["check"]].answer is not None:
-            note = "returned None (does the function return its result?)"
-        else:
+    for case, exp, raw in zip(cases, expected, answers):
+        passed, (note, detail) = False, _problem(case, raw)
+        if not (note or detail):
             try:
-                passed = bool(KINDS[case["check"]].passes(case, exp, answer))
-            except (InvalidAnswer, KeyError, TypeError) as error:
-                note = f"not a valid answer: {error}"
-            note = note or answer.get("note", "")
-        results.append(Result(case, exp, answer, passed, note))
-    _raises_need_values(results)
+                passed = bool(KINDS[case["check"]].passes(case, exp, raw))
+            except (InvalidAnswer, KeyError, TypeError, AttributeError, ValueError) as error:
+                note, detail = "not a valid answer", str(error)
+            if case["check"] == "source":
+                note = str(raw[0].get("note", ""))
+        results.append(Result(case, exp, raw[0] if raw else None, passed, note, detail))
+    _needing_values(results)
     return results
 
 
-def _raises_need_values(results):
-    """A raises case counts only when every value case of the same function passed."""
+def _needing_values(results):
+    """Raises and source cases count only when every value case of the same function passed."""
     wrong = {r.case["call"] for r in results if r.case["check"] in VALUE_KINDS and not r.passed}
     for r in results:
-        if r.case["check"] == "raises" and r.passed and r.case["call"] in wrong:
+        if KINDS[r.case["check"]].needs_values and r.passed and r.case["call"] in wrong:
             r.passed = False
-            r.note = f"raised as asked, but {r.case['call']} also returns wrong values elsewhere"
+            r.note = f"right as far as it goes, but {r.case['call']} returns wrong values elsewhere"
 
 
 def points(results):
@@ -296,5 +389,5 @@ def maximum(cases):
     return sum(case["points"] for case in cases)
 
 
-__all__ = ["KINDS", "InvalidAnswer", "validate_cases", "expected_answers", "calls", "source_answer",
-           "judge", "points", "maximum"]
+__all__ = ["KINDS", "InvalidAnswer", "NotebookReading", "validate_cases", "expected_answers", "calls",
+           "source_answer", "judge", "points", "maximum"]

@@ -11,7 +11,7 @@ def _shown(value):
     return text if len(text) <= MAX_SHOWN else text[:MAX_SHOWN] + " ..."
 
 
-def _code(text):
+def code(text):
     """Inline code that no backtick in the (untrusted) text can break out of."""
     text = text.replace("\n", " ")
     fence = "`" * (max((len(run) for run in re.findall(r"`+", text)), default=0) + 1)
@@ -32,7 +32,7 @@ def write(path, row, bundle, results, notes, brief=False):
     """
     from . import checks
 
-    lines = [f"# Feedback: {row['submission']}", ""]
+    lines = [f"# Feedback: {code(row['submission'])}", ""]
     if bundle is not None:
         lines += [f"**{bundle.title}**", ""]
     lines += [f"- Score: **{row['total']} / {row['max_total']}**", f"- Status: {row['status']}", ""]
@@ -56,19 +56,23 @@ def write(path, row, bundle, results, notes, brief=False):
         if brief:
             lines.append(f"- {what}: `{r.case['call']}` on a hidden input: {_failure(r, brief=True)}")
             continue
-        subject = _call(r.case) if kind.answer else r.case["call"]
-        lines += [f"- {what}: {_code(_shown(subject))}",
+        subject = _call(r.case) if kind.calls else r.case["call"]
+        lines += [f"- {what}: {code(_shown(subject))}",
                   f"  - expected: {kind.shows(r.case, r.expected)}",
                   f"  - came back: {_failure(r, brief=False)}"]
     path.write_text("\n".join(lines) + "\n")
 
 
 def _failure(result, brief):
+    """What came back, in words (brief) or with the value and message themselves (full)."""
     answer = result.answer or {}
-    if result.note and ("value" not in answer or brief or result.case["check"] == "source"
-                        or answer["value"] is None):
-        return result.note
-    if "value" in answer:
-        return ("a wrong value" if brief else _code(_shown(answer["value"]))) + (
-            f" ({result.note})" if result.note else "")
-    return result.note or "nothing"
+    if brief:
+        return result.note or "a wrong value"
+    parts = []
+    if "value" in answer and result.case["check"] != "source" and answer["value"] is not None:
+        parts.append(code(_shown(answer["value"])))
+    if result.note:
+        parts.append(result.note)
+    if result.detail:
+        parts.append(code(_shown(result.detail)))
+    return " ".join(parts) or "nothing"

@@ -2,13 +2,12 @@
 
     python -I -B -c "<this file>" JOB SITE FD
 
-JOB is a JSON file ``{"cells": [source, ...], "calls": [{"call", "args", "kwargs",
-"answer"}, ...]}``; SITE is the folder of the packages students may use; FD
-the file descriptor for the answers. The
-cells run one after another in an IPython shell, as in a notebook: a cell that
-raises is reported and the next one runs. Then each call is made on a fresh copy
-of its inputs. Every result goes out as one JSON line on FD, as
-soon as it is known::
+JOB is a JSON file ``{"cells": [source, ...], "calls": [{"call", "args", "kwargs"},
+...]}``; SITE is the folder of the packages students may use; FD the file
+descriptor for the answers. The cells run one after another in an IPython shell,
+as in a notebook: a cell that raises is reported and the next one runs. Then each
+call is made on a fresh copy of its inputs. Every result goes out as one JSON line
+on FD, as soon as it is known::
 
     {"cell": i, "error": "NameError: name 'x' is not defined"}   (failed cells only)
     {"case": k, "value": ...} or {"case": k, "error": ..., "classes": [...]}
@@ -38,17 +37,22 @@ def describe(error):
             "classes": [f"{c.__module__}.{c.__qualname__}" for c in type(error).__mro__]}
 
 
-def as_answer(value, kind):
-    """An answer as plain JSON: a (nested) list of floats, or a short literal."""
+def as_answer(value):
+    """A returned value as plain JSON: a short literal, a (nested) list of floats, or its repr.
+
+    The runner does not know which check a call serves (the grader keeps that to
+    itself, and shuffles the calls): it reports what came back, the same way for all.
+    """
     import numpy as np
 
-    if value is None:
-        return None
-    if kind == "literal":
-        if isinstance(value, (str, bool, int)):
-            return value if not isinstance(value, str) else value[:MAX_TEXT]
+    if value is None or isinstance(value, (bool, int)) and not isinstance(value, np.generic):
+        return value
+    if isinstance(value, str):
+        return value[:MAX_TEXT]
+    try:
+        array = np.asarray(value, dtype=float)
+    except Exception:  # noqa: BLE001 -- not numbers: say what it was
         return repr(value)[:MAX_TEXT]
-    array = np.asarray(value, dtype=float)
     if array.size > MAX_NUMBERS:
         raise ValueError(f"the answer has {array.size} numbers, more than {MAX_NUMBERS}")
     return array.tolist()
@@ -83,7 +87,7 @@ def main(job_path, site_dir, fd):
             function = shell.user_ns[call["call"]]
             fresh = json.loads(json.dumps([call["args"], call["kwargs"]]))
             value = function(*fresh[0], **fresh[1])
-            emit(answers, {"case": k, "value": as_answer(value, call["answer"])})
+            emit(answers, {"case": k, "value": as_answer(value)})
         except BaseException as error:  # noqa: BLE001 -- the student's exceptions are data
             emit(answers, {"case": k, **describe(error)})
     emit(answers, {"done": True})

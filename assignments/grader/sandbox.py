@@ -20,8 +20,9 @@ size, processes, wall-clock time and captured output. Run as root, where the
 kernel does not apply a process limit (it exempts the initial user, to which
 the sandbox's user maps), the processes, the memory of the whole sandbox and
 its CPU share are capped by a cgroup (v1) made for each submission. When the
-time is up the grader kills bubblewrap, whose PID namespace takes every process
-of the submission with it; so does the grader's own death (--die-with-parent).
+time is up the grader kills bubblewrap, whose init (PID 1 of the sandbox, out of
+the student's reach) takes every process of the submission with it; so does the
+grader's own death (--die-with-parent).
 """
 
 import importlib.metadata
@@ -42,7 +43,7 @@ STUDENT_PACKAGES = ("ipython", "numpy", "matplotlib")  # and everything they req
 SANDBOX_UID = 65534
 SCRATCH_BYTES = 64 << 20   # size of each tmpfs, /tmp and HOME
 ANSWERS_BYTES = 4 << 20    # answers read back from one submission, at most
-OWN_PROCESSES = 2          # bubblewrap outside and the runner inside, beyond the student's limit
+OWN_PROCESSES = 3          # bubblewrap, its init and the runner, beyond the student's limit
 HOME = "/home/student"
 SITE = "/opt/site-packages"
 JOB = "/job.json"
@@ -235,19 +236,21 @@ class Bubblewrap:
         probe.write_text('{"cells": ["import numpy"], "calls": []}')
         read, write = os.pipe()
         try:
-            done = subprocess.run(self.command(probe, write), stdin=subprocess.DEVNULL, capture_output=True,
-                                  text=True, timeout=60, env=ENVIRONMENT, pass_fds=(write,))
-        finally:
+            process = self._popen(probe, write, "probe", stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
             os.close(write)
+            _, stderr = process.communicate(timeout=60)
             answer = os.read(read, 4096)
+        finally:
             os.close(read)
-        if done.returncode != 0 or b'"done"' not in answer:
+        if process.returncode != 0 or b'"done"' not in answer:
             raise SandboxUnavailable("bubblewrap could not start a sandbox here (are user namespaces enabled?): "
-                                     + (done.stderr.strip()[-500:] or f"exit status {done.returncode}"))
+                                     + (stderr.decode(errors="replace").strip()[-500:]
+                                        or f"exit status {process.returncode}"))
 
-    def command(self, job, answers_fd):
-        prefix, interpreter, own_site = _python()
-        argv = [self.bwrap, "--unshare-all", "--unshare-user", "--disable-userns", "--die-with-parent", "--new-session", "--as-pid-1",
+    def options(self, job):
+        """bubblewrap's options: what the sandbox is, and what it sees."""
+        prefix, _, own_site = _python()
+        argv = ["--unshare-all", "--unshare-user", "--disable-userns", "--die-with-parent", "--new-session",
                 "--cap-drop", "ALL", "--uid", str(SANDBOX_UID), "--gid", str(SANDBOX_UID),
                 "--hostname", "sandbox",
                 "--ro-bind", "/usr", "/usr", "--symlink", "usr/lib", "/lib", "--symlink", "usr/lib64", "/lib64",
@@ -269,17 +272,31 @@ class Bubblewrap:
         argv += ["--remount-ro", SITE, "--ro-bind", str(job), JOB,
                  "--size", str(SCRATCH_BYTES), "--tmpfs", "/tmp",
                  "--size", str(SCRATCH_BYTES), "--tmpfs", "/home", "--dir", HOME,
-                 "--proc", "/proc", "--dev", "/dev", "--remount-ro", "/", "--chdir", HOME,
-                 "--", str(interpreter), "-I", "-B", "-c", RUNNER, JOB, SITE, str(answers_fd)]
+                 "--proc", "/proc", "--dev", "/dev", "--remount-ro", "/", "--chdir", HOME]
         return argv
+
+    def _popen(self, job, answers_fd, name, **kwargs):
+        """Start bubblewrap. Its options go through a file descriptor (--args), so that no
+        process, inside the sandbox or out, shows the host's paths on its command line;
+        bubblewrap's own init is the sandbox's PID 1 and dies with it."""
+        options = self.workdir / f"{name}.args"
+        options.write_bytes(b"".join(a.encode() + b"\0" for a in self.options(job)))
+        fd = os.open(options, os.O_RDONLY)
+        _, interpreter, _ = _python()
+        try:
+            return subprocess.Popen([self.bwrap, "--args", str(fd), "--", str(interpreter), "-I", "-B", "-c", RUNNER,
+                                     JOB, SITE, str(answers_fd)], stdin=subprocess.DEVNULL, env=ENVIRONMENT,
+                                    pass_fds=(answers_fd, fd), **kwargs)
+        finally:
+            os.close(fd)
+            options.unlink()
 
     def start(self, job, answers_fd, name):
         """Start one submission; returns (process, cgroup or None)."""
         cgroup = Cgroup(name, self.limits) if self.use_cgroups else None
         try:
-            process = subprocess.Popen(self.command(job, answers_fd), stdin=subprocess.DEVNULL,
-                                       stdout=subprocess.PIPE, stderr=subprocess.STDOUT, pass_fds=(answers_fd,),
-                                       env=ENVIRONMENT, preexec_fn=_set_limits(self.limits, cgroup))
+            process = self._popen(job, answers_fd, name, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                  preexec_fn=_set_limits(self.limits, cgroup))
         except BaseException:
             if cgroup is not None:
                 cgroup.remove()
