@@ -1,0 +1,113 @@
+"""The website as a reader sees it, on a phone (390 x 844) and on a laptop (1280 x 800).
+
+These tests check what a reader can see, not only what is in the page: the
+table of contents opens from the visible menu button, no output, code cell or
+numbered equation is wider than its box, and the sidebar toggles do what they
+say. Screenshots at both sizes, light and dark, go to `_build/screenshots/`.
+"""
+
+import pytest
+
+from test_site import SCREENSHOTS, browser, open_page, server, toc_pages  # noqa: F401 (fixtures)
+
+PHONE, LAPTOP = (390, 844), (1280, 800)
+CHAPTERS = [d for d in toc_pages() if d.startswith("chapters/")]
+
+# JavaScript: elements wider than the box that shows them (by more than a pixel).
+TOO_WIDE = """(selector) => Array.from(document.querySelectorAll(selector))
+  .filter(e => e.offsetParent !== null && e.scrollWidth > e.clientWidth + 1)
+  .map(e => `${e.scrollWidth} > ${e.clientWidth}: ${e.textContent.trim().slice(0, 80)}`)"""
+
+# JavaScript: display equations (also SymPy's LaTeX outputs) whose typeset math is wider than
+# the box that shows it; with numberedOnly, those carrying a book number (B.n) only.
+EQUATIONS_TOO_WIDE = """(numberedOnly) => Array.from(document.querySelectorAll('mjx-container[display="true"]'))
+  .filter(c => c.offsetParent !== null)
+  .map(c => [c, c.closest('div.math, div.output'), c.querySelector('mjx-math')])
+  .filter(([c, box, m]) => !numberedOnly || (box && box.querySelector('span.eqno')))
+  .filter(([c, box, m]) => m.getBoundingClientRect().width > c.getBoundingClientRect().width + 1
+                           || (box && box.scrollWidth > box.clientWidth + 1))
+  .map(([c, box, m]) => `${Math.round(m.getBoundingClientRect().width)} > `
+       + `${Math.round(c.getBoundingClientRect().width)}: ${c.textContent.slice(0, 50)}`)"""
+
+
+def sized_page(browser, url, size, dark=False):
+    page, log = open_page(browser, url, viewport=size)
+    if dark:
+        page.evaluate("() => document.documentElement.dataset.theme = 'dark'")
+    return page, log
+
+
+def visible_in_viewport(page, locator):
+    box = locator.bounding_box()
+    width, height = page.viewport_size["width"], page.viewport_size["height"]
+    return (locator.is_visible() and box is not None and box["width"] > 0 and box["x"] >= 0
+            and box["y"] >= 0 and box["x"] + box["width"] <= width + 1 and box["y"] < height)
+
+
+def chapter_links(page):
+    return {doc: page.locator(f"nav.bd-links a[href$='{doc.split('/')[-1]}.html']").last for doc in CHAPTERS}
+
+
+@pytest.mark.parametrize("doc", toc_pages())
+def test_a_phone_opens_the_table_of_contents_and_reaches_every_chapter(server, browser, doc):
+    page, log = sized_page(browser, f"{server}/{doc}.html", PHONE)
+    try:
+        assert page.locator(".primary-toggle").count() == 1, "one menu button, the one a reader sees"
+        toggle = page.locator(".primary-toggle")
+        assert visible_in_viewport(page, toggle)
+        toggle.click()
+        page.locator("#pst-primary-sidebar-modal[open]").wait_for(timeout=5_000)
+        for other, link in chapter_links(page).items():
+            if other != doc:
+                assert visible_in_viewport(page, link), f"no visible link to {other}"
+        if doc == "chapters/b2_normal_distributions":
+            page.screenshot(path=SCREENSHOTS / "phone_table_of_contents_open.png")
+    finally:
+        page.close()
+
+
+@pytest.mark.parametrize("doc", CHAPTERS)
+def test_a_phone_opens_on_this_page(server, browser, doc):
+    page, _ = sized_page(browser, f"{server}/{doc}.html", PHONE)
+    try:
+        assert page.locator(".secondary-toggle").count() == 1
+        page.locator(".secondary-toggle").click()
+        page.locator("#pst-secondary-sidebar-modal[open]").wait_for(timeout=5_000)
+        assert visible_in_viewport(page, page.locator("#pst-secondary-sidebar-modal nav a").first)
+    finally:
+        page.close()
+
+
+def test_on_a_laptop_the_menu_button_hides_and_shows_the_sidebar(server, browser):
+    page, _ = sized_page(browser, f"{server}/intro.html", LAPTOP)
+    try:
+        links = chapter_links(page)
+        assert all(visible_in_viewport(page, link) for link in links.values())
+        page.locator(".primary-toggle").click()
+        page.wait_for_timeout(500)
+        assert not any(link.is_visible() for link in links.values())
+        assert page.locator("#pst-primary-sidebar-modal[open]").count() == 0
+        page.locator(".primary-toggle").click()
+        page.wait_for_timeout(500)
+        assert all(visible_in_viewport(page, link) for link in links.values())
+    finally:
+        page.close()
+
+
+@pytest.mark.parametrize("size", [PHONE, LAPTOP], ids=["phone", "laptop"])
+@pytest.mark.parametrize("doc", toc_pages())
+def test_nothing_is_cut_off(server, browser, doc, size):
+    page, _ = sized_page(browser, f"{server}/{doc}.html", size)
+    try:
+        assert page.evaluate(TOO_WIDE, ".cell_output pre, .output pre") == []
+        if size == LAPTOP:
+            assert page.evaluate(TOO_WIDE, ".cell_input pre") == []
+        assert page.evaluate(EQUATIONS_TOO_WIDE, size == PHONE) == []
+        assert page.evaluate("() => document.documentElement.scrollWidth") <= size[0] + 1, "the page scrolls sideways"
+        for dark in (False, True):
+            if dark:
+                page.evaluate("() => document.documentElement.dataset.theme = 'dark'")
+            name = f"{doc.replace('/', '_')}_{'phone' if size == PHONE else 'laptop'}{'_dark' * dark}.png"
+            page.screenshot(path=SCREENSHOTS / name, full_page=True)
+    finally:
+        page.close()
