@@ -459,8 +459,9 @@ def test_source_check_reads_the_notebook_not_the_runtime(batch):
 def test_answers_given_before_the_time_ran_out_count(batch):
     row = batch["rows"]["m_slow_function"]
     assert row["status"] == f"timed out after {TIMEOUT} s"
-    # The calls run in a random order; those made before the endless one still count.
-    assert int(row["q4"]) < 3 and 0 < int(row["total"]) < FULL[A1]
+    # The calls run in a random order: those made before the endless one count, so the total
+    # is anything from 0 (the endless call came first) to all but my_jsd's looping cases.
+    assert int(row["q4"]) < 3 and int(row["total"]) <= FULL[A1] - 2
 
 
 def test_nothing_outside_the_sandbox_changed(batch):
