@@ -14,9 +14,7 @@ import hashlib
 import os
 import re
 import socket
-import subprocess
 import threading
-from pathlib import Path
 
 import nbformat
 import pytest

@@ -15,7 +15,7 @@ import nbformat
 import numpy as np
 import pytest
 
-from grading import A1, A3, AUTOGRADE, FULL, grade, needs_sandbox, rows, solved, untouched, with_cell
+from grading import A3, AUTOGRADE, FULL, grade, needs_sandbox, rows, solved, untouched, with_cell
 from grader import batch, checks, feedback, notebooks
 
 A3_CASES = notebooks.hidden_tests(nbformat.read(notebooks.MASTERS / f"{A3}.ipynb", as_version=4))

@@ -209,19 +209,19 @@ def score(sub, answers_data):
 
 
 class Batch:
-    def __init__(self, folder, csv_path, limits=Limits(), jobs=None, sandboxed=True, brief=False, regrade=False,
+    def __init__(self, folder, csv_path, limits=None, jobs=None, sandboxed=True, brief=False, regrade=False,
                  log=print):
         self.folder = Path(folder)
         self.csv_path = Path(csv_path)
         self.feedback_dir = self.csv_path.parent / "feedback"
-        self.limits = limits
+        self.limits = limits or Limits()
         self.jobs = jobs or os.cpu_count() or 1
         self.brief = brief
         self.log = log
         self.bundles = notebooks.bundles()  # expected answers: computed before anything runs
         self.grades = Grades(self.csv_path, self.bundles, regrade)
         self.workdir = Path(tempfile.mkdtemp(prefix="autograde-"))
-        self.sandbox = (Bubblewrap if sandboxed else Unsandboxed)(limits, self.workdir)
+        self.sandbox = (Bubblewrap if sandboxed else Unsandboxed)(self.limits, self.workdir)
         self.selector = selectors.DefaultSelector()
         self.rng = np.random.default_rng(secrets.randbits(64))  # the order of calls, unknown to students
         self.count = 0

@@ -44,6 +44,7 @@ SANDBOX_UID = 65534
 SCRATCH_BYTES = 64 << 20   # size of each tmpfs, /tmp and HOME
 ANSWERS_BYTES = 4 << 20    # answers read back from one submission, at most
 OWN_PROCESSES = 3          # bubblewrap, its init and the runner, beyond the student's limit
+# Paths inside the sandbox (its own tmpfs and binds), not on the grading machine.
 HOME = "/home/student"
 SITE = "/opt/site-packages"
 JOB = "/job.json"
