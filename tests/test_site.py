@@ -164,3 +164,21 @@ def test_solutions_are_hidden_until_clicked(server, browser, doc):
         assert "toggle-hidden" not in solution.get_attribute("class")
     finally:
         page.close()
+
+
+@pytest.mark.parametrize("chapter, doc", list(enumerate(
+    [d for d in toc_pages() if d.startswith("chapters/")], start=1)))
+def test_theorems_and_exercises_are_numbered_within_their_chapter(server, browser, chapter, doc):
+    page, _ = open_page(browser, f"{server}/{doc}.html")
+    try:
+        for kind in ("exercise", "theorem"):
+            captions = page.locator(f"div.{kind} > .admonition-title .caption-number")
+            numbers = [t.split()[1] for t in captions.all_inner_texts()]
+            assert numbers == [f"{chapter}.{k}" for k in range(1, len(numbers) + 1)], kind
+            if kind == "exercise":
+                assert numbers, f"{doc} has no exercises"
+        # Each solution names the exercise it solves by the same number.
+        solved = page.locator(".solution .admonition-title").all_inner_texts()
+        assert solved and all(f"Exercise {chapter}." in t for t in solved)
+    finally:
+        page.close()
