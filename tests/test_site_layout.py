@@ -6,9 +6,12 @@ numbered equation is wider than its box, and the sidebar toggles do what they
 say. Screenshots at both sizes, light and dark, go to `_build/screenshots/`.
 """
 
+import json
+import re
+
 import pytest
 
-from test_site import SCREENSHOTS, browser, open_page, server, toc_pages  # noqa: F401 (fixtures)
+from test_site import ROOT, SCREENSHOTS, browser, open_page, server, toc_pages  # noqa: F401 (fixtures)
 
 PHONE, LAPTOP = (390, 844), (1280, 800)
 CHAPTERS = [d for d in toc_pages() if d.startswith("chapters/")]
@@ -29,6 +32,11 @@ EQUATIONS_TOO_WIDE = """(numberedOnly) => Array.from(document.querySelectorAll('
   .map(([c, box, m]) => `${Math.round(m.getBoundingClientRect().width)} > `
        + `${Math.round(c.getBoundingClientRect().width)}: ${c.textContent.slice(0, 50)}`)"""
 
+# JavaScript: figures shown at less than 95 % of their drawn width.
+FIGURES_SHRUNK = """() => Array.from(document.querySelectorAll('.cell_output img'))
+  .filter(i => i.clientWidth < 0.95 * i.naturalWidth)
+  .map(i => `${i.clientWidth} < ${i.naturalWidth}: ${i.src.split('/').pop()}`)"""
+
 
 def sized_page(browser, url, size, dark=False):
     page, log = open_page(browser, url, viewport=size)
@@ -42,6 +50,14 @@ def visible_in_viewport(page, locator):
     width, height = page.viewport_size["width"], page.viewport_size["height"]
     return (locator.is_visible() and box is not None and box["width"] > 0 and box["x"] >= 0
             and box["y"] >= 0 and box["x"] + box["width"] <= width + 1 and box["y"] < height)
+
+
+def test_figure_text_is_not_set_below_nine_points():
+    for doc in CHAPTERS:
+        cells = json.loads((ROOT / f"{doc}.ipynb").read_text())["cells"]
+        code = "".join("".join(c["source"]) for c in cells if c["cell_type"] == "code")
+        sizes = [float(s) for s in re.findall(r"fontsize\s*=\s*([0-9.]+)", code)]
+        assert all(s >= 9 for s in sizes), (doc, sizes)
 
 
 def chapter_links(page):
@@ -102,6 +118,9 @@ def test_nothing_is_cut_off(server, browser, doc, size):
         assert page.evaluate(TOO_WIDE, ".cell_output pre, .output pre") == []
         if size == LAPTOP:
             assert page.evaluate(TOO_WIDE, ".cell_input pre") == []
+            # Figures are drawn at 100 dpi for this column: shown shrunk, their text
+            # (10 pt, about 14 px) would drop below a readable size.
+            assert page.evaluate(FIGURES_SHRUNK) == []
         assert page.evaluate(EQUATIONS_TOO_WIDE, size == PHONE) == []
         assert page.evaluate("() => document.documentElement.scrollWidth") <= size[0] + 1, "the page scrolls sideways"
         for dark in (False, True):
