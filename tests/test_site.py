@@ -182,3 +182,25 @@ def test_theorems_and_exercises_are_numbered_within_their_chapter(server, browse
         assert solved and all(f"Exercise {chapter}." in t for t in solved)
     finally:
         page.close()
+
+
+def test_the_index_lists_every_glossary_term_with_the_chapters_that_use_it(server, browser):
+    page, _ = open_page(browser, f"{server}/glossary.html")
+    try:
+        terms = page.locator("dl.glossary > dt").all_inner_texts()
+        terms = [t.strip().rstrip("#").strip() for t in terms]
+    finally:
+        page.close()
+    assert len(terms) >= 10
+    page, _ = open_page(browser, f"{server}/genindex.html")
+    try:
+        for term in terms:
+            entry = page.locator("table.genindextable li", has=page.locator(
+                f"a[href$='glossary.html#term-{term.replace(' ', '-').replace('–', '')}']"))
+            uses = entry.locator("ul a[href*='chapters/']")
+            assert uses.count() >= 1, f"no chapter links the term {term!r}"
+        # No domain index of raw labels (sphinx-proof's would list "thm-gibbs").
+        assert "thm-gibbs" not in page.content()
+    finally:
+        page.close()
+    assert not (SITE / "prf-prf.html").exists(), "a proof index of raw labels is built"

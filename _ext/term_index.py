@@ -1,0 +1,33 @@
+"""Index every use of a glossary term, not only its definition.
+
+Sphinx's ``glossary`` puts each term in the general index, pointing at the
+glossary.  A reader looking a term up also wants the pages that use it, so
+every ``{term}`` reference in a page gets an index entry under the same term,
+pointing at the paragraph where it is used and listed by the page's title.
+"""
+
+from docutils import nodes
+from sphinx import addnodes
+from sphinx.transforms import SphinxTransform
+
+
+class IndexTermUses(SphinxTransform):
+    # Before SphinxDomains (850), which collects the index entries of the page.
+    default_priority = 840
+
+    def apply(self, **kwargs):
+        refs = [ref for ref in self.document.findall(addnodes.pending_xref)
+                if ref.get("refdomain") == "std" and ref.get("reftype") == "term"]
+        title = self.document.next_node(nodes.title)
+        page = title.astext() if title is not None else self.env.docname
+        for count, ref in enumerate(refs):
+            term = ref["reftarget"]
+            target_id = f"term-use-{count}"
+            entry = ("single", f"{term[:1].upper() + term[1:]}; {page}", target_id, "", None)
+            target = nodes.target("", "", ids=[target_id])
+            ref.parent.insert(ref.parent.index(ref), [addnodes.index(entries=[entry]), target])
+
+
+def setup(app):
+    app.add_transform(IndexTermUses)
+    return {"parallel_read_safe": True, "parallel_write_safe": True}
