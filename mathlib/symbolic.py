@@ -4,18 +4,17 @@ The functions here *derive* the formulas; the book's formulas are transcribed
 separately (:func:`book_kl_mvn` and friends) so that the two can be compared.
 
 - :func:`kl_normal_1d` integrates the definition (B.6) for two univariate normals.
-- :func:`kl_mvn_derivation` expands :math:`\mathbb{E}_p[\log p(x) - \log q(x)]` with
-  (B.8) in SymPy's matrix expressions, for a dimension ``m`` that stays a symbol,
-  and applies the expectation identity of :func:`expected_quadratic_form`.
-- :func:`prove_expected_quadratic_form` proves that identity for explicit
-  symbolic matrices by writing :math:`x = \mu + L z` with independent standard
-  normal :math:`z`.
-- :func:`isotropic_from_b9` and :func:`standard_from_b10` obtain (B.10) and
-  (B.11) by substitution.
+- :func:`mvn_logpdf_expr` is (B.8) in SymPy's matrix expressions, for a
+  dimension ``m`` that may stay a symbol; :func:`expected_quadratic_form` is the
+  identity that takes the expectation of a quadratic form, and
+  :func:`expectation_under` applies it to every form in an expression. Chapter
+  B.2 derives (B.9)--(B.11) from these steps on the page.
+- :func:`latex` prints results in the book's notation (det, transposes as
+  :math:`{}^\top`, a 1 x 1 trace as the form itself).
 """
 
 import sympy as sp
-from sympy import stats
+from sympy.printing.latex import LatexPrinter
 from sympy.printing.numpy import NumPyPrinter
 
 __all__ = [
@@ -23,11 +22,8 @@ __all__ = [
     "mvn_logpdf_expr",
     "kl_normal_1d",
     "expected_quadratic_form",
-    "prove_expected_quadratic_form",
+    "expectation_under",
     "MvnSymbols",
-    "kl_mvn_derivation",
-    "isotropic_from_b9",
-    "standard_from_b10",
     "book_kl_mvn",
     "book_kl_mvn_isotropic",
     "book_kl_mvn_standard",
@@ -35,6 +31,7 @@ __all__ = [
     "to_explicit",
     "is_zero",
     "lambdify_numpy",
+    "latex",
 ]
 
 
@@ -106,44 +103,23 @@ class MvnSymbols:
         self.Sigma2 = sp.MatrixSymbol("Sigma_2", m, m)
 
 
-def kl_mvn_derivation(symbols=None):
-    r"""Derive (B.9) for a symbolic dimension m, step by step.
+def expectation_under(expr, x, mu, Sigma):
+    r"""Replace every quadratic form in ``x`` by its expectation, by :func:`expected_quadratic_form`.
 
-    Returns
-    -------
-    dict
-        ``"log_ratio"``: :math:`\log p(x) - \log q(x)` from (B.8);
-        ``"expectation"``: the same after replacing every quadratic form in
-        :math:`x` by its expectation under :math:`p = \mathcal{N}(\mu_1, \Sigma_1)`;
-        ``"kl"``: that expectation simplified (``doit``), the closed form (B.9);
-        ``"symbols"``: the :class:`MvnSymbols` used.
+    ``expr`` is a sum of scalars and forms ``Trace((x - a).T * A * (x - a))``
+    as built by :func:`mvn_logpdf_expr`; ``x`` has mean ``mu`` and covariance
+    ``Sigma``. Terms free of ``x`` are left as they are, so the result is the
+    expectation of ``expr``.
     """
-    s = symbols or MvnSymbols()
-    log_ratio = mvn_logpdf_expr(s.x, s.mu1, s.Sigma1, s.m) - mvn_logpdf_expr(s.x, s.mu2, s.Sigma2, s.m)
 
     def is_quadratic_in_x(e):
-        return isinstance(e, sp.Trace) and e.has(s.x)
+        return isinstance(e, sp.Trace) and e.has(x)
 
-    def take_expectation(e):
+    def expectation(e):
         left, A, right = e.arg.args  # (x - a)^T A (x - a)
-        a = s.x - right
-        return expected_quadratic_form(a, A, s.mu1, s.Sigma1)
+        return expected_quadratic_form(x - right, A, mu, Sigma)
 
-    expectation = log_ratio.replace(is_quadratic_in_x, take_expectation)
-    kl = expectation.doit()
-    return {"log_ratio": log_ratio, "expectation": expectation, "kl": kl, "symbols": s}
-
-
-def isotropic_from_b9(kl, symbols, sigma2_sq):
-    r"""(B.10): substitute :math:`\Sigma_2 = \sigma_2^2 I` into (B.9) and simplify."""
-    expr = kl.subs(symbols.Sigma2, sigma2_sq * sp.Identity(symbols.m))
-    return sp.expand(sp.expand_log(expr.doit().doit(), force=True))
-
-
-def standard_from_b10(kl_iso, symbols, sigma2_sq):
-    r"""(B.11): set :math:`\mu_2 = 0` and :math:`\sigma_2^2 = 1` in (B.10)."""
-    expr = kl_iso.subs({symbols.mu2: sp.ZeroMatrix(symbols.m, 1), sigma2_sq: 1})
-    return sp.expand(expr.doit())
+    return expr.replace(is_quadratic_in_x, expectation)
 
 
 def book_kl_mvn(mu1, Sigma1, mu2, Sigma2):
@@ -218,33 +194,6 @@ def is_zero(difference):
     return sp.simplify(sp.expand_log(difference, force=True)) == 0
 
 
-def prove_expected_quadratic_form(m):
-    r"""Prove :func:`expected_quadratic_form` for explicit symbolic m x m matrices.
-
-    Writes :math:`x = \mu + L z` with :math:`L` a symbolic lower-triangular
-    matrix and :math:`z` a vector of independent standard normals
-    (``sympy.stats``), takes the expectation of :math:`(x - a)^\top A (x - a)`
-    for a symbolic point :math:`a` and a symbolic (not necessarily symmetric)
-    matrix :math:`A`, and compares with :math:`\operatorname{tr}(A\Sigma) +
-    (\mu - a)^\top A (\mu - a)` where :math:`\Sigma = L L^\top`.
-
-    Returns
-    -------
-    sympy.Expr
-        The difference of the two sides, simplified: 0 when the identity holds.
-    """
-    z = sp.Matrix([stats.Normal(f"z_{i + 1}", 0, 1) for i in range(m)])
-    mu = sp.Matrix(m, 1, lambda i, _: sp.Symbol(f"mu_{i + 1}", real=True))
-    a = sp.Matrix(m, 1, lambda i, _: sp.Symbol(f"a_{i + 1}", real=True))
-    L = sp.Matrix(m, m, lambda i, j: sp.Symbol(f"l_{i + 1}{j + 1}", real=True) if j <= i else 0)
-    A = sp.Matrix(m, m, lambda i, j: sp.Symbol(f"A_{i + 1}{j + 1}", real=True))
-    x = mu + L * z
-    lhs = stats.E(sp.expand(((x - a).T * A * (x - a))[0, 0]))
-    Sigma = L * L.T
-    rhs = (A * Sigma).trace() + ((mu - a).T * A * (mu - a))[0, 0]
-    return sp.simplify(sp.expand(lhs - rhs))
-
-
 class _MatrixNumPyPrinter(NumPyPrinter):
     """NumPy printer that also knows SymPy's ``Determinant`` and ``Trace``."""
 
@@ -263,3 +212,27 @@ def lambdify_numpy(args, expr):
     independent, naive route for checking the library, not a way to compute.
     """
     return sp.lambdify(args, expr, modules="numpy", printer=_MatrixNumPyPrinter)
+
+
+class _BookLatexPrinter(LatexPrinter):
+    """LaTeX in the book's notation: det, transposes with ^\\top, I, a 1 x 1 trace dropped."""
+
+    def _print_Determinant(self, expr):
+        arg = self._print(expr.arg)
+        return rf"\det {arg}" if isinstance(expr.arg, sp.MatrixSymbol) else rf"\det\left({arg}\right)"
+
+    def _print_Transpose(self, expr):
+        return super()._print_Transpose(expr).replace("^{T}", "^{\\top}")
+
+    def _print_Identity(self, expr):
+        return "I"
+
+    def _print_Trace(self, expr):
+        if expr.arg.shape == (1, 1):  # a quadratic form, kept in a trace by mvn_logpdf_expr
+            return self._print(expr.arg)
+        return rf"\operatorname{{tr}}\left({self._print(expr.arg)}\right)"
+
+
+def latex(expr):
+    """LaTeX for a derived expression, written as the book writes it."""
+    return _BookLatexPrinter().doprint(expr)
