@@ -122,6 +122,7 @@ def test_page_loads_offline_and_typesets_every_equation(server, browser, doc):
     [
         ("chapters/b1_divergences", [f"(B.{i})" for i in range(1, 8)]),
         ("chapters/b2_normal_distributions", [f"(B.{i})" for i in range(8, 12)]),
+        ("chapters/cross_entropy_loss", []),
     ],
 )
 def test_equations_are_numbered_like_the_book(server, browser, doc, numbers):
