@@ -116,7 +116,8 @@ def test_nothing_is_cut_off(server, browser, doc, size):
     try:
         assert page.evaluate(TOO_WIDE, ".cell_output pre, .output pre") == []
         if size == LAPTOP:
-            assert page.evaluate(TOO_WIDE, ".cell_input pre") == []
+            # Code cells and the shell commands in the prose alike.
+            assert page.evaluate(TOO_WIDE, "div.highlight pre") == []
             # Figures are drawn at 100 dpi for this column: shown shrunk, their text
             # (10 pt, about 14 px) would drop below a readable size.
             assert page.evaluate(FIGURES_SHRUNK) == []
