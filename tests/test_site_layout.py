@@ -11,10 +11,9 @@ import re
 
 import pytest
 
-from test_site import ROOT, SCREENSHOTS, browser, open_page, server, toc_pages  # noqa: F401 (fixtures)
+from test_site import CHAPTERS, ROOT, SCREENSHOTS, browser, open_page, server, toc_pages  # noqa: F401 (fixtures)
 
 PHONE, LAPTOP = (390, 844), (1280, 800)
-CHAPTERS = [d for d in toc_pages() if d.startswith("chapters/")]
 
 # JavaScript: elements wider than the box that shows them (by more than a pixel).
 TOO_WIDE = """(selector) => Array.from(document.querySelectorAll(selector))
