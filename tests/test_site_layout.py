@@ -1,9 +1,9 @@
 """The website as a reader sees it, on a phone (390 x 844) and on a laptop (1280 x 800).
 
 These tests check what a reader can see, not only what is in the page: the
-table of contents opens from the visible menu button, no output, code cell or
-display equation is wider than its box, and the sidebar toggles do what they
-say. Screenshots at both sizes, light and dark, go to `_build/screenshots/`.
+table of contents opens from the visible menu button, no output, code cell,
+display or inline equation is wider than its box (with every solution opened),
+and the sidebar toggles do what they say. Screenshots at both sizes, light and dark, go to `_build/screenshots/`.
 """
 
 import json
@@ -29,6 +29,19 @@ EQUATIONS_TOO_WIDE = """() => Array.from(document.querySelectorAll('mjx-containe
                            || (box && box.scrollWidth > box.clientWidth + 1))
   .map(([c, box, m]) => `${Math.round(m.getBoundingClientRect().width)} > `
        + `${Math.round(c.getBoundingClientRect().width)}: ${c.textContent.slice(0, 50)}`)"""
+
+# JavaScript: inline formulas that run past the right edge of their paragraph (MathJax cannot
+# break a formula across lines, so a long one must be split or displayed in the source).
+INLINE_TOO_WIDE = """() => Array.from(document.querySelectorAll('mjx-container:not([display="true"])'))
+  .filter(c => c.offsetParent !== null && c.closest('p, li, td, dd'))
+  .filter(c => c.getBoundingClientRect().right > c.closest('p, li, td, dd').getBoundingClientRect().right + 1)
+  .map(c => c.querySelector('math')?.getAttribute('alttext') || c.textContent.slice(0, 50))"""
+
+# JavaScript: open every solution and dropdown, as a reader who clicks them would.
+OPEN_SOLUTIONS = """() => {
+  document.querySelectorAll('.toggle-hidden').forEach(e => e.classList.remove('toggle-hidden'));
+  document.querySelectorAll('details').forEach(d => d.open = true);
+}"""
 
 # JavaScript: figures shown at less than 95 % of their drawn width.
 FIGURES_SHRUNK = """() => Array.from(document.querySelectorAll('.cell_output img'))
@@ -113,6 +126,13 @@ def test_on_a_laptop_the_menu_button_hides_and_shows_the_sidebar(server, browser
 def test_nothing_is_cut_off(server, browser, doc, size):
     page, _ = sized_page(browser, f"{server}/{doc}.html", size)
     try:
+        for dark in (False, True):
+            if dark:
+                page.evaluate("() => document.documentElement.dataset.theme = 'dark'")
+            name = f"{doc.replace('/', '_')}_{'phone' if size == PHONE else 'laptop'}{'_dark' * dark}.png"
+            page.screenshot(path=SCREENSHOTS / name, full_page=True)
+        page.evaluate(OPEN_SOLUTIONS)
+        page.wait_for_timeout(100)
         assert page.evaluate(TOO_WIDE, ".cell_output pre, .output pre") == []
         if size == LAPTOP:
             # Code cells and the shell commands in the prose alike.
@@ -121,11 +141,7 @@ def test_nothing_is_cut_off(server, browser, doc, size):
             # (10 pt, about 14 px) would drop below a readable size.
             assert page.evaluate(FIGURES_SHRUNK) == []
         assert page.evaluate(EQUATIONS_TOO_WIDE) == []
+        assert page.evaluate(INLINE_TOO_WIDE) == []
         assert page.evaluate("() => document.documentElement.scrollWidth") <= size[0] + 1, "the page scrolls sideways"
-        for dark in (False, True):
-            if dark:
-                page.evaluate("() => document.documentElement.dataset.theme = 'dark'")
-            name = f"{doc.replace('/', '_')}_{'phone' if size == PHONE else 'laptop'}{'_dark' * dark}.png"
-            page.screenshot(path=SCREENSHOTS / name, full_page=True)
     finally:
         page.close()
