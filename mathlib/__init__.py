@@ -6,6 +6,7 @@ Modules, one concept each:
 - :mod:`mathlib.gaussian`: normal densities and the KL between normals (B.8--B.11)
 - :mod:`mathlib.montecarlo`: Monte Carlo estimates of the KL with standard errors
 - :mod:`mathlib.losses`: cross entropy as a loss on logits, with its derivatives
+- :mod:`mathlib.table`: tables of results, as HTML in a page and as aligned text
 - :mod:`mathlib.symbolic`: SymPy derivations of (B.8)--(B.11), for the chapters and tests
 - :mod:`mathlib.reference`: 50-digit mpmath references and test families, for checking
 
@@ -33,9 +34,12 @@ from .losses import (
     softmax_cross_entropy_hessian,
 )
 from .montecarlo import MonteCarloResult, mc_kl, mc_kl_mvn
+from .table import Table
 
-from . import divergences, gaussian, losses, montecarlo
+from . import divergences, gaussian, losses, montecarlo, table
 
-__all__ = divergences.__all__ + gaussian.__all__ + montecarlo.__all__ + losses.__all__
+__all__ = (
+    divergences.__all__ + gaussian.__all__ + montecarlo.__all__ + losses.__all__ + table.__all__
+)
 
 __version__ = "0.1.0"

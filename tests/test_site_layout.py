@@ -133,7 +133,7 @@ def test_nothing_is_cut_off(server, browser, doc, size):
             page.screenshot(path=SCREENSHOTS / name, full_page=True)
         page.evaluate(OPEN_SOLUTIONS)
         page.wait_for_timeout(100)
-        assert page.evaluate(TOO_WIDE, ".cell_output pre, .output pre") == []
+        assert page.evaluate(TOO_WIDE, ".cell_output pre, .output pre, .cell_output .text_html") == []
         if size == LAPTOP:
             # Code cells and the shell commands in the prose alike.
             assert page.evaluate(TOO_WIDE, "div.highlight pre") == []
