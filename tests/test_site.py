@@ -9,6 +9,7 @@ screenshot of each page is saved under `_build/screenshots/` for reviewers.
 import functools
 import http.server
 import os
+import re
 import shutil
 import threading
 from pathlib import Path
@@ -218,3 +219,30 @@ def test_the_index_lists_every_glossary_term_with_the_chapters_that_use_it(serve
     finally:
         page.close()
     assert not (SITE / "prf-prf.html").exists(), "a proof index of raw labels is built"
+
+
+def test_every_work_in_the_bibliography_is_cited_and_every_citation_reaches_it(server, browser):
+    keys = re.findall(r"^@\w+\{(\w+),", (ROOT / "references.bib").read_text(), re.M)
+    page, _ = open_page(browser, f"{server}/references.html")
+    try:
+        entries = page.locator("div.citation").evaluate_all(
+            "es => es.map(e => [e.id, e.querySelector('.label').textContent])")
+    finally:
+        page.close()
+    assert len(entries) == len(keys), "one entry for each work in references.bib"
+    labels = dict(entries)  # anchor -> "[Lin, 1991]"
+    cited = {}
+    for doc in toc_pages():
+        page, _ = open_page(browser, f"{server}/{doc}.html")
+        try:
+            links = page.locator("a[href*='references.html#']").evaluate_all(
+                "as => as.map(a => [a.getAttribute('href').split('#')[1], a.textContent])")
+        finally:
+            page.close()
+        for anchor, text in links:
+            assert anchor in labels, f"{doc}: citation {text!r} leads nowhere"
+            # The text shows the year, and the entry's label has the same year.
+            assert re.search(r"\d{4}", text).group() in labels[anchor], (doc, text, labels[anchor])
+            cited.setdefault(anchor, []).append(doc)
+    assert set(cited) == set(labels), "every work listed is cited somewhere"
+    assert sum(len(docs) for docs in cited.values()) >= 6
