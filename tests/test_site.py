@@ -194,7 +194,10 @@ def test_theorems_and_exercises_are_numbered_within_their_chapter(server, browse
                 assert numbers, f"{doc} has no exercises"
         # Each solution names the exercise it solves by the same number.
         solved = page.locator(".solution .admonition-title").all_inner_texts()
-        assert solved and all(f"Exercise {chapter}." in t for t in solved)
+        assert solved and all(f"Solution to Exercise {chapter}." in t for t in solved)
+        # The link is the exercise's name, without a blank at the start of its underline.
+        links = page.locator(".solution .admonition-title a").evaluate_all("as => as.map(a => a.textContent)")
+        assert links and all(t.startswith(f"Exercise {chapter}.") for t in links), links
     finally:
         page.close()
 

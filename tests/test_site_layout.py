@@ -49,6 +49,12 @@ FIGURES_SHRUNK = """() => Array.from(document.querySelectorAll('.cell_output img
   .map(i => `${i.clientWidth} < ${i.naturalWidth}: ${i.src.split('/').pop()}`)"""
 
 
+# JavaScript: figures that do not link to their own image file (a phone shows them shrunk).
+FIGURES_WITHOUT_LINK = """() => Array.from(document.querySelectorAll('.cell_output img'))
+  .filter(i => { const a = i.closest('a'); return !a || a.href !== i.src; })
+  .map(i => i.src.split('/').pop())"""
+
+
 def sized_page(browser, url, size, dark=False):
     page, log = open_page(browser, url, viewport=size)
     if dark:
@@ -140,6 +146,11 @@ def test_nothing_is_cut_off(server, browser, doc, size):
             # Figures are drawn at 100 dpi for this column: shown shrunk, their text
             # (10 pt, about 14 px) would drop below a readable size.
             assert page.evaluate(FIGURES_SHRUNK) == []
+        else:
+            # On a phone figures are shrunk to the column; each opens at full size on a tap.
+            assert page.evaluate(FIGURES_WITHOUT_LINK) == []
+            for src in page.locator("a.figure-full-size").evaluate_all("as => as.map(a => a.href)"):
+                assert page.request.get(src).ok, src
         assert page.evaluate(EQUATIONS_TOO_WIDE) == []
         assert page.evaluate(INLINE_TOO_WIDE) == []
         assert page.evaluate("() => document.documentElement.scrollWidth") <= size[0] + 1, "the page scrolls sideways"
