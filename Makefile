@@ -10,7 +10,7 @@ BOOK   := $(BIN)/jupyter-book build -W -n --keep-going .
 ASSIGNMENTS := _build/assignments
 GRADES ?= _build/grades.csv
 
-.PHONY: book test lab bench assignments grade clean lock
+.PHONY: book test screenshots lab bench assignments grade clean lock
 
 book: assignments
 	$(BOOK)
@@ -20,6 +20,11 @@ book: assignments
 test: assignments
 	$(BOOK)
 	$(BIN)/python -m pytest
+
+# The site at 390 and 1280 px, light and dark, as the browser tests see it, into
+# _build/screenshots/ (for reading with your own eyes; `make test` skips them to save time).
+screenshots: book
+	SCREENSHOTS=1 $(BIN)/python -m pytest -q tests/test_site.py tests/test_site_layout.py
 
 # (--allow-root only where make runs as root, as in containers.)
 lab: $(READY)

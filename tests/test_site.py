@@ -21,6 +21,17 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 SITE = ROOT / "_build" / "html"
 SCREENSHOTS = ROOT / "_build" / "screenshots"
+
+
+def save_screenshot(page, name, full_page=True):
+    """A full-page screenshot into _build/screenshots/, for a person to look at.
+
+    Only with ``SCREENSHOTS=1`` (``make screenshots``): they assert nothing, and
+    taking some forty of them would cost ``make test`` most of a minute.
+    """
+    if os.environ.get("SCREENSHOTS"):
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=SCREENSHOTS / name, full_page=full_page)
 CHROMIUM_FLAGS = [
     "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
     "--disable-background-networking", "--disable-component-update", "--disable-sync",
@@ -120,8 +131,7 @@ def test_page_loads_offline_and_typesets_every_equation(server, browser, doc):
             assert raw not in prose, f"untypeset LaTeX {raw!r} left in the text"
         assert "numbering:" not in prose, "a notebook's front-matter cell (for JupyterLab) reached the page"
 
-        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=SCREENSHOTS / f"{doc.replace('/', '_')}.png", full_page=True)
+        save_screenshot(page, f"{doc.replace('/', '_')}.png")
     finally:
         page.close()
 

@@ -3,7 +3,8 @@
 These tests check what a reader can see, not only what is in the page: the
 table of contents opens from the visible menu button, no output, code cell,
 display or inline equation is wider than its box (with every solution opened),
-and the sidebar toggles do what they say. Screenshots at both sizes, light and dark, go to `_build/screenshots/`.
+and the sidebar toggles do what they say. With ``SCREENSHOTS=1`` (``make screenshots``),
+screenshots at both sizes, light and dark, go to `_build/screenshots/`.
 """
 
 import json
@@ -11,7 +12,7 @@ import re
 
 import pytest
 
-from test_site import CHAPTERS, ROOT, SCREENSHOTS, browser, open_page, server, toc_pages  # noqa: F401 (fixtures)
+from test_site import CHAPTERS, ROOT, browser, open_page, save_screenshot, server, toc_pages  # noqa: F401 (fixtures)
 
 PHONE, LAPTOP = (390, 844), (1280, 800)
 
@@ -94,7 +95,7 @@ def test_a_phone_opens_the_table_of_contents_and_reaches_every_chapter(server, b
             if other != doc:
                 assert visible_in_viewport(page, link), f"no visible link to {other}"
         if doc == "chapters/b2_normal_distributions":
-            page.screenshot(path=SCREENSHOTS / "phone_table_of_contents_open.png")
+            save_screenshot(page, "phone_table_of_contents_open.png", full_page=False)
     finally:
         page.close()
 
@@ -136,7 +137,7 @@ def test_nothing_is_cut_off(server, browser, doc, size):
             if dark:
                 page.evaluate("() => document.documentElement.dataset.theme = 'dark'")
             name = f"{doc.replace('/', '_')}_{'phone' if size == PHONE else 'laptop'}{'_dark' * dark}.png"
-            page.screenshot(path=SCREENSHOTS / name, full_page=True)
+            save_screenshot(page, name)
         page.evaluate(OPEN_SOLUTIONS)
         page.wait_for_timeout(100)
         assert page.evaluate(TOO_WIDE, ".cell_output pre, .output pre, .cell_output .text_html") == []
