@@ -9,7 +9,7 @@ the class axis; leading axes are a batch.
 """
 
 import numpy as np
-from scipy.special import expit, logsumexp
+from scipy.special import expit
 
 from . import _validate
 
@@ -54,6 +54,12 @@ def softmax(z):
 def log_softmax(z):
     r"""Logarithm of the softmax, :math:`z_k - \log\sum_j e^{z_j}`, via log-sum-exp.
 
+    With :math:`s = z - \max_j z_j` (every :math:`s_k \le 0`, the largest exactly 0),
+    :math:`\log\operatorname{softmax}(z)_k = s_k - \log\sum_j e^{s_j}`: the shift is
+    subtracted *before* the logarithm is taken, so logits of any size keep the digits
+    of their differences (``z - logsumexp(z)`` would lose them all for
+    :math:`|z| \ge 10^{16}`, where the two terms agree to every digit).
+
     Parameters
     ----------
     z : array_like, shape (..., K)
@@ -62,16 +68,21 @@ def log_softmax(z):
     Returns
     -------
     numpy.ndarray, shape (..., K)
-        Finite for every finite input (for example logits of :math:`\pm 10^4`).
+        Finite wherever :math:`z_k - \max_j z_j` is (it is :math:`-\infty` only
+        where that difference overflows, as for :math:`z = (10^{308}, -10^{308})`).
 
     Examples
     --------
     >>> from mathlib import log_softmax
     >>> log_softmax([1e4, 0.0]).tolist()
     [0.0, -10000.0]
+    >>> log_softmax([1e16, 1e16]).tolist()  # log(1/2) each, however large the logits
+    [-0.6931471805599453, -0.6931471805599453]
     """
     z = _logits(z)
-    return z - logsumexp(z, axis=-1, keepdims=True)
+    with np.errstate(over="ignore"):  # a difference beyond the doubles is -inf, as documented
+        shifted = z - np.max(z, axis=-1, keepdims=True)
+    return shifted - np.log(np.sum(np.exp(shifted), axis=-1, keepdims=True))
 
 
 def softmax_cross_entropy(z, y):
@@ -86,7 +97,9 @@ def softmax_cross_entropy(z, y):
         Logits.
     y : array_like
         Either integer class labels of shape ``(...)`` with values in
-        ``0, ..., K-1``, or probability vectors of shape ``(..., K)``.
+        ``0, ..., K-1``, or probability vectors of shape ``(..., K)``. Labels
+        must be integers: a floating ``y`` of whole numbers shaped like the
+        batch is ambiguous and raises ``ValueError``.
 
     Returns
     -------
@@ -101,7 +114,11 @@ def softmax_cross_entropy(z, y):
     """
     z = _logits(z)
     y = _targets(z, y)
-    return -np.sum(y * log_softmax(z), axis=-1)
+    # 0 log 0 = 0: a class with no target mass adds nothing, even where its
+    # log-probability underflows to -inf.
+    with np.errstate(invalid="ignore"):
+        terms = np.where(y > 0, y * log_softmax(z), 0.0)
+    return 0.0 - np.sum(terms, axis=-1)  # 0.0 - 0.0 is +0.0, where -0.0 would show
 
 
 def softmax_cross_entropy_grad(z, y):
@@ -220,7 +237,14 @@ def _logits(z):
 
 
 def _targets(z, y):
-    """Targets as probability vectors broadcast to the shape of the logits."""
+    """Targets as probability vectors broadcast to the shape of the logits.
+
+    The rule: an *integer* ``y`` with one axis fewer than ``z`` holds class labels;
+    any other ``y`` holds probability vectors along its last axis (broadcast over
+    the batch). A floating ``y`` of whole numbers shaped like the batch could be
+    either (labels stored as floats, or one target for every row when the batch
+    has as many rows as there are classes), so it is refused rather than guessed.
+    """
     y_arr = np.asarray(y)
     n_classes = z.shape[-1]
     if np.issubdtype(y_arr.dtype, np.integer) and y_arr.ndim == z.ndim - 1:
@@ -231,6 +255,12 @@ def _targets(z, y):
         except ValueError:
             raise ValueError(f"mismatched shapes: labels y {y_arr.shape} for logits z {z.shape}") from None
         return (y_arr[..., None] == np.arange(n_classes)).astype(float)
+    if (np.issubdtype(y_arr.dtype, np.floating) and y_arr.ndim == z.ndim - 1
+            and y_arr.shape == z.shape[:-1] and np.all(y_arr == np.round(y_arr))):
+        raise ValueError(
+            f"y {y_arr.shape} of whole numbers is ambiguous for logits z {z.shape}: for class "
+            "labels pass integers (y.astype(int)); for one target distribution per row give "
+            f"y the shape of z, {z.shape}")
     y_arr = _validate.probability_vector(y_arr, "y")
     y_arr, _ = _validate.same_outcomes(y_arr, z, names=("y", "z"))
     return y_arr

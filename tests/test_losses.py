@@ -1,5 +1,7 @@
 """Tests of mathlib.losses: cross entropy on logits and its derivatives."""
 
+import warnings
+
 import numpy as np
 import pytest
 import scipy.special
@@ -51,6 +53,22 @@ class TestSoftmax:
         with np.errstate(over="ignore", invalid="ignore"):
             naive = np.exp(z) / np.exp(z).sum()
         assert np.isnan(naive[0])  # what log-sum-exp avoids
+
+    @pytest.mark.parametrize("c", [1e16, 1e20, 1e300])
+    def test_logits_of_any_size_keep_their_differences(self, c):
+        # z - logsumexp(z) would give [0, 0] here: the two terms agree to every digit.
+        assert log_softmax([c, c]).tolist() == [-np.log(2)] * 2
+        assert softmax_cross_entropy([c, c], 1) == np.log(2)
+        z = c + np.array([0.0, 4.0, 8.0]) * np.spacing(c)  # exact differences
+        assert_allclose(log_softmax(z), log_softmax(z - z.max()), rtol=1e-15)
+        assert_allclose(np.exp(log_softmax(z)), softmax(z), rtol=1e-15)
+
+    def test_a_class_without_target_mass_costs_nothing_even_out_of_reach(self):
+        z = [1e308, -1e308]  # the difference overflows: log softmax(z)[1] is -inf
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            assert softmax_cross_entropy(z, 0) == 0.0 and not np.signbit(softmax_cross_entropy(z, 0))
+            assert softmax_cross_entropy(z, 1) == np.inf
 
     def test_batch_axis(self):
         z = np.arange(12.0).reshape(4, 3)
@@ -111,9 +129,10 @@ class TestBinary:
         assert sigmoid(-1e4) == 0.0 and sigmoid(1e4) == 1.0
 
     def test_multilabel_is_entrywise(self):
-        z = np.array([[2.0, -1.0, 0.0]])
-        y = np.array([[1.0, 0.0, 1.0]])
-        assert binary_cross_entropy_with_logits(z, y).shape == (1, 3)
+        z = np.array([[2.0, -1.0, 0.0], [0.5, 3.0, -2.0]])
+        y = np.array([[1.0, 0.0, 1.0], [0.25, 1.0, 0.0]])
+        each = [[binary_cross_entropy_with_logits(a, b) for a, b in zip(zr, yr)] for zr, yr in zip(z, y)]
+        assert_allclose(binary_cross_entropy_with_logits(z, y), each, rtol=1e-15)
 
 
 class TestErrors:
@@ -122,6 +141,20 @@ class TestErrors:
             softmax_cross_entropy([0.0, 1.0, 2.0], 3)
         with pytest.raises(ValueError, match="y has labels outside"):
             softmax_cross_entropy_grad([[0.0, 1.0]], [-1])
+
+    def test_float_labels_shaped_like_the_batch_are_refused_not_guessed(self):
+        z = np.zeros((2, 2))  # as many rows as classes
+        with pytest.raises(ValueError, match=r"ambiguous.*pass integers.*shape of z"):
+            softmax_cross_entropy(z, [1.0, 0.0])
+        with pytest.raises(ValueError, match="ambiguous"):
+            softmax_cross_entropy_grad(np.zeros((3, 3)), np.array([0.0, 2.0, 1.0]))
+        with pytest.raises(ValueError, match="ambiguous"):
+            softmax_cross_entropy([0.0, 0.0], 1.0)
+        # What is not ambiguous still works: integer labels, a soft target, full shapes.
+        assert_allclose(softmax_cross_entropy(z, [1, 0]), [np.log(2)] * 2)
+        assert_allclose(softmax_cross_entropy(z, [0.5, 0.5]), [np.log(2)] * 2)
+        assert_allclose(softmax_cross_entropy(z, [[0.0, 1.0], [1.0, 0.0]]), [np.log(2)] * 2)
+        assert_allclose(softmax_cross_entropy([0.0, 0.0], [1.0, 0.0]), np.log(2))
 
     def test_target_distribution_checked(self):
         with pytest.raises(ValueError, match="y does not sum to 1"):
