@@ -94,6 +94,8 @@ def mean_vector(mu, name):
     a = finite_array(mu, name)
     if a.ndim == 0:
         raise ValueError(f"{name} must be a vector of shape (..., m), got a scalar")
+    if a.shape[-1] == 0:
+        raise ValueError(f"{name} has no coordinates: a normal distribution needs m >= 1, got shape {a.shape}")
     return a
 
 
@@ -113,6 +115,8 @@ def square_matrix(sigma, name):
     a = finite_array(sigma, name)
     if a.ndim < 2 or a.shape[-1] != a.shape[-2]:
         raise ValueError(f"{name} must be a square matrix of shape (..., m, m), got shape {a.shape}")
+    if a.shape[-1] == 0:
+        raise ValueError(f"{name} is 0 x 0: a normal distribution needs m >= 1")
     return a
 
 

@@ -231,6 +231,17 @@ class TestKL:
 
 
 class TestErrors:
+    @pytest.mark.parametrize("call", [
+        lambda: kl_mvn(np.zeros(0), np.zeros((0, 0)), np.zeros(0), np.zeros((0, 0))),
+        lambda: kl_mvn_isotropic(np.zeros(0), np.zeros((0, 0)), np.zeros(0), 1.0),
+        lambda: kl_mvn_standard(np.zeros(0), np.zeros((0, 0))),
+        lambda: mvn_logpdf(np.zeros(0), np.zeros(0), np.zeros((0, 0))),
+        lambda: kl_mvn(np.zeros(2), np.zeros((0, 0)), np.zeros(2), np.eye(2)),
+    ], ids=["kl_mvn", "isotropic", "standard", "logpdf", "0x0 covariance"])
+    def test_a_normal_needs_at_least_one_coordinate(self, call):
+        with pytest.raises(ValueError, match=r"needs m >= 1"):
+            call()
+
     I2 = np.eye(2)
     Z2 = np.zeros(2)
 
