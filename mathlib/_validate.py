@@ -12,6 +12,29 @@ import scipy.linalg
 #: Relative tolerance for "sums to one" and for symmetry of a covariance.
 SUM_TOL = 1e-9
 SYMMETRY_TOL = 1e-10
+#: Batches of covariances up to this size are factored in closed form, entry by entry.
+CLOSED_FORM_MAX = 2
+
+
+def _where(bad):
+    """" at index i, j" for the first True entry of ``bad`` ("" for a scalar)."""
+    if bad.ndim == 0:
+        return ""
+    index = np.unravel_index(np.argmax(bad), bad.shape)
+    return " at index " + ", ".join(str(int(i)) for i in index)
+
+
+def _first_value(a, bad):
+    """The first offending entry of ``a`` and where it is, as ``"-1.0 at index 3"``."""
+    return f"{float(a[np.unravel_index(np.argmax(bad), bad.shape)])!r}{_where(bad)}"
+
+
+def _which(name, bad):
+    """``name`` for one matrix, ``name[i]`` for the first bad one of a batch."""
+    if bad.ndim == 0:
+        return name
+    index = np.unravel_index(np.argmax(bad), bad.shape)
+    return f"{name}[{', '.join(str(int(i)) for i in index)}]"
 
 
 def finite_array(x, name):
@@ -20,8 +43,9 @@ def finite_array(x, name):
         a = np.asarray(x, dtype=float)
     except (TypeError, ValueError) as err:
         raise ValueError(f"{name} must be numeric ({err})") from None
-    if not np.all(np.isfinite(a)):
-        raise ValueError(f"{name} contains nan or inf")
+    bad = ~np.isfinite(a)
+    if np.any(bad):
+        raise ValueError(f"{name} contains nan or inf (got {_first_value(a, bad)})")
     return a
 
 
@@ -31,19 +55,21 @@ def probability_vector(p, name):
     if a.ndim == 0 or a.shape[-1] == 0:
         raise ValueError(f"{name} must have at least one outcome along its last axis")
     if np.any(a < 0):
-        raise ValueError(f"{name} has negative probabilities")
+        raise ValueError(f"{name} has negative probabilities (got {_first_value(a, a < 0)})")
     sums = a.sum(axis=-1)
-    if np.any(np.abs(sums - 1.0) > SUM_TOL):
-        worst = sums.flat[np.argmax(np.abs(sums - 1.0))]
-        raise ValueError(f"{name} does not sum to 1 along its last axis (a sum is {worst!r})")
+    off = np.abs(sums - 1.0) > SUM_TOL
+    if np.any(off):
+        raise ValueError(f"{_which(name, off)} does not sum to 1 along its last axis "
+                         f"(its sum is {float(sums[np.unravel_index(np.argmax(off), off.shape)])!r})")
     return a
 
 
 def unit_interval(p, name):
     """Check probabilities of a binary outcome: every entry in [0, 1]."""
     a = finite_array(p, name)
-    if np.any((a < 0) | (a > 1)):
-        raise ValueError(f"{name} must lie in [0, 1]")
+    bad = (a < 0) | (a > 1)
+    if np.any(bad):
+        raise ValueError(f"{name} must lie in [0, 1], got {_first_value(a, bad)}")
     return a
 
 
@@ -51,7 +77,7 @@ def positive(x, name):
     """Check a strictly positive quantity such as a variance."""
     a = finite_array(x, name)
     if np.any(a <= 0):
-        raise ValueError(f"{name} must be positive (got a value <= 0)")
+        raise ValueError(f"{name} must be positive, got {_first_value(a, a <= 0)}")
     return a
 
 
@@ -126,16 +152,15 @@ def cholesky(a, name):
     Raises a ``ValueError`` naming ``name`` if a matrix is not symmetric or not
     positive definite.
     """
-    if a.ndim > 2 and a.shape[-1] <= 2:  # a batch of tiny matrices: the factor in closed form
+    if a.ndim > 2 and a.shape[-1] <= CLOSED_FORM_MAX:  # a batch of tiny matrices
         return _cholesky_tiny(a, name)
-    if not _is_symmetric(a):
-        raise ValueError(f"{name} is not symmetric")
+    _check_symmetric(a, name)
     try:
         if a.ndim == 2:  # one matrix: LAPACK directly, without a second finiteness scan
             return scipy.linalg.cholesky(a, lower=True, check_finite=False)
         return np.linalg.cholesky(a)
     except np.linalg.LinAlgError:
-        raise ValueError(f"{name} is not positive definite") from None
+        raise ValueError(f"{_which(name, _not_positive_definite(a))} is not positive definite") from None
 
 
 def tiny_pivots(a, name):
@@ -146,16 +171,16 @@ def tiny_pivots(a, name):
     positive definite exactly when both pivots are positive, its determinant is
     :math:`a p`, and its Cholesky factor is :math:`[[\sqrt a, 0], [b/\sqrt a, \sqrt p]]`.
     """
-    if not _is_symmetric(a):
-        raise ValueError(f"{name} is not symmetric")
+    _check_symmetric(a, name)
     first = a[..., 0, 0]
     entries = (first,)
     if a.shape[-1] == 2:
         second = a[..., 1, 0]
         with np.errstate(invalid="ignore", divide="ignore"):
             entries = (first, second, a[..., 1, 1] - second * second / first)
-    if not all(np.all(pivot > 0) for pivot in entries[::2]):
-        raise ValueError(f"{name} is not positive definite")
+    bad = np.logical_or.reduce([~(pivot > 0) for pivot in entries[::2]])
+    if np.any(bad):
+        raise ValueError(f"{_which(name, bad)} is not positive definite")
     return entries
 
 
@@ -170,7 +195,7 @@ def _cholesky_tiny(a, name):
     return L
 
 
-def _is_symmetric(a):
+def _check_symmetric(a, name):
     """Symmetric exactly (the common case, checked first) or to a relative tolerance.
 
     The tolerance scales with the largest diagonal entry of each matrix (for a
@@ -178,9 +203,22 @@ def _is_symmetric(a):
     """
     transposed = np.swapaxes(a, -1, -2)
     if np.array_equal(a, transposed):
-        return True
+        return
     tol = SYMMETRY_TOL * np.max(np.abs(np.diagonal(a, axis1=-2, axis2=-1)), axis=-1, initial=0.0)
-    return bool(np.all(np.abs(a - transposed) <= tol[..., None, None]))
+    bad = np.any(np.abs(a - transposed) > tol[..., None, None], axis=(-2, -1))
+    if np.any(bad):
+        raise ValueError(f"{_which(name, bad)} is not symmetric")
+
+
+def _not_positive_definite(a):
+    """Which matrices of a batch have no Cholesky factor (called only after a failure)."""
+    bad = np.zeros(a.shape[:-2], dtype=bool)
+    for index in np.ndindex(bad.shape):
+        try:
+            np.linalg.cholesky(a[index])
+        except np.linalg.LinAlgError:
+            bad[index] = True
+    return bad
 
 
 def matching_dimension(mu, L, names):

@@ -212,15 +212,21 @@ def kl_mvn(mu1, Sigma1, mu2, Sigma2):
     if not (has_axis[1] or has_axis[3]) or batch[0] <= rows:
         return _kl_mvn_block(*args)
     out = np.empty(batch)
-    for start in range(0, batch[0], rows):
-        block = slice(start, start + rows)
-        out[block] = _kl_mvn_block(*(a[block] if cut else a for a, cut in zip(args, has_axis)))
+    try:
+        for start in range(0, batch[0], rows):
+            block = slice(start, start + rows)
+            out[block] = _kl_mvn_block(*(a[block] if cut else a for a, cut in zip(args, has_axis)))
+    except ValueError:
+        # Name a bad covariance by its index in the whole batch, not in its block.
+        _validate.cholesky(S1, "Sigma1")
+        _validate.cholesky(S2, "Sigma2")
+        raise
     return out
 
 
 def _kl_mvn_block(mu1, S1, mu2, S2):
     """kl_mvn for checked arrays whose batches broadcast."""
-    if S1.shape[-1] <= 2 and max(S1.ndim, S2.ndim) > 2:
+    if S1.shape[-1] <= _validate.CLOSED_FORM_MAX and max(S1.ndim, S2.ndim) > 2:
         return _kl_mvn_tiny(mu1, S1, mu2, S2)
     return _kl_mvn_factored(mu1, S1, mu2, S2)
 

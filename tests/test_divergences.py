@@ -188,6 +188,12 @@ class TestProperties:
 
 
 class TestErrors:
+    def test_messages_name_the_row_and_the_value(self):
+        with pytest.raises(ValueError, match=r"^p\[1\] does not sum to 1 along its last axis \(its sum is 1.1\)$"):
+            kl_divergence([[0.5, 0.5], [0.2, 0.9]], [0.5, 0.5])
+        with pytest.raises(ValueError, match=r"^q has negative probabilities \(got -0.25 at index 1\)$"):
+            kl_divergence([0.5, 0.5, 0.0], [0.75, -0.25, 0.5])
+
     @pytest.mark.parametrize(
         "p, q, message",
         [

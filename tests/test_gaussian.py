@@ -263,9 +263,20 @@ class TestErrors:
         with pytest.raises(ValueError, match=message):
             kl_mvn(*args)
 
+    @pytest.mark.parametrize("m", [1, 2, 3])
+    def test_messages_name_the_index_and_the_value(self, m):
+        covs = np.tile(np.eye(m), (12, 1, 1))
+        covs[9] = -np.eye(m)
+        with pytest.raises(ValueError, match=r"^Sigma2\[9\] is not positive definite$"):
+            kl_mvn(np.zeros(m), np.eye(m), np.zeros(m), covs)
+        with pytest.raises(ValueError, match=r"^sigma2_sq must be positive, got -1.0 at index 3$"):
+            kl_mvn_isotropic(np.zeros(m), np.eye(m), np.zeros(m), [1.0, 2.0, 3.0, -1.0])
+        with pytest.raises(ValueError, match=r"^mu1 contains nan or inf \(got nan at index 2, 0\)$"):
+            kl_mvn(np.array([[0.0] * m] * 2 + [[np.nan] * m]), np.eye(m), np.zeros(m), np.eye(m))
+
     @pytest.mark.parametrize("m", [2, 5])
-    @pytest.mark.parametrize("bad, message", [("not positive definite", "Sigma2 is not positive definite"),
-                                              ("not symmetric", "Sigma2 is not symmetric")])
+    @pytest.mark.parametrize("bad, message", [("not positive definite", r"Sigma2\[9\] is not positive definite"),
+                                              ("not symmetric", r"Sigma2\[9\] is not symmetric")])
     def test_kl_mvn_finds_a_bad_matrix_in_a_later_block(self, m, bad, message, monkeypatch):
         monkeypatch.setattr(gaussian, "_BLOCK_PAIRS", 4)
         s2 = np.tile(np.eye(m), (10, 1, 1))
