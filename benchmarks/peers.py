@@ -6,21 +6,7 @@ Each takes (mu1, Sigma1, mu2, Sigma2) for one pair, as NumPy arrays.
 import numpy as np
 from scipy.linalg import cho_factor, cho_solve, cholesky, solve_triangular
 
-
-def naive(mu1, S1, mu2, S2):
-    """(B.9) as printed: an explicit inverse and two determinants."""
-    inv = np.linalg.inv(S2)
-    d = mu1 - mu2
-    return 0.5 * (d @ inv @ d - len(mu1) + np.trace(inv @ S1) + np.log(np.linalg.det(S2) / np.linalg.det(S1)))
-
-
-def scipy_cholesky(mu1, S1, mu2, S2):
-    """Cholesky factors, one triangular solve with m right-hand sides, log-determinants from diagonals."""
-    L1, L2 = cholesky(S1, lower=True), cholesky(S2, lower=True)
-    z = solve_triangular(L2, mu1 - mu2, lower=True)
-    A = solve_triangular(L2, L1, lower=True)
-    logdet = 2 * (np.log(np.diag(L2)).sum() - np.log(np.diag(L1)).sum())
-    return 0.5 * (z @ z - len(mu1) + np.sum(A**2) + logdet)
+from mathlib.reference import kl_mvn_plain_cholesky, kl_mvn_textbook
 
 
 def scipy_cho_solve(mu1, S1, mu2, S2):
@@ -66,5 +52,6 @@ def torch_peers():
     return {"torch": make(True), "torch (no validation)": make(False)}
 
 
-PEERS = {"naive inv/det": naive, "scipy cholesky": scipy_cholesky, "scipy cho_solve": scipy_cho_solve,
+# The first two are the textbook versions of mathlib.reference.
+PEERS = {"naive inv/det": kl_mvn_textbook, "scipy cholesky": kl_mvn_plain_cholesky, "scipy cho_solve": scipy_cho_solve,
          "numpy only": numpy_only}

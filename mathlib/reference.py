@@ -1,15 +1,50 @@
-"""High-precision references (mpmath) for checking the library's floating-point results.
+"""References for checking the library: 50-digit values, the textbook formulas, test cases.
 
-These evaluate the textbook formulas on the exact values of the given float
-inputs, at 50 significant digits by default, so that what remains of the
-difference from a float64 result is the float64 result's own error. They are
+The ``_mp`` functions evaluate the textbook formulas on the exact values of the
+given float inputs, at 50 significant digits by default, so that what remains of
+the difference from a float64 result is the float64 result's own error. They are
 slow (pure Python) and meant for tests, benchmarks and the accuracy chapter.
+
+:func:`kl_mvn_textbook` and :func:`kl_mvn_plain_cholesky` are (B.9) written the
+obvious ways in float64, kept here, in one place, only to be compared with
+:func:`mathlib.kl_mvn` (the accuracy chapter shows where they lose their digits).
 """
 
 import mpmath
 import numpy as np
+from scipy.linalg import cholesky, solve_triangular
 
-__all__ = ["kl_divergence_mp", "kl_mvn_mp", "exact_distribution", "random_covariance", "kl_mvn_cases"]
+__all__ = [
+    "kl_divergence_mp",
+    "kl_mvn_mp",
+    "kl_mvn_textbook",
+    "kl_mvn_plain_cholesky",
+    "exact_distribution",
+    "random_covariance",
+    "kl_mvn_cases",
+]
+
+
+def kl_mvn_textbook(mu1, S1, mu2, S2):
+    """(B.9) as printed, with an explicit inverse and two determinants: for comparison only.
+
+    The inverse and the determinants are exactly what :mod:`mathlib.gaussian`
+    avoids: a determinant under- or overflows for large m, and the terms cancel
+    when the two distributions are close.
+    """
+    inv = np.linalg.inv(S2)
+    d = mu1 - mu2
+    return 0.5 * (d @ inv @ d - len(mu1) + np.trace(inv @ S1)
+                  + np.log(np.linalg.det(S2) / np.linalg.det(S1)))
+
+
+def kl_mvn_plain_cholesky(mu1, S1, mu2, S2):
+    """(B.9) from Cholesky factors and triangular solves, without refinement: for comparison only."""
+    L1, L2 = cholesky(S1, lower=True), cholesky(S2, lower=True)
+    z = solve_triangular(L2, mu1 - mu2, lower=True)
+    A = solve_triangular(L2, L1, lower=True)
+    log_det_ratio = 2 * np.sum(np.log(np.diag(L2) / np.diag(L1)))
+    return 0.5 * (z @ z - len(mu1) + np.sum(A**2) + log_det_ratio)
 
 
 def kl_divergence_mp(p, q, dps=50):

@@ -10,7 +10,7 @@ from numpy.testing import assert_allclose
 from scipy.spatial.distance import jensenshannon
 from strategies import distributions
 
-from mathlib.reference import exact_distribution, kl_divergence_mp as mp_kl
+from mathlib.reference import exact_distribution, kl_divergence_mp
 from mathlib import (
     binary_cross_entropy,
     binary_entropy,
@@ -104,7 +104,7 @@ class TestAccuracy:
             p = rng.dirichlet(np.ones(k))
             q = p * (1 + eps * rng.standard_normal(k))
             q /= q.sum()
-            ref = mp_kl(p, q)
+            ref = kl_divergence_mp(p, q)
             assert ref > 0
             assert abs(kl_divergence(p, q) - float(ref)) <= 1e-12 * float(ref)
 
@@ -115,7 +115,7 @@ class TestAccuracy:
         q = p * (1 + 1e-8 * rng.standard_normal(50))
         q /= q.sum()
         naive = np.sum(p * np.log(p / q))
-        ref = float(mp_kl(p, q))
+        ref = float(kl_divergence_mp(p, q))
         assert abs(naive - ref) > 1e-6 * ref
 
     def test_exactly_normalised_vectors(self):
@@ -129,7 +129,7 @@ class TestAccuracy:
         q = np.array([1e-320, 1.0 - 1e-320])
         got = kl_divergence(p, q)
         assert np.isfinite(got)
-        assert_allclose(got, float(mp_kl(p, q)), rtol=1e-12)
+        assert_allclose(got, float(kl_divergence_mp(p, q)), rtol=1e-12)
         assert_allclose(cross_entropy(p, q), -0.5 * np.log(1e-320), rtol=1e-12)
 
 
