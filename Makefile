@@ -63,7 +63,7 @@ lock:
 
 $(READY): requirements.lock pyproject.toml $(MATHJAX)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.lock
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-compile -r requirements.lock
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -e .
 	# Build matplotlib's font cache now, not as a stray message inside a notebook.
 	$(BIN)/python -c "import matplotlib.pyplot"

@@ -99,7 +99,9 @@ def open_page(browser, url, viewport=(1280, 900)):
     if page.locator("script[src*='mathjax/tex-mml-chtml.js']").count():  # pages with math only
         page.wait_for_function("() => window.MathJax && MathJax.startup && MathJax.startup.promise", timeout=30_000)
         page.evaluate("() => MathJax.startup.promise")
-    page.wait_for_load_state("networkidle")
+    # Every request of the page has been made by now (MathJax loads its fonts and
+    # components before its promise resolves); wait for the web fonts to be applied.
+    page.evaluate("() => document.fonts.ready.then(() => true)")
     return page, log
 
 
