@@ -15,7 +15,7 @@ GRADES ?= _build/grades.csv
 book: assignments
 	$(BOOK)
 
-# Every test: the -W book build (which executes every chapter), then one pytest
+# Every test: the -W book build (from the notebooks' committed outputs), then one pytest
 # run over the library, its doctests and every notebook under nbval (strict).
 test: assignments
 	$(BOOK)
@@ -63,7 +63,7 @@ lock:
 
 $(READY): requirements.lock pyproject.toml $(MATHJAX)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-compile -r requirements.lock
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.lock
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -e .
 	# Build matplotlib's font cache now, not as a stray message inside a notebook.
 	$(BIN)/python -c "import matplotlib.pyplot"
