@@ -108,12 +108,17 @@ class TestKL:
     @pytest.mark.parametrize("m, batch", [(2, ()), (50, ()), (300, ()), (2, (200,)), (8, (200,))])
     def test_well_conditioned_pairs_skip_the_refinement(self, m, batch, monkeypatch):
         # The refinement costs several times the plain computation: only pairs that need it pay.
-        def refuse(*args):
-            raise AssertionError("refined a well-conditioned pair")
-        monkeypatch.setattr(gaussian, "_refined", refuse)
+        refined, original = [], gaussian._refined
+
+        def counted(*args):
+            refined.append(args)
+            return original(*args)
+        monkeypatch.setattr(gaussian, "_refined", counted)
         rng = np.random.default_rng(m)
         spd = lambda: np.reshape([random_covariance(rng, m, 100.0) for _ in range(int(np.prod(batch)))], batch + (m, m))
-        kl_mvn(rng.standard_normal(batch + (m,)), spd(), rng.standard_normal(batch + (m,)), spd())
+        kl = kl_mvn(rng.standard_normal(batch + (m,)), spd(), rng.standard_normal(batch + (m,)), spd())
+        assert refined == [], "refined a well-conditioned pair"
+        assert np.shape(kl) == batch and np.all(np.isfinite(kl)) and np.all(kl > 0)
 
     @pytest.mark.parametrize("m, cond", [(3, 1e6), (40, 1e8), (300, 1e3)])
     def test_cholesky_residual_is_exact_enough(self, m, cond):
