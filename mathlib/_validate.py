@@ -7,13 +7,10 @@ bad input never turns into a silent ``nan``.
 """
 
 import numpy as np
-import scipy.linalg
 
 #: Relative tolerance for "sums to one" and for symmetry of a covariance.
 SUM_TOL = 1e-9
 SYMMETRY_TOL = 1e-10
-#: Batches of covariances up to this size are factored in closed form, entry by entry.
-CLOSED_FORM_MAX = 2
 
 
 def _where(bad):
@@ -29,7 +26,7 @@ def _first_value(a, bad):
     return f"{float(a[np.unravel_index(np.argmax(bad), bad.shape)])!r}{_where(bad)}"
 
 
-def _which(name, bad):
+def which(name, bad):
     """``name`` for one matrix, ``name[i]`` for the first bad one of a batch."""
     if bad.ndim == 0:
         return name
@@ -59,7 +56,7 @@ def probability_vector(p, name):
     sums = a.sum(axis=-1)
     off = np.abs(sums - 1.0) > SUM_TOL
     if np.any(off):
-        raise ValueError(f"{_which(name, off)} does not sum to 1 along its last axis "
+        raise ValueError(f"{which(name, off)} does not sum to 1 along its last axis "
                          f"(its sum is {float(sums[np.unravel_index(np.argmax(off), off.shape)])!r})")
     return a
 
@@ -125,17 +122,6 @@ def mean_vector(mu, name):
     return a
 
 
-def covariance(sigma, name):
-    """Check a covariance (or a batch); return it as an array with its lower Cholesky factor.
-
-    The factor is the only route from a covariance to solves and
-    log-determinants in :mod:`mathlib`; the checks name ``name`` and say
-    whether it is not square, not symmetric or not positive definite.
-    """
-    a = square_matrix(sigma, name)
-    return a, cholesky(a, name)
-
-
 def square_matrix(sigma, name):
     """Check a finite matrix (or a batch) of shape ``(..., m, m)``."""
     a = finite_array(sigma, name)
@@ -146,56 +132,7 @@ def square_matrix(sigma, name):
     return a
 
 
-def cholesky(a, name):
-    """Lower Cholesky factor of a square matrix (or a batch), checking that it is a covariance.
-
-    Raises a ``ValueError`` naming ``name`` if a matrix is not symmetric or not
-    positive definite.
-    """
-    if a.ndim > 2 and a.shape[-1] <= CLOSED_FORM_MAX:  # a batch of tiny matrices
-        return _cholesky_tiny(a, name)
-    _check_symmetric(a, name)
-    try:
-        if a.ndim == 2:  # one matrix: LAPACK directly, without a second finiteness scan
-            return scipy.linalg.cholesky(a, lower=True, check_finite=False)
-        return np.linalg.cholesky(a)
-    except np.linalg.LinAlgError:
-        raise ValueError(f"{_which(name, _not_positive_definite(a))} is not positive definite") from None
-
-
-def tiny_pivots(a, name):
-    r"""Check a batch of 1 x 1 or 2 x 2 covariances; return the entries of their factorisation.
-
-    For :math:`\Sigma = [[a, b], [b, c]]` these are ``(a, b, p)`` with the second
-    pivot :math:`p = c - b^2/a` (``(a,)`` for 1 x 1 matrices): the matrix is
-    positive definite exactly when both pivots are positive, its determinant is
-    :math:`a p`, and its Cholesky factor is :math:`[[\sqrt a, 0], [b/\sqrt a, \sqrt p]]`.
-    """
-    _check_symmetric(a, name)
-    first = a[..., 0, 0]
-    entries = (first,)
-    if a.shape[-1] == 2:
-        second = a[..., 1, 0]
-        with np.errstate(invalid="ignore", divide="ignore"):
-            entries = (first, second, a[..., 1, 1] - second * second / first)
-    bad = np.logical_or.reduce([~(pivot > 0) for pivot in entries[::2]])
-    if np.any(bad):
-        raise ValueError(f"{_which(name, bad)} is not positive definite")
-    return entries
-
-
-def _cholesky_tiny(a, name):
-    """Cholesky factors of a batch of 1 x 1 or 2 x 2 covariances, entry by entry."""
-    entries = tiny_pivots(a, name)
-    L = np.zeros_like(a)
-    L[..., 0, 0] = np.sqrt(entries[0])
-    if len(entries) == 3:
-        L[..., 1, 0] = entries[1] / L[..., 0, 0]
-        L[..., 1, 1] = np.sqrt(entries[2])
-    return L
-
-
-def _check_symmetric(a, name):
+def symmetric(a, name):
     """Symmetric exactly (the common case, checked first) or to a relative tolerance.
 
     The tolerance scales with the largest diagonal entry of each matrix (for a
@@ -207,24 +144,13 @@ def _check_symmetric(a, name):
     tol = SYMMETRY_TOL * np.max(np.abs(np.diagonal(a, axis1=-2, axis2=-1)), axis=-1, initial=0.0)
     bad = np.any(np.abs(a - transposed) > tol[..., None, None], axis=(-2, -1))
     if np.any(bad):
-        raise ValueError(f"{_which(name, bad)} is not symmetric")
+        raise ValueError(f"{which(name, bad)} is not symmetric")
 
 
-def _not_positive_definite(a):
-    """Which matrices of a batch have no Cholesky factor (called only after a failure)."""
-    bad = np.zeros(a.shape[:-2], dtype=bool)
-    for index in np.ndindex(bad.shape):
-        try:
-            np.linalg.cholesky(a[index])
-        except np.linalg.LinAlgError:
-            bad[index] = True
-    return bad
-
-
-def matching_dimension(mu, L, names):
-    """Check that a mean of shape (..., m) fits a factor of shape (..., m, m)."""
-    if mu.shape[-1] != L.shape[-1]:
+def matching_dimension(mu, matrix, names):
+    """Check that a mean of shape (..., m) fits a matrix of shape (..., m, m)."""
+    if mu.shape[-1] != matrix.shape[-1]:
         raise ValueError(
             f"mismatched shapes: {names[0]} has dimension {mu.shape[-1]} "
-            f"but {names[1]} is {L.shape[-1]}x{L.shape[-1]}"
+            f"but {names[1]} is {matrix.shape[-1]}x{matrix.shape[-1]}"
         )

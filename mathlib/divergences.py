@@ -12,7 +12,7 @@ whenever ``p`` puts mass where ``q`` has none.
 import numpy as np
 from scipy.special import entr, rel_entr, xlog1py, xlogy
 
-from . import _validate
+from . import _series, _validate
 
 __all__ = [
     "entropy",
@@ -23,14 +23,6 @@ __all__ = [
     "binary_entropy",
     "binary_cross_entropy",
 ]
-
-# Below this relative gap |p - q| / q a term of the KL sum is computed by a
-# power series, which keeps full relative accuracy when p is close to q.
-_SERIES_RADIUS = 0.1
-# (1 + d) log(1 + d) - d = sum_{k >= 2} (-1)^k d^k / (k (k - 1)); 16 terms
-# reach double precision for |d| <= 0.1.
-_SERIES_COEFFS = [(-1) ** k / (k * (k - 1)) for k in range(2, 18)]
-
 
 def entropy(p, *, base=None):
     r"""Shannon entropy of a discrete distribution, (B.3).
@@ -286,16 +278,10 @@ def _validated_pair(p, q):
 def _kl(p, q):
     """KL in nats of validated, broadcast probability arrays (see kl_divergence)."""
     with np.errstate(divide="ignore", invalid="ignore"):
-        near = (q > 0) & (np.abs(p - q) <= _SERIES_RADIUS * q)
+        # Below this relative gap |p - q| / q a term is computed by its power series,
+        # which keeps full relative accuracy when p is close to q.
+        near = (q > 0) & (np.abs(p - q) <= _series.XLOGX_RADIUS * q)
         d = np.where(near, (p - q) / np.where(near, q, 1.0), 0.0)
         # Each term p log(p/q) - p + q >= 0: by its series near p = q, else directly.
-        terms = np.where(near, q * _g_series(d), rel_entr(p, q) - p + q)
+        terms = np.where(near, q * _series.one_plus_d_log_one_plus_d_minus_d(d), rel_entr(p, q) - p + q)
     return np.sum(terms, axis=-1)
-
-
-def _g_series(d):
-    """(1 + d) log(1 + d) - d for |d| <= 0.1, by Horner's rule on its series."""
-    acc = np.zeros_like(d)
-    for c in reversed(_SERIES_COEFFS):
-        acc = acc * d + c
-    return acc * d * d

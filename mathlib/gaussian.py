@@ -10,10 +10,8 @@ inverted, and no determinant is formed (it under- or overflows for large m).
 import math
 
 import numpy as np
-from scipy.linalg import solve_triangular
-from scipy.linalg.lapack import dpocon
 
-from . import _validate
+from . import _linalg, _series, _validate
 
 __all__ = [
     "normal_pdf",
@@ -31,12 +29,7 @@ _CANCELLATION = 1e-2
 # kl_mvn corrects for the rounding errors of the Cholesky factors where they could
 # cost more than this relative error.
 _REFINE = 1e-12
-_EPS = np.finfo(float).eps
-# d - log(1 + d) = sum_{k >= 2} (-d)^k / k; 24 terms reach double precision for |d| <= 0.2.
-_SERIES_RADIUS = 0.2
-_SERIES_COEFFS = [1.0 / k for k in range(2, 26)]
-# Batches of matrices up to this size are solved by vectorised forward substitution.
-_SUBSTITUTION_MAX = 16
+_EPS = _linalg.EPS
 # kl_mvn takes a large batch in blocks of at most this many pairs and matrix entries,
 # small enough for its temporaries to stay in the processor's cache.
 _BLOCK_PAIRS = 2**14
@@ -101,13 +94,13 @@ def mvn_logpdf(x, mu, Sigma):
     """
     x = _validate.mean_vector(x, "x")
     mu = _validate.mean_vector(mu, "mu")
-    _, L = _validate.covariance(Sigma, "Sigma")
+    L = _linalg.factor(Sigma, "Sigma")
     _validate.matching_dimension(mu, L, ("mu", "Sigma"))
     _validate.matching_dimension(x, L, ("x", "Sigma"))
     diff = _broadcast_vectors(x, mu, names=("x", "mu"))
-    z = _solve_lower(L, diff, name="x - mu")
+    z = _linalg.solve_lower(L, diff, name="x - mu")
     m = L.shape[-1]
-    return -0.5 * np.sum(z**2, axis=-1) - 0.5 * m * _LOG_2PI - 0.5 * _logdet(L)
+    return -0.5 * np.sum(z**2, axis=-1) - 0.5 * m * _LOG_2PI - 0.5 * _linalg.logdet(L)
 
 
 def mvn_pdf(x, mu, Sigma):
@@ -218,35 +211,35 @@ def kl_mvn(mu1, Sigma1, mu2, Sigma2):
             out[block] = _kl_mvn_block(*(a[block] if cut else a for a, cut in zip(args, has_axis)))
     except ValueError:
         # Name a bad covariance by its index in the whole batch, not in its block.
-        _validate.cholesky(S1, "Sigma1")
-        _validate.cholesky(S2, "Sigma2")
+        _linalg.cholesky(S1, "Sigma1")
+        _linalg.cholesky(S2, "Sigma2")
         raise
     return out
 
 
 def _kl_mvn_block(mu1, S1, mu2, S2):
     """kl_mvn for checked arrays whose batches broadcast."""
-    if S1.shape[-1] <= _validate.CLOSED_FORM_MAX and max(S1.ndim, S2.ndim) > 2:
+    if S1.shape[-1] <= _linalg.CLOSED_FORM_MAX and max(S1.ndim, S2.ndim) > 2:
         return _kl_mvn_tiny(mu1, S1, mu2, S2)
     return _kl_mvn_factored(mu1, S1, mu2, S2)
 
 
 def _kl_mvn_factored(mu1, S1, mu2, S2):
     """kl_mvn through Cholesky factors, refined where their rounding errors matter."""
-    L1 = _validate.cholesky(S1, "Sigma1")
-    L2 = _validate.cholesky(S2, "Sigma2")
+    L1 = _linalg.cholesky(S1, "Sigma1")
+    L2 = _linalg.cholesky(S2, "Sigma2")
     diff = _broadcast_vectors(mu1, mu2, names=("mu1", "mu2"))
     m = L1.shape[-1]
     if L1.ndim == L2.ndim == 2:
-        z = _solve_lower(L2, diff, name="mu1 - mu2")
-        A = _solve_lower_matrix(L2, L1)
-        kappa1, kappa2 = _condition(S1, L1), _condition(S2, L2)
+        z = _linalg.solve_lower(L2, diff, name="mu1 - mu2")
+        A = _linalg.solve_lower_matrix(L2, L1)
+        kappa1, kappa2 = _linalg.condition(S1, L1), _linalg.condition(S2, L2)
     else:
         # A batch: the inverse factors give both the solves and the condition bounds.
-        inv1, inv2 = (_solve_lower_matrix(L, np.eye(m)) for L in (L1, L2))
+        inv1, inv2 = (_linalg.solve_lower_matrix(L, np.eye(m)) for L in (L1, L2))
         z = np.einsum("...ij,...j->...i", inv2, diff)
         A = inv2 @ L1
-        kappa1, kappa2 = _condition(S1, L1, inv1), _condition(S2, L2, inv2)
+        kappa1, kappa2 = _linalg.condition(S1, L1, inv1), _linalg.condition(S2, L2, inv2)
     maha = np.einsum("...i,...i->...", z, z)
     trace = np.einsum("...ij,...ij->...", A, A)
     # log det(S2^-1 S1) as one sum of logarithms of ratios: no cancellation between
@@ -281,7 +274,7 @@ def _refined(S1, L1, S2, L2, z, A, maha, trace, logratio):
 
 def _whitened_residual(S, L):
     """L^-1 (S - L L^T) L^-T, the factor's rounding error seen from the factor's own frame."""
-    return _solve_lower_matrix(L, np.swapaxes(_solve_lower_matrix(L, _residual(S, L)), -1, -2))
+    return _linalg.solve_lower_matrix(L, np.swapaxes(_linalg.solve_lower_matrix(L, _residual(S, L)), -1, -2))
 
 
 def _residual(S, L):
@@ -318,15 +311,15 @@ def _split(x, bits):
 def _kl_mvn_tiny(mu1, S1, mu2, S2):
     """kl_mvn for batches of 1 x 1 or 2 x 2 covariances, in closed form.
 
-    With the pivots of :func:`_validate.tiny_pivots`, the Cholesky solves of
+    With the pivots of :func:`_linalg.tiny_pivots`, the Cholesky solves of
     :func:`kl_mvn` written out entry by entry need no square root.
     """
-    a1, *rest1 = _validate.tiny_pivots(S1, "Sigma1")
-    a2, *rest2 = _validate.tiny_pivots(S2, "Sigma2")
+    a1, *rest1 = _linalg.tiny_pivots(S1, "Sigma1")
+    a2, *rest2 = _linalg.tiny_pivots(S2, "Sigma2")
     diff = _broadcast_vectors(mu1, mu2, names=("mu1", "mu2"))
     r = a1 / a2
     if not rest1:  # 1 x 1: the cancellation-free form is a closed form, d = (a1 - a2) / a2
-        return 0.5 * (diff[..., 0] ** 2 / a2 + _d_minus_log1p((a1 - a2) / a2))
+        return 0.5 * (diff[..., 0] ** 2 / a2 + _series.d_minus_log1p((a1 - a2) / a2))
     (b1, p1), (b2, p2) = rest1, rest2
     d0 = diff[..., 0]
     maha = d0 * d0 / a2 + (diff[..., 1] - b2 / a2 * d0) ** 2 / p2
@@ -408,7 +401,7 @@ def kl_mvn_isotropic(mu1, Sigma1, mu2, sigma2_sq):
     """
     mu1 = _validate.mean_vector(mu1, "mu1")
     mu2 = _validate.mean_vector(mu2, "mu2")
-    _, L1 = _validate.covariance(Sigma1, "Sigma1")
+    L1 = _linalg.factor(Sigma1, "Sigma1")
     s2 = _validate.positive(sigma2_sq, "sigma2_sq")
     _validate.matching_dimension(mu1, L1, ("mu1", "Sigma1"))
     _validate.matching_dimension(mu2, L1, ("mu2", "Sigma1"))
@@ -416,7 +409,7 @@ def kl_mvn_isotropic(mu1, Sigma1, mu2, sigma2_sq):
     m = L1.shape[-1]
     sq_dist = np.sum(diff**2, axis=-1)
     trace = np.sum(L1**2, axis=(-2, -1))
-    return (sq_dist + trace) / (2.0 * s2) - 0.5 * m + 0.5 * m * np.log(s2) - 0.5 * _logdet(L1)
+    return (sq_dist + trace) / (2.0 * s2) - 0.5 * m + 0.5 * m * np.log(s2) - 0.5 * _linalg.logdet(L1)
 
 
 def kl_mvn_standard(mu1, Sigma1):
@@ -446,17 +439,12 @@ def kl_mvn_standard(mu1, Sigma1):
     0.25
     """
     mu1 = _validate.mean_vector(mu1, "mu1")
-    _, L1 = _validate.covariance(Sigma1, "Sigma1")
+    L1 = _linalg.factor(Sigma1, "Sigma1")
     _validate.matching_dimension(mu1, L1, ("mu1", "Sigma1"))
     m = L1.shape[-1]
     sq_norm = np.sum(mu1**2, axis=-1)
     trace = np.sum(L1**2, axis=(-2, -1))
-    return 0.5 * (sq_norm - m + trace - _logdet(L1))
-
-
-def _logdet(L):
-    """log det(L L^T) from the diagonal of a Cholesky factor."""
-    return 2.0 * np.sum(np.log(np.diagonal(L, axis1=-2, axis2=-1)), axis=-1)
+    return 0.5 * (sq_norm - m + trace - _linalg.logdet(L1))
 
 
 def _broadcast_vectors(a, b, names):
@@ -465,39 +453,6 @@ def _broadcast_vectors(a, b, names):
         raise ValueError(f"mismatched shapes: {names[0]} {a.shape} and {names[1]} {b.shape}")
     a, b = _validate.broadcast(a, b, names=names)
     return a - b
-
-
-def _solve_lower(L, b, name):
-    """Solve L z = b for a batch of vectors b (..., m) against factors L (..., m, m)."""
-    if L.ndim == 2:
-        # One factor for every vector: a single triangular solve with many right-hand sides.
-        flat = b.reshape(-1, b.shape[-1])
-        return solve_triangular(L, flat.T, lower=True, check_finite=False).T.reshape(b.shape)
-    try:
-        np.broadcast_shapes(L.shape[:-2], b.shape[:-1])
-    except ValueError:
-        raise ValueError(f"mismatched shapes: the batch of {name} {b.shape[:-1]} "
-                         f"does not broadcast with the covariances' {L.shape[:-2]}") from None
-    return _solve_lower_matrix(L, b[..., None])[..., 0]
-
-
-def _solve_lower_matrix(L, B):
-    """Solve L X = B for lower-triangular L (..., m, m) and B (..., m, k); batches broadcast."""
-    if L.ndim == 2 and B.ndim == 2:
-        return solve_triangular(L, B, lower=True, check_finite=False)
-    m, k = B.shape[-2:]
-    if m > _SUBSTITUTION_MAX:
-        # Larger matrices: LAPACK on each, with NumPy's loop over the batch in C.
-        return np.linalg.solve(L, B)
-    # A batch of small matrices: forward substitution, one column of L at a time, each
-    # step a single operation on the whole batch, laid out last so that it is contiguous.
-    batch = np.broadcast_shapes(L.shape[:-2], B.shape[:-2])
-    Lt = np.moveaxis(np.broadcast_to(L, batch + (m, m)).reshape(-1, m, m), 0, -1).copy()
-    X = np.moveaxis(np.broadcast_to(B, batch + (m, k)).reshape(-1, m, k), 0, -1).copy()
-    for j in range(m):
-        X[j] /= Lt[j, j]
-        X[j + 1:] -= Lt[j + 1:, j, None] * X[j]
-    return np.moveaxis(X, -1, 0).reshape(batch + (m, k))
 
 
 def _stable_twice(diff, S1, S2):
@@ -514,30 +469,15 @@ def _stable_twice(diff, S1, S2):
     :math:`d_i u_i^\top P u_i`.
     """
     L2 = np.linalg.cholesky(S2)
-    z = _solve_lower(L2, diff, name="mu1 - mu2")
-    E = _solve_lower_matrix(L2, S1 - S2)
-    D = _solve_lower_matrix(L2, np.swapaxes(E, -1, -2))
+    z = _linalg.solve_lower(L2, diff, name="mu1 - mu2")
+    E = _linalg.solve_lower_matrix(L2, S1 - S2)
+    D = _linalg.solve_lower_matrix(L2, np.swapaxes(E, -1, -2))
     d, U = np.linalg.eigh(0.5 * (D + np.swapaxes(D, -1, -2)))
-    twice = np.sum(z**2, axis=-1) + np.sum(_d_minus_log1p(d), axis=-1)
-    needs = _EPS * _condition(S2, L2) > _REFINE
+    twice = np.sum(z**2, axis=-1) + np.sum(_series.d_minus_log1p(d), axis=-1)
+    needs = _EPS * _linalg.condition(S2, L2) > _REFINE
     if np.any(needs):
         twice = _patched(twice, needs, _stable_refined, (twice, 0), (S2, 2), (L2, 2), (z, 1), (d, 1), (U, 2))
     return twice
-
-
-def _d_minus_log1p(d):
-    """d - log(1 + d) to full relative accuracy, by its power series for small |d|."""
-    d = np.asarray(d)
-    with np.errstate(invalid="ignore"):
-        out = np.array(d - np.log1p(d))
-    near = np.abs(d) <= _SERIES_RADIUS
-    if np.any(near):
-        x = d[near]
-        series = np.zeros_like(x)
-        for c in reversed(_SERIES_COEFFS):
-            series = series * -x + c
-        out[near] = x * x * series
-    return out
 
 
 def _stable_refined(twice, S2, L2, z, d, U):
@@ -545,13 +485,3 @@ def _stable_refined(twice, S2, L2, z, d, U):
     P = _whitened_residual(S2, L2)
     along = np.einsum("...ji,...jk,...ki->...i", U, P, U)  # u_i^T P u_i
     return twice - np.einsum("...i,...ij,...j->...", z, P, z) - np.sum(along * d * d / (1 + d), axis=-1)
-
-
-def _condition(S, L, inverse=None):
-    """Condition number of S = L L^T: LAPACK's estimate for one matrix, for a batch the
-    bound tr(S) tr(S^-1) = ||L||_F^2 ||L^-1||_F^2 (``inverse`` is L^-1, if known)."""
-    if L.ndim == 2:
-        return 1.0 / max(dpocon(L, np.linalg.norm(S, 1), uplo="L")[0], _EPS)
-    if inverse is None:
-        inverse = _solve_lower_matrix(L, np.eye(L.shape[-1]))
-    return np.trace(S, axis1=-2, axis2=-1) * np.sum(inverse**2, axis=(-2, -1))

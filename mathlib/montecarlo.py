@@ -16,7 +16,7 @@ import numpy as np
 from scipy.special import ndtri
 from scipy.stats import qmc
 
-from . import _validate
+from . import _linalg, _validate
 from .gaussian import mvn_logpdf
 
 __all__ = ["MonteCarloResult", "mc_kl", "mc_kl_mvn"]
@@ -136,8 +136,8 @@ def mc_kl_mvn(mu1, Sigma1, mu2, Sigma2, n, *, rng, method="mc", scrambles=32):
     """
     mu1 = _validate.mean_vector(mu1, "mu1")
     mu2 = _validate.mean_vector(mu2, "mu2")
-    _, L1 = _validate.covariance(Sigma1, "Sigma1")
-    _, L2 = _validate.covariance(Sigma2, "Sigma2")
+    L1 = _linalg.factor(Sigma1, "Sigma1")
+    L2 = _linalg.factor(Sigma2, "Sigma2")
     if mu1.ndim != 1 or mu2.ndim != 1 or L1.ndim != 2 or L2.ndim != 2:
         raise ValueError("mc_kl_mvn takes one pair of normals: means of shape (m,), covariances (m, m)")
     _validate.matching_dimension(mu1, L1, ("mu1", "Sigma1"))
