@@ -86,6 +86,27 @@ def _not_positive_definite(a):
     return bad
 
 
+def whiten(diff, L1, L2, S1, S2):
+    """L2^-1 diff and L2^-1 L1, with the condition numbers of S1 and S2 (bounds for a batch)."""
+    if L1.ndim == L2.ndim == 2:
+        z = solve_lower(L2, diff, name="mu1 - mu2")
+        A = solve_lower_matrix(L2, L1)
+        return z, A, condition(S1, L1), condition(S2, L2)
+    # A batch: the inverse factors give both the solves and the condition bounds.
+    inv1, inv2 = (solve_lower_matrix(L, np.eye(L1.shape[-1])) for L in (L1, L2))
+    z = np.einsum("...ij,...j->...i", inv2, diff)
+    return z, inv2 @ L1, condition(S1, L1, inv1), condition(S2, L2, inv2)
+
+
+def log_det_ratio(L1, L2):
+    """log det(S2^-1 S1) as one sum of logarithms of ratios of the factors' diagonals.
+
+    No difference of two large log-determinants, so nothing cancels.
+    """
+    ratios = np.diagonal(L1, axis1=-2, axis2=-1) / np.diagonal(L2, axis1=-2, axis2=-1)
+    return 2.0 * np.sum(np.log(ratios), axis=-1)
+
+
 def logdet(L):
     """log det(L L^T) from the diagonal of a Cholesky factor."""
     return 2.0 * np.sum(np.log(np.diagonal(L, axis1=-2, axis2=-1)), axis=-1)

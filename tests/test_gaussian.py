@@ -11,7 +11,7 @@ from numpy.testing import assert_allclose
 from strategies import covariances, means
 
 from mathlib.reference import kl_mvn_cases, kl_mvn_mp, kl_mvn_textbook, random_covariance
-from mathlib import gaussian, kl_mvn, kl_mvn_isotropic, kl_mvn_standard, mvn_logpdf, mvn_pdf, normal_pdf
+from mathlib import _accuracy, _batching, kl_mvn, kl_mvn_isotropic, kl_mvn_standard, mvn_logpdf, mvn_pdf, normal_pdf
 
 
 
@@ -102,18 +102,18 @@ class TestKL:
         # Without the correction for the factors' rounding errors, the test above fails.
         mu1, s1, mu2, s2 = kl_mvn_cases(np.random.default_rng(m), m)["ill-conditioned"]
         ref = float(kl_mvn_mp(mu1, s1, mu2, s2))
-        monkeypatch.setattr(gaussian, "_REFINE", np.inf)
+        monkeypatch.setattr(_accuracy, "REFINE", np.inf)
         assert abs(kl_mvn(mu1, s1, mu2, s2) - ref) > 1e-12 * ref
 
     @pytest.mark.parametrize("m, batch", [(2, ()), (50, ()), (300, ()), (2, (200,)), (8, (200,))])
     def test_well_conditioned_pairs_skip_the_refinement(self, m, batch, monkeypatch):
         # The refinement costs several times the plain computation: only pairs that need it pay.
-        refined, original = [], gaussian._refined
+        refined, original = [], _accuracy.refined
 
         def counted(*args):
             refined.append(args)
             return original(*args)
-        monkeypatch.setattr(gaussian, "_refined", counted)
+        monkeypatch.setattr(_accuracy, "refined", counted)
         rng = np.random.default_rng(m)
         spd = lambda: np.reshape([random_covariance(rng, m, 100.0) for _ in range(int(np.prod(batch)))], batch + (m, m))
         kl = kl_mvn(rng.standard_normal(batch + (m,)), spd(), rng.standard_normal(batch + (m,)), spd())
@@ -129,7 +129,7 @@ class TestKL:
         s = d[:, None] * random_covariance(rng, m, cond) * d
         s = 0.5 * (s + s.T)
         L = np.linalg.cholesky(s)
-        got = gaussian._residual(s, L)
+        got = _accuracy.residual(s, L)
         for i in range(min(m, 2)):
             for j in range(m):
                 exact = Fraction(s[i, j]) - sum(Fraction(L[i, k]) * Fraction(L[j, k]) for k in range(m))
@@ -177,7 +177,7 @@ class TestKL:
     def test_blocks_match_single_pairs(self, m, layout, monkeypatch):
         # Large batches go in blocks (made small here), through closed forms for m <= 2 and
         # vectorised substitution up to m = 16; each pair must agree with the one-pair path.
-        monkeypatch.setattr(gaussian, "_BLOCK_PAIRS", 4)
+        monkeypatch.setattr(_batching, "BLOCK_PAIRS", 4)
         rng = np.random.default_rng(m)
         spd = lambda *batch: np.reshape([random_covariance(rng, m, 100.0) for _ in range(int(np.prod(batch)))],
                                         batch + (m, m))
@@ -281,7 +281,7 @@ class TestErrors:
     @pytest.mark.parametrize("bad, message", [("not positive definite", r"Sigma2\[9\] is not positive definite"),
                                               ("not symmetric", r"Sigma2\[9\] is not symmetric")])
     def test_kl_mvn_finds_a_bad_matrix_in_a_later_block(self, m, bad, message, monkeypatch):
-        monkeypatch.setattr(gaussian, "_BLOCK_PAIRS", 4)
+        monkeypatch.setattr(_batching, "BLOCK_PAIRS", 4)
         s2 = np.tile(np.eye(m), (10, 1, 1))
         if bad == "not symmetric":
             s2[-1, 0, 1] = 0.5
