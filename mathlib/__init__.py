@@ -10,6 +10,11 @@ Modules, one concept each:
 - :mod:`mathlib.symbolic`: SymPy derivations of (B.8)--(B.11), for the chapters and tests
 - :mod:`mathlib.reference`: 50-digit mpmath references and test families, for checking
 
+Beneath them, private modules keep the formulas readable: ``_validate`` (input checks
+only), ``_linalg`` (Cholesky factors, solves, log-determinants), ``_series`` (the series
+that keep tiny divergences accurate), ``_accuracy`` (the cancellation-free form of (B.9)
+and its refinement), ``_batching`` and ``_small`` (large and small batches).
+
 Every numerical function is re-exported here, so ``from mathlib import kl_divergence``
 works; ``mathlib.symbolic`` (SymPy) and ``mathlib.reference`` (mpmath) are imported on demand.
 """
