@@ -55,9 +55,10 @@ def whitened_residual(S, L):
 def residual(S, L):
     """S - L L^T to about six significant digits, although it is of the size of rounding errors.
 
-    Each row of L is cut into slices that carry few enough bits for every product of
-    two slices, summed over a row, to be exact in floating point (Ozaki's error-free
-    splitting); the slices' products then cancel S in order of decreasing size.
+    Each row of L is cut into a head and a middle slice that carry few enough bits for
+    their products, summed over a row, to be exact in floating point (Ozaki's error-free
+    splitting), and a small tail; the products then cancel S in order of decreasing
+    size, and only those involving the tail are rounded, at the level of eps^2.
     """
     m = L.shape[-1]
     bits = (53 - math.ceil(math.log2(m))) // 2
@@ -84,14 +85,14 @@ def _split(x, bits):
 
 
 def checked(kl, maha, trace, logratio, kappa1, kappa2, diff, S1, S2):
-    """(B.9) as computed from its parts, made trustworthy: the Mahalanobis term,
-    tr(S2^-1 S1) and log det(S2^-1 S1).
+    """(B.9) as computed from its parts (the Mahalanobis term, tr(S2^-1 S1) and
+    logratio = log det(S2^-1 S1)), made trustworthy.
 
     Returns the divergence and a mask of the pairs that need :func:`refined`.
 
     The spread tr - m - logratio is a difference of terms of size tr + m + |logratio|;
-    where the result is not much larger than that, cancellation threatens and the spread
-    is recomputed in the cancellation-free form. Elsewhere, the rounding errors of the
+    where twice the result is below CANCELLATION (1 %) of that size, more than about two
+    digits cancel, and the spread is recomputed in the cancellation-free form. Elsewhere, the rounding errors of the
     factors cost a relative error of about eps (kappa2 (m + tr + maha) + kappa1 (m + tr))
     / (m 2 KL), kappa being (bounds on) the covariances' condition numbers: on random
     pairs (m = 2 ... 50, condition numbers up to 1e6) the measured error stays below

@@ -23,6 +23,8 @@ def in_blocks(compute, args, cores, batch, entries_per_pair):
     block as it is. A batch whose matrices (arguments with two core axes) share
     one matrix, or that fits one block, is computed whole.
     """
+    if math.prod(batch) == 0:  # an empty batch: nothing to compute
+        return np.empty(batch)
     has_axis = [len(batch) > 0 and a.ndim - core == len(batch) and a.shape[0] == batch[0]
                 for a, core in zip(args, cores)]
     pairs_per_row = math.prod(batch[1:])

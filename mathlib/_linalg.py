@@ -98,7 +98,7 @@ def whiten(diff, L1, L2, S1, S2):
     return z, inv2 @ L1, condition(S1, L1, inv1), condition(S2, L2, inv2)
 
 
-def log_det_ratio(L1, L2):
+def log_det_s2inv_s1(L1, L2):
     """log det(S2^-1 S1) as one sum of logarithms of ratios of the factors' diagonals.
 
     No difference of two large log-determinants, so nothing cancels.
@@ -132,7 +132,8 @@ def solve_lower_matrix(L, B):
         return solve_triangular(L, B, lower=True, check_finite=False)
     m, k = B.shape[-2:]
     if m > SUBSTITUTION_MAX:
-        # Larger matrices: LAPACK on each, with NumPy's loop over the batch in C.
+        # Larger matrices: NumPy's batched LU solve (it ignores the triangle, but loops over
+        # the batch in C; SciPy's triangular solve takes one matrix at a time).
         return np.linalg.solve(L, B)
     # A batch of small matrices: forward substitution, one column of L at a time, each
     # step a single operation on the whole batch, laid out last so that it is contiguous.

@@ -19,9 +19,9 @@ def kl_mvn_small(mu1, S1, mu2, S2, diff, fallback):
     """
     a1, *rest1 = _linalg.tiny_pivots(S1, "Sigma1")
     a2, *rest2 = _linalg.tiny_pivots(S2, "Sigma2")
-    r = a1 / a2
     if not rest1:  # 1 x 1: the cancellation-free form is a closed form, d = (a1 - a2) / a2
         return 0.5 * (diff[..., 0] ** 2 / a2 + _series.d_minus_log1p((a1 - a2) / a2))
+    r = a1 / a2
     (b1, p1), (b2, p2) = rest1, rest2
     d0 = diff[..., 0]
     maha = d0 * d0 / a2 + (diff[..., 1] - b2 / a2 * d0) ** 2 / p2

@@ -1,6 +1,6 @@
 """Input checks shared by every public function of :mod:`mathlib`.
 
-Each helper either returns a clean float array or raises a ``ValueError``
+Each helper either returns a clean float array (or nothing, for a pure check) or raises a ``ValueError``
 whose message names the offending argument and says what is wrong with it.
 Nothing here computes a result; the public modules call these first so that
 bad input never turns into a silent ``nan``.
@@ -8,8 +8,9 @@ bad input never turns into a silent ``nan``.
 
 import numpy as np
 
-#: Relative tolerance for "sums to one" and for symmetry of a covariance.
+#: Tolerance for "sums to one".
 SUM_TOL = 1e-9
+#: Relative tolerance for the symmetry of a covariance.
 SYMMETRY_TOL = 1e-10
 
 

@@ -3,8 +3,14 @@ r"""Normal densities (B.8) and the KL divergence between normals (B.9--B.11).
 Means have shape ``(..., m)`` and covariances ``(..., m, m)``; leading axes
 broadcast. Every covariance is used only through its lower Cholesky factor
 :math:`L` (:math:`\Sigma = L L^\top`): quadratic forms come from triangular
-solves and :math:`\log\det\Sigma = 2 \sum_i \log L_{ii}`. No covariance is ever
-inverted, and no determinant is formed (it under- or overflows for large m).
+solves (for a batch, through the inverses of the triangular factors) and
+:math:`\log\det\Sigma = 2 \sum_i \log L_{ii}`. No covariance is ever inverted,
+and no determinant is formed (it under- or overflows for large m).
+
+The path of :func:`kl_mvn`: validate, then (block by block for a large batch)
+factor and compute the named terms of (B.9) (:func:`_kl_mvn_factored`, or closed
+forms for batches of 1 x 1 and 2 x 2 covariances), then let :mod:`mathlib._accuracy`
+check the result and correct the pairs that need it.
 """
 
 import numpy as np
@@ -119,7 +125,7 @@ def _kl_mvn_factored(mu1, S1, mu2, S2):
     m = L1.shape[-1]
     mahalanobis = np.einsum("...i,...i->...", z, z)  # (mu1 - mu2)^T S2^-1 (mu1 - mu2)
     trace = np.einsum("...ij,...ij->...", A, A)  # tr(S2^-1 S1)
-    log_det = _linalg.log_det_ratio(L1, L2)  # log det(S2^-1 S1) = -log(det S2 / det S1)
+    log_det = _linalg.log_det_s2inv_s1(L1, L2)  # log det(S2^-1 S1) = -log(det S2 / det S1)
     kl = 0.5 * (mahalanobis + (trace - m - log_det))  # (B.9)
     # Beneath the formula: a cancellation-free form where the terms cancel, and a step of
     # refinement where the factors' rounding errors matter (see mathlib._accuracy).
@@ -165,7 +171,7 @@ def kl_mvn(mu1, Sigma1, mu2, Sigma2):
     rounding errors could cost more than :math:`10^{-12}` of the result
     (ill-conditioned covariances), a step of iterative refinement corrects it.
 
-    Batches are vectorised: for :math:`m \le 2` the factors and solves are written
+    Batches are vectorised: for batches with :math:`m \le 2` the factors and solves are written
     out in closed form, for :math:`m \le 16` the triangular solves are one
     forward substitution over the whole batch, and a large batch is taken in
     blocks of rows that fit the processor's cache.
@@ -235,7 +241,8 @@ def kl_mvn_isotropic(mu1, Sigma1, mu2, sigma2_sq):
     """
     mu1 = _validate.mean_vector(mu1, "mu1")
     mu2 = _validate.mean_vector(mu2, "mu2")
-    L1 = _linalg.factor(Sigma1, "Sigma1")
+    S1 = _validate.square_matrix(Sigma1, "Sigma1")
+    L1 = _linalg.cholesky(S1, "Sigma1")
     s2 = _validate.positive(sigma2_sq, "sigma2_sq")
     _validate.matching_dimension(mu1, L1, ("mu1", "Sigma1"))
     _validate.matching_dimension(mu2, L1, ("mu2", "Sigma1"))
@@ -243,7 +250,15 @@ def kl_mvn_isotropic(mu1, Sigma1, mu2, sigma2_sq):
     m = L1.shape[-1]
     sq_dist = np.sum(diff**2, axis=-1)
     trace = np.sum(L1**2, axis=(-2, -1))
-    return (sq_dist + trace) / (2.0 * s2) - 0.5 * m + 0.5 * m * np.log(s2) - 0.5 * _linalg.logdet(L1)
+    log_det = _linalg.logdet(L1)
+    kl = (sq_dist + trace) / (2.0 * s2) - 0.5 * m + 0.5 * m * np.log(s2) - 0.5 * log_det  # (B.10)
+    # Close distributions: the terms cancel, and kl_mvn's cancellation-free path takes over.
+    close = 2.0 * kl < _accuracy.CANCELLATION * (trace / s2 + m + np.abs(m * np.log(s2) - log_det))
+    if np.any(close):
+        def exact(a, S, b, s):
+            return kl_mvn(a, S, b, s[..., None, None] * np.eye(m))
+        kl = _batching.patched(kl, close, exact, (mu1, 1), (S1, 2), (mu2, 1), (s2, 0))
+    return kl
 
 
 def kl_mvn_standard(mu1, Sigma1):
@@ -273,12 +288,21 @@ def kl_mvn_standard(mu1, Sigma1):
     0.25
     """
     mu1 = _validate.mean_vector(mu1, "mu1")
-    L1 = _linalg.factor(Sigma1, "Sigma1")
+    S1 = _validate.square_matrix(Sigma1, "Sigma1")
+    L1 = _linalg.cholesky(S1, "Sigma1")
     _validate.matching_dimension(mu1, L1, ("mu1", "Sigma1"))
     m = L1.shape[-1]
     sq_norm = np.sum(mu1**2, axis=-1)
     trace = np.sum(L1**2, axis=(-2, -1))
-    return 0.5 * (sq_norm - m + trace - _linalg.logdet(L1))
+    log_det = _linalg.logdet(L1)
+    kl = 0.5 * (sq_norm - m + trace - log_det)  # (B.11)
+    # Close distributions: the terms cancel, and kl_mvn's cancellation-free path takes over.
+    close = 2.0 * kl < _accuracy.CANCELLATION * (trace + m + np.abs(log_det))
+    if np.any(close):
+        def exact(a, S):
+            return kl_mvn(a, S, np.zeros(m), np.eye(m))
+        kl = _batching.patched(kl, close, exact, (mu1, 1), (S1, 2))
+    return kl
 
 
 def _broadcast_vectors(a, b, names):

@@ -43,8 +43,8 @@ def kl_mvn_plain_cholesky(mu1, S1, mu2, S2):
     L1, L2 = cholesky(S1, lower=True), cholesky(S2, lower=True)
     z = solve_triangular(L2, mu1 - mu2, lower=True)
     A = solve_triangular(L2, L1, lower=True)
-    log_det_ratio = 2 * np.sum(np.log(np.diag(L2) / np.diag(L1)))
-    return 0.5 * (z @ z - len(mu1) + np.sum(A**2) + log_det_ratio)
+    log_det_s2_over_s1 = 2 * np.sum(np.log(np.diag(L2) / np.diag(L1)))
+    return 0.5 * (z @ z - len(mu1) + np.sum(A**2) + log_det_s2_over_s1)
 
 
 def kl_divergence_mp(p, q, dps=50):

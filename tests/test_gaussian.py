@@ -150,6 +150,22 @@ class TestKL:
         ref = float(kl_mvn_mp(mu1, s1, mu2, s2))
         assert abs(textbook - ref) > 1e-3 * ref
 
+    @pytest.mark.parametrize("m", [1, 3, 10])
+    def test_closed_forms_keep_their_digits_for_close_distributions(self, m):
+        # (B.10) and (B.11) as written cancel when the two distributions are close.
+        rng = np.random.default_rng(m)
+        S = (1 + 1e-7 * rng.standard_normal()) * np.eye(m) + 1e-8 * np.diag(rng.standard_normal(m))
+        mu = 1e-8 * rng.standard_normal(m)
+        ref = float(kl_mvn_mp(mu, S, np.zeros(m), np.eye(m)))
+        assert abs(kl_mvn_standard(mu, S) - ref) <= 1e-12 * ref
+        ref = float(kl_mvn_mp(mu, 2.0 * S, np.zeros(m), 2.0 * np.eye(m)))
+        assert abs(kl_mvn_isotropic(mu, 2.0 * S, np.zeros(m), 2.0) - ref) <= 1e-12 * ref
+        batch = kl_mvn_standard(np.stack([mu, mu + 1.0]), np.stack([S, S]))
+        assert abs(batch[0] - kl_mvn_standard(mu, S)) <= 1e-15 * batch[0]
+
+    def test_an_empty_batch_gives_an_empty_result(self):
+        assert kl_mvn(np.zeros((3, 0, 2)), np.eye(2), np.zeros(2), np.eye(2)).shape == (3, 0)
+
     def test_equal_distributions_give_zero(self):
         rng = np.random.default_rng(0)
         s = random_covariance(rng, 4, 10.0)

@@ -137,8 +137,10 @@ class TestBinary:
 
 class TestErrors:
     def test_labels_out_of_range(self):
-        with pytest.raises(ValueError, match="y has labels outside 0, ..., 2"):
+        with pytest.raises(ValueError, match=r"y has labels outside 0, ..., 2 \(got 3\)"):
             softmax_cross_entropy([0.0, 1.0, 2.0], 3)
+        with pytest.raises(ValueError, match=r"\(got 5 at index 1\)"):
+            softmax_cross_entropy(np.zeros((3, 3)), [0, 5, 1])
         with pytest.raises(ValueError, match="y has labels outside"):
             softmax_cross_entropy_grad([[0.0, 1.0]], [-1])
 
