@@ -14,25 +14,21 @@ SUM_TOL = 1e-9
 SYMMETRY_TOL = 1e-10
 
 
-def _where(bad):
-    """" at index i, j" for the first True entry of ``bad`` ("" for a scalar)."""
-    if bad.ndim == 0:
-        return ""
+def _first(bad):
+    """Index of the first True entry of ``bad``, and how to say where it is ("" for a scalar)."""
     index = np.unravel_index(np.argmax(bad), bad.shape)
-    return " at index " + ", ".join(str(int(i)) for i in index)
+    return index, ", ".join(str(int(i)) for i in index)
 
 
-def _first_value(a, bad):
+def first_value(a, bad):
     """The first offending entry of ``a`` and where it is, as ``"-1.0 at index 3"``."""
-    return f"{float(a[np.unravel_index(np.argmax(bad), bad.shape)])!r}{_where(bad)}"
+    index, where = _first(bad)
+    return f"{a[index].item()!r}" + (f" at index {where}" if bad.ndim else "")
 
 
 def which(name, bad):
     """``name`` for one matrix, ``name[i]`` for the first bad one of a batch."""
-    if bad.ndim == 0:
-        return name
-    index = np.unravel_index(np.argmax(bad), bad.shape)
-    return f"{name}[{', '.join(str(int(i)) for i in index)}]"
+    return f"{name}[{_first(bad)[1]}]" if bad.ndim else name
 
 
 def finite_array(x, name):
@@ -43,7 +39,7 @@ def finite_array(x, name):
         raise ValueError(f"{name} must be numeric ({err})") from None
     bad = ~np.isfinite(a)
     if np.any(bad):
-        raise ValueError(f"{name} contains nan or inf (got {_first_value(a, bad)})")
+        raise ValueError(f"{name} contains nan or inf (got {first_value(a, bad)})")
     return a
 
 
@@ -53,12 +49,12 @@ def probability_vector(p, name):
     if a.ndim == 0 or a.shape[-1] == 0:
         raise ValueError(f"{name} must have at least one outcome along its last axis")
     if np.any(a < 0):
-        raise ValueError(f"{name} has negative probabilities (got {_first_value(a, a < 0)})")
+        raise ValueError(f"{name} has negative probabilities (got {first_value(a, a < 0)})")
     sums = a.sum(axis=-1)
     off = np.abs(sums - 1.0) > SUM_TOL
     if np.any(off):
         raise ValueError(f"{which(name, off)} does not sum to 1 along its last axis "
-                         f"(its sum is {float(sums[np.unravel_index(np.argmax(off), off.shape)])!r})")
+                         f"(its sum is {sums[_first(off)[0]].item()!r})")
     return a
 
 
@@ -67,7 +63,7 @@ def unit_interval(p, name):
     a = finite_array(p, name)
     bad = (a < 0) | (a > 1)
     if np.any(bad):
-        raise ValueError(f"{name} must lie in [0, 1], got {_first_value(a, bad)}")
+        raise ValueError(f"{name} must lie in [0, 1], got {first_value(a, bad)}")
     return a
 
 
@@ -75,7 +71,7 @@ def positive(x, name):
     """Check a strictly positive quantity such as a variance."""
     a = finite_array(x, name)
     if np.any(a <= 0):
-        raise ValueError(f"{name} must be positive, got {_first_value(a, a <= 0)}")
+        raise ValueError(f"{name} must be positive, got {first_value(a, a <= 0)}")
     return a
 
 

@@ -250,9 +250,8 @@ def _targets(z, y):
     if np.issubdtype(y_arr.dtype, np.integer) and y_arr.ndim == z.ndim - 1:
         bad = (y_arr < 0) | (y_arr >= n_classes)
         if np.any(bad):
-            index = np.unravel_index(np.argmax(bad), bad.shape)
-            where = f" at index {', '.join(str(int(i)) for i in index)}" if bad.ndim else ""
-            raise ValueError(f"y has labels outside 0, ..., {n_classes - 1} (got {int(y_arr[index])}{where})")
+            got = _validate.first_value(y_arr, bad)
+            raise ValueError(f"y has labels outside 0, ..., {n_classes - 1} (got {got})")
         try:
             y_arr = np.broadcast_to(y_arr, z.shape[:-1])
         except ValueError:
