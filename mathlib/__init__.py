@@ -5,7 +5,8 @@ Modules, one concept each:
 - :mod:`mathlib.divergences`: entropy, cross entropy, KL and Jensen--Shannon (B.1--B.7)
 - :mod:`mathlib.gaussian`: normal densities and the KL between normals (B.8--B.11)
 - :mod:`mathlib.montecarlo`: Monte Carlo estimates of the KL with standard errors
-- :mod:`mathlib.losses`: cross entropy as a loss on logits, with its derivatives
+- :mod:`mathlib.losses`: cross entropy as a loss on logits, with its derivatives, label
+  smoothing and knowledge distillation
 - :mod:`mathlib.table`: tables of results, as HTML in a page and as aligned text
 - :mod:`mathlib.symbolic`: SymPy derivations of (B.8)--(B.11), for the chapters and tests
 - :mod:`mathlib.reference`: 50-digit mpmath references and test families, for checking
@@ -31,12 +32,15 @@ from .divergences import (
 from .gaussian import kl_mvn, kl_mvn_isotropic, kl_mvn_standard, mvn_logpdf, mvn_pdf, normal_pdf
 from .losses import (
     binary_cross_entropy_with_logits,
+    distillation_loss,
+    distillation_loss_grad,
     log_softmax,
     sigmoid,
     softmax,
     softmax_cross_entropy,
     softmax_cross_entropy_grad,
     softmax_cross_entropy_hessian,
+    smooth_labels,
 )
 from .montecarlo import MonteCarloResult, mc_kl, mc_kl_mvn
 from .table import Table

@@ -11,7 +11,7 @@ the class axis; leading axes are a batch.
 import numpy as np
 from scipy.special import expit
 
-from . import _validate
+from . import _series, _validate
 
 __all__ = [
     "softmax",
@@ -21,6 +21,9 @@ __all__ = [
     "softmax_cross_entropy_hessian",
     "sigmoid",
     "binary_cross_entropy_with_logits",
+    "smooth_labels",
+    "distillation_loss",
+    "distillation_loss_grad",
 ]
 
 
@@ -227,6 +230,146 @@ def binary_cross_entropy_with_logits(z, y):
     y = _validate.unit_interval(y, "y")
     z, y = _validate.broadcast(z, y, names=("z", "y"))
     return np.maximum(z, 0.0) - y * z + np.log1p(np.exp(-np.abs(z)))
+
+
+def smooth_labels(y, epsilon, num_classes):
+    r"""Label smoothing: the target :math:`(1 - \varepsilon)\, y + \varepsilon u`.
+
+    Here :math:`u` is the uniform distribution on the ``num_classes`` classes.
+    Since cross entropy (B.2) is linear in its first argument and
+    :math:`H(u, q) = \log K + D_{KL}(u \| q)`,
+
+    .. math:: H\big((1 - \varepsilon) y + \varepsilon u, q\big)
+              = (1 - \varepsilon) H(y, q) + \varepsilon D_{KL}(u \| q)
+              + \varepsilon \log K ,
+
+    so the smoothed loss is the usual one plus a pull towards uniform
+    predictions, and its minimiser over the logits is finite for every
+    :math:`\varepsilon > 0`.
+
+    Parameters
+    ----------
+    y : array_like
+        Integer class labels of shape ``(...)`` with values in
+        ``0, ..., num_classes - 1``, or probability vectors ``(..., K)``.
+    epsilon : float or array_like
+        The weight of the uniform distribution, in [0, 1]; broadcast with
+        the batch.
+    num_classes : int
+        The number of classes :math:`K`.
+
+    Returns
+    -------
+    numpy.ndarray, shape (..., K)
+
+    Examples
+    --------
+    >>> from mathlib import smooth_labels
+    >>> smooth_labels(2, 0.3, 3).round(12).tolist()
+    [0.1, 0.1, 0.8]
+    """
+    if isinstance(num_classes, bool) or not isinstance(num_classes, (int, np.integer)) or num_classes < 1:
+        raise ValueError(f"num_classes must be a positive integer, got {num_classes!r}")
+    epsilon = _validate.unit_interval(epsilon, "epsilon")
+    y_arr = np.asarray(y)
+    if np.issubdtype(y_arr.dtype, np.integer):
+        batch = y_arr.shape
+    elif y_arr.ndim == 0 or y_arr.shape[-1] != num_classes:
+        raise ValueError(f"y must hold integer labels or probability vectors over "
+                         f"num_classes = {num_classes} classes, got shape {y_arr.shape}")
+    else:
+        batch = y_arr.shape[:-1]
+    target = _targets(np.zeros(batch + (num_classes,)), y_arr)
+    epsilon = np.asarray(epsilon)[..., None]
+    return (1.0 - epsilon) * target + epsilon / num_classes
+
+
+def distillation_loss(student_logits, teacher_logits, temperature):
+    r"""Knowledge distillation: :math:`T^2 D_{KL}(p_T \| q_T)` (B.1) at temperature :math:`T`.
+
+    .. math:: p_T = \operatorname{softmax}(v / T), \qquad
+              q_T = \operatorname{softmax}(z / T),
+
+    for teacher logits :math:`v` and student logits :math:`z`. The factor
+    :math:`T^2` keeps the gradient (:func:`distillation_loss_grad`) of the same
+    size at every temperature; as :math:`T \to \infty` the loss tends to
+    :math:`\frac{1}{2K}\lVert (z - \bar z) - (v - \bar v) \rVert^2`, a match
+    of centred logits.
+
+    The divergence is computed from log-softmax values, each term as
+    :math:`p \log(p/q) - p + q \ge 0` (by its power series where
+    :math:`p \approx q`), so it stays accurate when it is tiny (large
+    :math:`T`) and finite for logits of any finite size.
+
+    Parameters
+    ----------
+    student_logits, teacher_logits : array_like, shape (..., K)
+        Logits :math:`z` and :math:`v`; leading axes broadcast as a batch.
+    temperature : float or array_like
+        :math:`T > 0`, broadcast with the batch.
+
+    Returns
+    -------
+    numpy.float64 or numpy.ndarray, shape (...)
+
+    Examples
+    --------
+    Equal logits cost nothing; logits that differ by a constant are equal:
+
+    >>> from mathlib import distillation_loss
+    >>> float(distillation_loss([1.0, 2.0, 3.0], [11.0, 12.0, 13.0], 2.0))
+    0.0
+    """
+    z, v, t = _distillation_inputs(student_logits, teacher_logits, temperature)
+    log_p, log_q = log_softmax(v / t), log_softmax(z / t)
+    p, q = np.exp(log_p), np.exp(log_q)
+    with np.errstate(over="ignore"):  # a huge ratio p / q only takes the direct branch
+        d = np.expm1(log_p - log_q)  # p / q - 1
+    near = np.abs(d) <= _series.XLOGX_RADIUS
+    with np.errstate(invalid="ignore"):
+        terms = np.where(near, q * _series.one_plus_d_log_one_plus_d_minus_d(np.where(near, d, 0.0)),
+                         p * (log_p - log_q) - p + q)
+    return t[..., 0] ** 2 * np.sum(terms, axis=-1)
+
+
+def distillation_loss_grad(student_logits, teacher_logits, temperature):
+    r"""Gradient of :func:`distillation_loss` with respect to the student's logits.
+
+    .. math:: \nabla_z\, T^2 D_{KL}(p_T \| q_T) = T\,(q_T - p_T) ,
+
+    the cross-entropy gradient (prediction minus target) at temperature
+    :math:`T`, times :math:`T^2` and the chain rule's :math:`1/T`.
+
+    Parameters
+    ----------
+    student_logits, teacher_logits : array_like, shape (..., K)
+    temperature : float or array_like
+
+    Returns
+    -------
+    numpy.ndarray, shape (..., K)
+
+    Examples
+    --------
+    >>> from mathlib import distillation_loss_grad
+    >>> distillation_loss_grad([0.0, 0.0], [0.0, 0.0], 5.0).tolist()
+    [0.0, 0.0]
+    """
+    z, v, t = _distillation_inputs(student_logits, teacher_logits, temperature)
+    return t * (softmax(z / t) - softmax(v / t))
+
+
+def _distillation_inputs(student_logits, teacher_logits, temperature):
+    z = _logits(student_logits)
+    v = _logits(teacher_logits)
+    z, v = _validate.broadcast(z, v, names=("student_logits", "teacher_logits"))
+    t = _validate.positive(temperature, "temperature")[..., None]
+    try:
+        np.broadcast_shapes(z.shape, t.shape)
+    except ValueError:
+        raise ValueError(f"temperature {t.shape[:-1]} does not broadcast with the batch "
+                         f"of logits {z.shape[:-1]}") from None
+    return z, v, t
 
 
 def _logits(z):

@@ -8,6 +8,7 @@ import scipy.special
 from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
+from mpmath import mp
 from numpy.testing import assert_allclose
 from strategies import distributions
 
@@ -15,12 +16,17 @@ from mathlib import (
     binary_cross_entropy,
     binary_cross_entropy_with_logits,
     cross_entropy,
+    distillation_loss,
+    distillation_loss_grad,
+    entropy,
+    kl_divergence,
     log_softmax,
     sigmoid,
     softmax,
     softmax_cross_entropy,
     softmax_cross_entropy_grad,
     softmax_cross_entropy_hessian,
+    smooth_labels,
 )
 
 logits = hnp.arrays(float, st.integers(2, 6), elements=st.floats(-20, 20))
@@ -172,3 +178,106 @@ class TestErrors:
     def test_binary_targets_in_unit_interval(self):
         with pytest.raises(ValueError, match="y must lie in"):
             binary_cross_entropy_with_logits(0.0, 1.5)
+
+
+class TestLabelSmoothing:
+    def test_mixes_the_one_hot_target_with_the_uniform(self):
+        got = smooth_labels(np.array([0, 2]), 0.3, 4)
+        assert_allclose(got, [[0.775, 0.075, 0.075, 0.075], [0.075, 0.075, 0.775, 0.075]], rtol=1e-15)
+
+    def test_probability_targets_and_a_batch_of_epsilons(self):
+        got = smooth_labels([[0.2, 0.8], [1.0, 0.0]], np.array([0.5, 0.0]), 2)
+        assert_allclose(got, [[0.35, 0.65], [1.0, 0.0]], rtol=1e-15)
+
+    @given(st.integers(2, 8), st.floats(0, 1), st.data())
+    def test_loss_is_the_usual_one_plus_epsilon_kl_to_uniform(self, k, eps, data):
+        # H((1 - eps) y + eps u, q) = (1 - eps) H(y, q) + eps D(u || q) + eps log K
+        label = data.draw(st.integers(0, k - 1))
+        q = data.draw(distributions(k, allow_zeros=False))
+        y, u = np.eye(k)[label], np.full(k, 1.0 / k)
+        lhs = cross_entropy(smooth_labels(label, eps, k), q)
+        rhs = (1 - eps) * cross_entropy(y, q) + eps * kl_divergence(u, q) + eps * np.log(k)
+        assert_allclose(lhs, rhs, rtol=1e-12, atol=1e-12)
+
+    @pytest.mark.parametrize("eps", [0.01, 0.1, 0.5])
+    def test_the_minimiser_is_finite_and_predicts_the_smoothed_target(self, eps):
+        k, label = 5, 1
+        target = smooth_labels(label, eps, k)
+        z = np.log(target)  # softmax(log t) = t, where the gradient t - t vanishes
+        assert_allclose(softmax_cross_entropy_grad(z, target), 0.0, atol=1e-15)
+        margin = z[label] - np.delete(z, label)
+        assert_allclose(margin, np.log1p(k * (1 - eps) / eps), rtol=1e-14)
+        assert_allclose(softmax_cross_entropy(z, target), entropy(target), rtol=1e-14)
+
+    def test_bad_input(self):
+        with pytest.raises(ValueError, match="y has labels outside 0, ..., 2"):
+            smooth_labels(3, 0.1, 3)
+        with pytest.raises(ValueError, match="num_classes = 3 classes, got shape"):
+            smooth_labels([0.5, 0.5], 0.1, 3)
+        with pytest.raises(ValueError, match="epsilon must lie in"):
+            smooth_labels(1, -0.1, 3)
+        with pytest.raises(ValueError, match="num_classes must be a positive integer"):
+            smooth_labels(1, 0.1, 2.0)
+        with pytest.raises(ValueError, match="y does not sum to 1"):
+            smooth_labels([0.5, 0.6], 0.1, 2)
+
+
+def distillation_mp(z, v, t):
+    """T^2 D(softmax(v/T) || softmax(z/T)) with 50 digits, from the logits themselves."""
+    with mp.workdps(50):
+        zs = [mp.mpf(float(a)) / mp.mpf(float(t)) for a in z]
+        vs = [mp.mpf(float(a)) / mp.mpf(float(t)) for a in v]
+        log_q = [a - mp.log(mp.fsum(mp.exp(b) for b in zs)) for a in zs]
+        log_p = [a - mp.log(mp.fsum(mp.exp(b) for b in vs)) for a in vs]
+        kl = mp.fsum(mp.exp(lp) * (lp - lq) for lp, lq in zip(log_p, log_q))
+        return float(mp.mpf(float(t)) ** 2 * kl)
+
+
+class TestDistillation:
+    @pytest.mark.parametrize("t", [0.5, 1.0, 4.0, 100.0, 1e4, 1e7])
+    def test_against_fifty_digits(self, t):
+        rng = np.random.default_rng(int(t * 10))
+        z, v = rng.normal(0, 3, 6), rng.normal(0, 3, 6)
+        assert_allclose(distillation_loss(z, v, t), distillation_mp(z, v, t), rtol=1e-9)
+
+    @given(logits, st.floats(0.5, 20))
+    def test_is_t_squared_times_kl_of_the_softened_softmaxes(self, z, t):
+        v = z[::-1] * 0.7 + 1.0
+        expected = t**2 * kl_divergence(softmax(v / t), softmax(z / t))
+        assert_allclose(distillation_loss(z, v, t), expected, rtol=1e-9, atol=1e-13)
+
+    def test_gradient_against_finite_differences(self):
+        rng = np.random.default_rng(7)
+        z, v = rng.normal(0, 2, 5), rng.normal(0, 2, 5)
+        for t in (1.0, 3.0, 30.0):
+            fd = central_difference(lambda a: distillation_loss(a, v, t), z)
+            assert_allclose(distillation_loss_grad(z, v, t), fd, atol=1e-9)
+
+    def test_high_temperature_limit_is_matching_centred_logits(self):
+        rng = np.random.default_rng(3)
+        z, v = rng.normal(0, 2, 4), rng.normal(0, 2, 4)
+        gap = (z - z.mean()) - (v - v.mean())
+        limit = gap @ gap / (2 * len(z))
+        errors = [abs(distillation_loss(z, v, t) - limit) for t in (1e2, 1e3, 1e4)]
+        # The next term of the expansion is of order 1/T.
+        assert errors[0] > errors[1] > errors[2]
+        assert_allclose(np.array(errors[:2]) / errors[1:], 10.0, rtol=0.05)
+        assert_allclose(distillation_loss_grad(z, v, 1e6), gap / len(z), rtol=1e-5)
+
+    def test_shift_invariant_batched_and_finite_for_huge_logits(self):
+        z = np.array([[1.0, 2.0, 3.0], [1e4, 0.0, -1e4]])
+        v = np.array([[5.0, 6.0, 7.0], [-1e4, 0.0, 1e4]])
+        got = distillation_loss(z, v, np.array([1.0, 1.0]))
+        assert got.shape == (2,)
+        assert got[0] == 0.0
+        assert_allclose(got[1], 2e4, rtol=1e-12)  # all of p on the last class: 0 - (-2e4)
+
+    def test_bad_input(self):
+        with pytest.raises(ValueError, match="temperature must be positive, got 0.0"):
+            distillation_loss([0.0, 1.0], [1.0, 0.0], 0.0)
+        with pytest.raises(ValueError, match="temperature \\(4,\\) does not broadcast"):
+            distillation_loss(np.zeros((2, 3)), np.zeros(3), np.ones(4))
+        with pytest.raises(ValueError, match="mismatched shapes: student_logits"):
+            distillation_loss_grad([0.0, 1.0], [1.0, 0.0, 2.0], 1.0)
+        with pytest.raises(ValueError, match="z contains nan or inf"):
+            distillation_loss([0.0, np.nan], [1.0, 0.0], 1.0)
