@@ -290,9 +290,10 @@ def distillation_loss(student_logits, teacher_logits, temperature):
     .. math:: p_T = \operatorname{softmax}(v / T), \qquad
               q_T = \operatorname{softmax}(z / T),
 
-    for teacher logits :math:`v` and student logits :math:`z`. The factor
-    :math:`T^2` keeps the gradient (:func:`distillation_loss_grad`) of the same
-    size at every temperature; as :math:`T \to \infty` the loss tends to
+    for teacher logits :math:`v` and student logits :math:`z`. Without the
+    factor :math:`T^2` the gradient (:func:`distillation_loss_grad`) would
+    shrink like :math:`1/T^2`; with it, the gradient tends to a limit as
+    :math:`T \to \infty`, and the loss tends to
     :math:`\frac{1}{2K}\lVert (z - \bar z) - (v - \bar v) \rVert^2`, a match
     of centred logits.
 
