@@ -16,10 +16,12 @@ book: assignments
 	$(BOOK)
 
 # Every test: the -W book build (from the notebooks' committed outputs), then one pytest
-# run over the library, its doctests and every notebook under nbval (strict).
+# run over the library, its doctests and every notebook under nbval (strict), in
+# TEST_WORKERS processes side by side (each notebook's cells stay in one process).
+TEST_WORKERS ?= 2
 test: assignments
 	$(BOOK)
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadscope
 
 # The site at 390 and 1280 px, light and dark, as the browser tests see it, into
 # _build/screenshots/ (for reading with your own eyes; `make test` skips them to save time).
