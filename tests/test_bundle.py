@@ -94,7 +94,9 @@ def test_the_bundle_holds_the_chapters_the_wheel_and_pinned_requirements(zip_pat
     assert all(name.startswith(bundle.NAME + "/") for name in names), "one folder in the zip"
     for path in CHAPTERS:
         assert read[path.name] == path.read_bytes(), f"{path.name} differs from the chapter"
-    (wheel,) = [name for name in read if name.endswith(".whl")]
+    wheels = [name for name in read if name.endswith(".whl")]
+    assert len(wheels) == 1, f"the zip holds {len(wheels)} wheels"
+    wheel = wheels[0]
     meta, _ = bundle.project()
     assert wheel == f"{meta['name'].replace('-', '_')}-{meta['version']}-py3-none-any.whl"
     with zipfile.ZipFile(zip_path) as zf, zf.open(f"{bundle.NAME}/{wheel}") as whl, zipfile.ZipFile(whl) as w:
