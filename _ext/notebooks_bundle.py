@@ -14,7 +14,8 @@ into the site, holding one folder::
 The requirements are found, not listed by hand: the modules the chapters and
 ``mathlib`` import, mapped to their distributions in the build's environment, and
 their versions read from the lock. Each chapter page gets a box linking the zip,
-and the ``{notebooks-bundle}`` directive puts the same box on the landing page.
+the ``{notebooks-bundle}`` directive puts the same box on the landing page, and
+``{{ bundle_python }}`` says there which Python it needs.
 
 ``FALLBACK`` is the first thing in every chapter's first code cell (the tests check
 it), so that a notebook opened without the bundle says where to get it.
@@ -176,12 +177,17 @@ def build_wheel(outdir):
     return wheel
 
 
+def bundled_distributions(notebooks):
+    """What requirements.txt names, and everything the bundle installs (canonical names)."""
+    top = notebook_distributions(notebooks)
+    dependencies = [Requirement(d).name for d in project()[0].get("dependencies", [])]
+    return top, dependency_closure(top + dependencies)
+
+
 def requirements(notebooks, wheel):
     """The texts of requirements.txt and constraints.txt, pinned to requirements.lock."""
     pins = lock_pins()
-    top = notebook_distributions(notebooks)
-    meta = project()[0]
-    closure = dependency_closure(top + [Requirement(d).name for d in meta.get("dependencies", [])])
+    top, closure = bundled_distributions(notebooks)
     missing = [name for name in closure if name not in pins]
     if missing:
         raise ExtensionError(f"notebooks bundle: not pinned in requirements.lock: {missing}")
@@ -293,12 +299,19 @@ def add_box_to_chapter(app, doctree):
     section.insert(1, bundle_box(docname, "Run this chapter yourself"))
 
 
+def add_substitution(app, config):
+    """{{ bundle_python }}: the oldest Python the bundle installs on (for the landing page)."""
+    python = oldest_python(bundled_distributions(chapter_notebooks())[1])
+    config.myst_substitutions = {**config.myst_substitutions, "bundle_python": python}
+
+
 def write_bundle(app, exception):
     if exception is None and app.builder.format == "html":
         build_bundle(Path(app.outdir) / BUNDLE)
 
 
 def setup(app):
+    app.connect("config-inited", add_substitution)
     app.add_directive("notebooks-bundle", NotebooksBundle)
     app.connect("doctree-read", add_box_to_chapter)
     app.connect("build-finished", write_bundle)
