@@ -56,8 +56,9 @@ def clean_environment(venv):
     env["VIRTUAL_ENV"] = str(venv)
     # pip byte-compiles every module it installs (all of SymPy, SciPy, JupyterLab...): a
     # minute of CPU that changes nothing here; the modules a notebook imports are compiled
-    # then. The install command itself is the README's, as written.
-    env["PIP_NO_COMPILE"] = "1"
+    # then. The install command itself is the README's, as written. (pip reads its --no-*
+    # options from the environment inverted: a false value is what turns compiling off.)
+    env["PIP_NO_COMPILE"] = "false"
     return env
 
 
