@@ -60,7 +60,7 @@ clean:
 lock:
 	rm -rf _build/lock-venv && $(PYTHON) -m venv _build/lock-venv
 	_build/lock-venv/bin/python -m pip install --quiet ".[book,test,lab]"
-	{ sed -n '1,2p' requirements.lock; _build/lock-venv/bin/python -m pip freeze --exclude mathlib; } > requirements.lock.new
+	{ sed -n '1,2p' requirements.lock; _build/lock-venv/bin/python -m pip freeze --all --exclude pip --exclude mathlib-medl; } > requirements.lock.new
 	mv requirements.lock.new requirements.lock
 
 $(READY): requirements.lock pyproject.toml $(MATHJAX)

@@ -1,5 +1,5 @@
 """Shared test settings: hypothesis runs derandomised, so every run checks the same cases;
-and the groups in which `make test` runs the tests side by side."""
+and the modules that must not run beside each other when `make test` runs two processes."""
 
 import fcntl
 from pathlib import Path
@@ -17,12 +17,11 @@ settings.register_profile(
 settings.load_profile("book")
 
 
-
 # `make test` runs pytest in two processes (pytest-xdist, --dist loadscope: a notebook's cells
 # stay in one kernel, a module's tests in one process). The sandbox tests check that no
 # sandbox process is left over and that the checkout is unchanged after grading, which only
-# holds while nothing else grades or builds beside them: their modules take turns.
-SERIAL = {"test_autograder.py", "test_grader.py", "test_bundle.py"}
+# holds while nothing else grades beside them: their modules take turns.
+SERIAL = {"test_autograder.py", "test_grader.py"}
 LOCK = Path(__file__).resolve().parents[1] / "_build" / ".serial-tests.lock"
 
 

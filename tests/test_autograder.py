@@ -84,7 +84,7 @@ for extra in (sys.base_prefix + "/lib/python3.11/site-packages", "/usr/lib/pytho
     sys.path.append(extra)
 try:
     import importlib.metadata
-    dist = importlib.metadata.distribution("mathlib")
+    dist = importlib.metadata.distribution("mathlib-medl")
     sys.path.append(str(dist.locate_file("")))
     import mathlib as lib
 except Exception:
