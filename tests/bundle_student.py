@@ -14,11 +14,8 @@ runs the rest, and at low priority, so that it takes only what the other leaves.
 import json
 import os
 import shutil
-import signal
 import subprocess
 import sys
-import tempfile
-import threading
 import time
 import zipfile
 from pathlib import Path
@@ -60,85 +57,52 @@ def clean_environment(venv):
     return env
 
 
-class Run:
-    """The background run: its steps' results, or the exception that stopped it."""
+def run(command, **kwargs):
+    """A command at low priority, so that it takes only what the other test process leaves."""
+    nice = ["nice", "-n", "10"] if shutil.which("nice") else []
+    start = time.monotonic()
+    done = subprocess.run(nice + [str(c) for c in command], stdin=subprocess.DEVNULL,
+                          capture_output=True, text=True, **kwargs)
+    return {"returncode": done.returncode, "stdout": done.stdout, "stderr": done.stderr,
+            "seconds": time.monotonic() - start}
 
-    def __init__(self, zip_path=ZIP):
-        self.zip_path = zip_path
-        self.report, self.error = {}, None
-        self.process = None
-        self.stopped = False
-        self.thread = threading.Thread(target=self._main, daemon=True)
-        self.thread.start()
 
-    def _run(self, command, **kwargs):
-        """A command at low priority, so that it takes only what the other tests leave."""
-        if self.stopped:
-            raise RuntimeError("the test session ended")
-        nice = ["nice", "-n", "10"] if shutil.which("nice") else []
-        start = time.monotonic()
-        self.process = subprocess.Popen(nice + [str(c) for c in command], stdin=subprocess.DEVNULL,
-                                        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                                        start_new_session=True, **kwargs)
-        stdout, stderr = self.process.communicate()
-        return {"returncode": self.process.returncode, "stdout": stdout, "stderr": stderr,
-                "seconds": time.monotonic() - start}
-
-    def _main(self):
-        try:
-            self.work = Path(tempfile.mkdtemp(prefix="bundle-student-"))
-            self._steps()
-        except BaseException as error:  # reported by the test
-            self.error = error
-
-    def _steps(self):
-        report, work = self.report, self.work
-        if not self.zip_path.is_file():
-            raise FileNotFoundError(f"no {self.zip_path.name} in the site: run `make book` (make test does it first)")
-        start = time.monotonic()
-        with zipfile.ZipFile(self.zip_path) as zf:
-            zf.extractall(work)
-        folder = work / bundle.NAME
-        venv = work / "venv"
-        report["venv"] = str(venv)
-        # The Python this checkout's .venv was made from (make's `python3`), not the .venv.
-        report["create"] = self._run([sys._base_executable, "-m", "venv", venv])
-        env = clean_environment(venv)
-        install = bundle.COMMANDS[0].split()
-        assert install[0] == "python"
-        report["install"] = self._run([venv / "bin" / "python"] + install[1:], cwd=folder, env=env)
-        report["install_seconds"] = time.monotonic() - start
-        if report["install"]["returncode"] != 0:
-            return
-        report["freeze"] = self._run([venv / "bin" / "python", "-m", "pip", "freeze", "--all",
-                                      "--exclude", "pip"], cwd=folder, env=env)
-        report["labextensions"] = self._run([venv / "bin" / "jupyter", "labextension", "list"],
-                                            cwd=folder, env=env)
-        probe = work / "probe" / "probe.ipynb"
-        probe.parent.mkdir()
-        probe.write_text(json.dumps(PROBE))
-        report["notebooks"] = {}
-        start = time.monotonic()
-        for notebook in [folder / path.name for path in bundle.chapter_notebooks()] + [probe]:
-            report["notebooks"][notebook.name] = self._run(
-                [venv / "bin" / "jupyter", "nbconvert", "--to", "notebook", "--execute",
-                 "--ExecutePreprocessor.timeout=600", "--output-dir", work / "executed", notebook],
-                cwd=folder, env=env)
-        report["notebooks_seconds"] = time.monotonic() - start
-        executed = json.loads((work / "executed" / "probe.ipynb").read_text())
-        report["probe"] = json.loads("".join(executed["cells"][0]["outputs"][0]["text"]))
-        report["site_packages"] = str(next((venv / "lib").glob("python3.*/site-packages")))
-
-    def wait(self):
-        self.thread.join()
-        return self.report, self.error
-
-    def stop(self):
-        """End the run (the session is over): stop its command, remove its folder."""
-        self.stopped = True
-        if self.process is not None and self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGKILL)  # the command and the kernel it started
-        self.thread.join(timeout=60)
-        if getattr(self, "work", None) is not None:
-            shutil.rmtree(self.work, ignore_errors=True)
-
+def student_run(work, zip_path=ZIP):
+    """Every step in the empty folder `work`; returns each step's result."""
+    report = {}
+    if not zip_path.is_file():
+        raise FileNotFoundError(f"no {zip_path.name} in the site: run `make book` (make test does it first)")
+    start = time.monotonic()
+    with zipfile.ZipFile(zip_path) as zf:
+        zf.extractall(work)
+    folder = work / bundle.NAME
+    venv = work / "venv"
+    report["venv"] = str(venv)
+    # The Python this checkout's .venv was made from (make's `python3`), not the .venv.
+    report["create"] = run([sys._base_executable, "-m", "venv", venv])
+    env = clean_environment(venv)
+    install = bundle.COMMANDS[0].split()
+    assert install[0] == "python"
+    report["install"] = run([venv / "bin" / "python"] + install[1:], cwd=folder, env=env)
+    report["install_seconds"] = time.monotonic() - start
+    if report["install"]["returncode"] != 0:
+        return report
+    report["freeze"] = run([venv / "bin" / "python", "-m", "pip", "freeze", "--all",
+                            "--exclude", "pip"], cwd=folder, env=env)
+    report["labextensions"] = run([venv / "bin" / "jupyter", "labextension", "list"],
+                                  cwd=folder, env=env)
+    probe = work / "probe" / "probe.ipynb"
+    probe.parent.mkdir()
+    probe.write_text(json.dumps(PROBE))
+    report["notebooks"] = {}
+    start = time.monotonic()
+    for notebook in [folder / path.name for path in bundle.chapter_notebooks()] + [probe]:
+        report["notebooks"][notebook.name] = run(
+            [venv / "bin" / "jupyter", "nbconvert", "--to", "notebook", "--execute",
+             "--ExecutePreprocessor.timeout=600", "--output-dir", work / "executed", notebook],
+            cwd=folder, env=env)
+    report["notebooks_seconds"] = time.monotonic() - start
+    executed = json.loads((work / "executed" / "probe.ipynb").read_text())
+    report["probe"] = json.loads("".join(executed["cells"][0]["outputs"][0]["text"]))
+    report["site_packages"] = str(next((venv / "lib").glob("python3.*/site-packages")))
+    return report

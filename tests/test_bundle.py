@@ -11,6 +11,7 @@ notebook executed there, with nothing of the repository or its `.venv` in reach
 
 import json
 import re
+import shutil
 import subprocess
 import sys
 import zipfile
@@ -120,17 +121,15 @@ def test_the_bundle_holds_the_chapters_the_wheel_and_pinned_requirements(zip_pat
 
 
 @pytest.fixture(scope="module")
-def student_run():
-    run = bundle_student.Run()
-    yield run.wait()
-    run.stop()  # ends its commands and removes its folder
+def student_report(tmp_path_factory):
+    work = tmp_path_factory.mktemp("bundle-student")
+    yield bundle_student.student_run(work)
+    shutil.rmtree(work, ignore_errors=True)  # a fresh environment of about 500 MB
 
 
-def test_a_student_installs_the_bundle_and_runs_every_chapter(student_run):
+def test_a_student_installs_the_bundle_and_runs_every_chapter(student_report):
     # `make test` runs it in one of its two processes while the other runs the rest.
-    report, error = student_run
-    if error is not None:
-        raise error
+    report = student_report
     install = report["install"]
     assert install["returncode"] == 0, install["stdout"][-3000:] + install["stderr"][-3000:]
 
