@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 READY  := $(VENV)/.ready
-MATHJAX := node_modules/mathjax/es5/tex-mml-chtml.js
+KATEX  := node_modules/katex/dist/katex.min.js
 BOOK   := $(BIN)/jupyter-book build -W -n --keep-going .
 ASSIGNMENTS := _build/assignments
 GRADES ?= _build/grades.csv
@@ -63,7 +63,7 @@ lock:
 	{ sed -n '1,2p' requirements.lock; _build/lock-venv/bin/python -m pip freeze --all --exclude pip --exclude mathlib-medl; } > requirements.lock.new
 	mv requirements.lock.new requirements.lock
 
-$(READY): requirements.lock pyproject.toml $(MATHJAX)
+$(READY): requirements.lock pyproject.toml $(KATEX)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.lock
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -e .
@@ -71,7 +71,7 @@ $(READY): requirements.lock pyproject.toml $(MATHJAX)
 	$(BIN)/python -c "import matplotlib.pyplot"
 	touch $@
 
-# MathJax, served by the site itself (see _ext/offline_mathjax.py), pinned in package-lock.json.
-$(MATHJAX): package.json package-lock.json
+# KaTeX, which typesets the math at build time (see _ext/build_time_math.py), pinned in package-lock.json.
+$(KATEX): package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $@

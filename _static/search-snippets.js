@@ -1,7 +1,7 @@
-// Search results quote each page's text, where formulas are still TeX source (MathJax
-// typesets them only on the page itself), so snippets showed raw LaTeX such as
-// "\(D_{KL}(p \,\|\, q)\)". Before Sphinx's search reads a page, each formula is replaced
-// by a plain-text reading of it: "DKL(p ‖ q)".
+// Search results quote each page's text. A formula there is KaTeX's typeset HTML and MathML
+// together with its TeX source, so a snippet would read "DKL(p‖q)DKL(p‖q)D_{KL}(p \,\|\, q)".
+// Before Sphinx's search reads a page, each formula is replaced by a plain-text reading of
+// its TeX source: "DKL(p ‖ q)".
 function plainFormula(tex) {
   return tex
     .replace(/^\\[(\[]|\\[)\]]$/g, "")
@@ -20,7 +20,8 @@ document.addEventListener("DOMContentLoaded", () => {
   Search.htmlToText = (htmlString, anchor) => {
     const doc = new DOMParser().parseFromString(htmlString, "text/html");
     doc.querySelectorAll("span.math, div.math").forEach((e) => {
-      e.replaceWith(" " + plainFormula(e.textContent.trim()) + " ");
+      const source = e.querySelector('annotation[encoding="application/x-tex"]');
+      e.replaceWith(" " + plainFormula((source || e).textContent.trim()) + " ");
     });
     return htmlToText("<!DOCTYPE html>" + doc.documentElement.outerHTML, anchor);
   };

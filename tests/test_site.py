@@ -87,53 +87,95 @@ def browser():
         b.close()
 
 
-def open_page(browser, url, viewport=(1280, 900)):
-    """Load a page, wait for MathJax, and return it with what happened on the way."""
-    page = browser.new_page(viewport={"width": viewport[0], "height": viewport[1]})
+def open_page(browser, url, viewport=(1280, 900), javascript=True):
+    """Load a page with its figures and fonts, and return it with what happened on the way.
+
+    The math is typeset when the book is built, so the page needs no script for it. Figures
+    load lazily, as a reader scrolls to them; here all of them are loaded at once so that
+    the checks see every one.
+    """
+    context = browser.new_context(viewport={"width": viewport[0], "height": viewport[1]},
+                                  java_script_enabled=javascript)
+    page = context.new_page()
+    page.on("close", lambda _: context.close())
     log = {"requests": [], "failed": [], "bad_status": [], "errors": []}
     page.on("request", lambda r: log["requests"].append(r.url))
     page.on("requestfailed", lambda r: log["failed"].append(f"{r.url} ({r.failure})"))
     page.on("response", lambda r: r.status >= 400 and log["bad_status"].append(f"{r.url} ({r.status})"))
     page.on("pageerror", lambda e: log["errors"].append(str(e)))
     page.goto(url, wait_until="load")
-    if page.locator("script[src*='mathjax/tex-mml-chtml.js']").count():  # pages with math only
-        page.wait_for_function("() => window.MathJax && MathJax.startup && MathJax.startup.promise", timeout=30_000)
-        page.evaluate("() => MathJax.startup.promise")
-    # Every request of the page has been made by now (MathJax loads its fonts and
-    # components before its promise resolves); wait for the web fonts to be applied.
+    page.evaluate("""() => Promise.all(Array.from(document.images).map(i => {
+        i.loading = 'eager';
+        return i.complete ? null : new Promise(done => { i.onload = i.onerror = done; });
+    }))""")
     page.evaluate("() => document.fonts.ready.then(() => true)")
     return page, log
 
 
-# JavaScript: the page's prose as text, without code cells and their outputs.
-PROSE_TEXT = """() => {
+# JavaScript: the page's text without its code (cells and inline code) and without the TeX
+# source that each typeset formula keeps for screen readers and for copying.
+PAGE_TEXT = """() => {
   const article = document.querySelector('article') || document.body;
   const copy = article.cloneNode(true);
-  copy.querySelectorAll('pre, .highlight, .cell_input, .cell_output, mjx-container').forEach(e => e.remove());
+  copy.querySelectorAll('.cell_input, .highlight, code, .katex-mathml').forEach(e => e.remove());
   return copy.textContent;
 }"""
 
+# JavaScript: the page's prose as text, without code cells, their outputs and formulas.
+PROSE_TEXT = """() => {
+  const article = document.querySelector('article') || document.body;
+  const copy = article.cloneNode(true);
+  copy.querySelectorAll('pre, .highlight, .cell_input, .cell_output, .math').forEach(e => e.remove());
+  return copy.textContent;
+}"""
 
+# JavaScript: open every solution and dropdown, as a reader who clicks them would.
+OPEN_SOLUTIONS = """() => {
+  document.querySelectorAll('.toggle-hidden').forEach(e => e.classList.remove('toggle-hidden'));
+  document.querySelectorAll('details').forEach(d => d.open = true);
+}"""
+
+# JavaScript: formulas of the page (inline, display, SymPy's LaTeX outputs) that show typeset
+# math, by any renderer, and those that show an error instead.
+TYPESET = """() => {
+  const formulas = Array.from(document.querySelectorAll('span.math, div.math'));
+  const rendered = f => Array.from(f.querySelectorAll('.katex-html, mjx-container'))
+                        .some(m => m.getBoundingClientRect().width > 0);
+  return {formulas: formulas.length, rendered: formulas.filter(rendered).length,
+          mathml: formulas.filter(f => f.querySelector('math') !== null).length,
+          errors: document.querySelectorAll('.katex-error, mjx-merror, .math .error').length};
+}"""
+
+
+@pytest.mark.parametrize("javascript", [True, False], ids=["js", "no-js"])
 @pytest.mark.parametrize("doc", toc_pages())
-def test_page_loads_offline_and_typesets_every_equation(server, browser, doc):
-    page, log = open_page(browser, f"{server}/{doc}.html")
+def test_page_loads_offline_and_shows_every_equation_typeset(server, browser, doc, javascript):
+    page, log = open_page(browser, f"{server}/{doc}.html", javascript=javascript)
     try:
         host = urlparse(server).netloc
         outside = [u for u in log["requests"] if urlparse(u).scheme in ("http", "https") and urlparse(u).netloc != host]
         assert outside == [], f"requests leaving 127.0.0.1: {outside}"
-        assert log["failed"] == [] and log["bad_status"] == [], log["failed"] + log["bad_status"]
+        # With JavaScript off, Chromium refuses the scripts that the page preloads ("csp").
+        failed = [f for f in log["failed"] if javascript or not f.endswith("(csp)")]
+        assert failed == [] and log["bad_status"] == [], failed + log["bad_status"]
         assert log["errors"] == []
+        left_out = [u for u in log["requests"] if re.search(r"fontawesome\.js|searchindex\.js|searchtools\.js", u)]
+        assert left_out == [], f"a script left out of the pages is loaded (see _templates/layout.html): {left_out}"
 
-        n_math = page.locator("div.math, span.math").count()
-        n_typeset = page.locator("mjx-container").count()
-        assert n_typeset >= n_math, f"{n_math} math elements but {n_typeset} typeset"
-        assert page.locator("mjx-merror").count() == 0, "MathJax reported an error"
-        prose = page.evaluate(PROSE_TEXT)
-        for raw in ("$$", "\\begin", "\\frac", "\\tag"):
-            assert raw not in prose, f"untypeset LaTeX {raw!r} left in the text"
-        assert "numbering:" not in prose, "a notebook's front-matter cell (for JupyterLab) reached the page"
+        page.evaluate(OPEN_SOLUTIONS)
+        typeset = page.evaluate(TYPESET)
+        assert typeset["rendered"] == typeset["formulas"], typeset
+        assert typeset["errors"] == 0, typeset
+        assert typeset["mathml"] == typeset["formulas"], "a formula without MathML for screen readers"
+        text = page.evaluate(PAGE_TEXT)
+        for raw in ("$$", "\\[", "\\(", "\\begin", "\\frac", "\\tag"):
+            assert raw not in text, f"untypeset LaTeX {raw!r} left in the text"
+        assert "numbering:" not in page.evaluate(PROSE_TEXT), "a notebook's front-matter cell (for JupyterLab) reached the page"
 
-        save_screenshot(page, f"{doc.replace('/', '_')}.png")
+        if javascript:
+            save_screenshot(page, f"{doc.replace('/', '_')}.png")
+        else:
+            save_screenshot(page, f"{doc.replace('/', '_')}_no_js.png", full_page=False)
     finally:
         page.close()
 
@@ -155,7 +197,8 @@ def test_equations_are_numbered_like_the_book(server, browser, doc, numbers):
         chapter = chapter_number(doc)
         own = [n for n in eqnos if not n.startswith("(B.")]
         assert own == [f"({chapter}.{k})" for k in range(1, len(own) + 1)]
-        assert page.locator("mjx-container[display='true']").count() >= len(numbers)
+        # Each number stands beside its typeset display.
+        assert page.locator("div.math:has(> span.eqno) > .katex-display").count() == len(eqnos)
     finally:
         page.close()
 
@@ -254,3 +297,37 @@ def test_every_work_in_the_bibliography_is_cited_and_every_citation_reaches_it()
             cited.setdefault(anchor, []).append(doc)
     assert set(cited) == set(labels), "every work listed is cited somewhere"
     assert sum(len(docs) for docs in cited.values()) >= 6
+
+
+def test_search_snippets_read_formulas_as_plain_text(server, browser):
+    page, _ = open_page(browser, f"{server}/search.html?q=Jensen")
+    try:
+        page.wait_for_selector("#search-results p.context", timeout=20_000)
+        page.wait_for_timeout(500)  # every result's snippet is in
+        snippets = page.locator("#search-results p.context").all_inner_texts()
+        assert snippets and any("JSD" in s for s in snippets), snippets
+        for snippet in snippets:
+            # Neither TeX source nor the same formula twice (KaTeX's HTML, then its MathML).
+            assert "\\" not in snippet and "{" not in snippet, snippet
+            assert "JSD(p‖q)JSD" not in snippet.replace(" ", ""), snippet
+    finally:
+        page.close()
+
+
+def test_copying_a_formula_copies_its_tex(server, browser):
+    """Selecting (B.9) and pressing Ctrl+C copies its TeX source (KaTeX's copy-tex), not its glyphs."""
+    page, _ = open_page(browser, f"{server}/chapters/b2_normal_distributions.html")
+    try:
+        page.evaluate("""() => {
+          window.copied = null;
+          document.addEventListener('copy', e => { window.copied = e.clipboardData.getData('text/plain'); });
+          const range = document.createRange();
+          range.selectNode(document.querySelector('#equation-eq-b9 .katex-display'));
+          getSelection().removeAllRanges();
+          getSelection().addRange(range);
+        }""")
+        page.keyboard.press("Control+c")
+        copied = page.evaluate("() => window.copied")
+        assert copied and copied.startswith("$$") and "\\Sigma" in copied and "<" not in copied, copied
+    finally:
+        page.close()

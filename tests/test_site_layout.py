@@ -12,7 +12,7 @@ import re
 
 import pytest
 
-from test_site import CHAPTERS, ROOT, browser, open_page, save_screenshot, server, toc_pages  # noqa: F401 (fixtures)
+from test_site import CHAPTERS, OPEN_SOLUTIONS, ROOT, browser, open_page, save_screenshot, server, toc_pages  # noqa: F401 (fixtures)
 
 PHONE, LAPTOP = (390, 844), (1280, 800)
 
@@ -21,28 +21,27 @@ TOO_WIDE = """(selector) => Array.from(document.querySelectorAll(selector))
   .filter(e => e.offsetParent !== null && e.scrollWidth > e.clientWidth + 1)
   .map(e => `${e.scrollWidth} > ${e.clientWidth}: ${e.textContent.trim().slice(0, 80)}`)"""
 
-# JavaScript: display equations (also SymPy's LaTeX outputs) whose typeset math is wider than
-# the box that shows it, at either size.
-EQUATIONS_TOO_WIDE = """() => Array.from(document.querySelectorAll('mjx-container[display="true"]'))
-  .filter(c => c.offsetParent !== null)
-  .map(c => [c, c.closest('div.math, div.output'), c.querySelector('mjx-math')])
-  .filter(([c, box, m]) => m.getBoundingClientRect().width > c.getBoundingClientRect().width + 1
-                           || (box && box.scrollWidth > box.clientWidth + 1))
-  .map(([c, box, m]) => `${Math.round(m.getBoundingClientRect().width)} > `
-       + `${Math.round(c.getBoundingClientRect().width)}: ${c.textContent.slice(0, 50)}`)"""
+# JavaScript: display equations (also SymPy's LaTeX outputs) whose typeset math reaches past
+# the box that shows it, or makes that box scroll, at either size. (KaTeX lays an aligned
+# display out with a 2 px negative margin, so the extent of what is drawn is measured, not the
+# scroll width of KaTeX's own box.)
+EQUATIONS_TOO_WIDE = """() => Array.from(document.querySelectorAll('.katex-display'))
+  .filter(d => d.offsetParent !== null)
+  .map(d => { const range = document.createRange();
+              range.selectNodeContents(d.querySelector('.katex-html'));
+              return [d, d.closest('div.math, div.output'), range.getBoundingClientRect()]; })
+  .filter(([d, box, drawn]) => box.scrollWidth > box.clientWidth + 1
+                               || drawn.right > box.getBoundingClientRect().right + 1
+                               || drawn.left < box.getBoundingClientRect().left - 1)
+  .map(([d, box, drawn]) => `${Math.round(drawn.width)} > ${box.clientWidth}: `
+       + d.querySelector('annotation').textContent.slice(0, 60))"""
 
-# JavaScript: inline formulas that run past the right edge of their paragraph (MathJax cannot
-# break a formula across lines, so a long one must be split or displayed in the source).
-INLINE_TOO_WIDE = """() => Array.from(document.querySelectorAll('mjx-container:not([display="true"])'))
-  .filter(c => c.offsetParent !== null && c.closest('p, li, td, dd'))
-  .filter(c => c.getBoundingClientRect().right > c.closest('p, li, td, dd').getBoundingClientRect().right + 1)
-  .map(c => c.querySelector('math')?.getAttribute('alttext') || c.textContent.slice(0, 50))"""
-
-# JavaScript: open every solution and dropdown, as a reader who clicks them would.
-OPEN_SOLUTIONS = """() => {
-  document.querySelectorAll('.toggle-hidden').forEach(e => e.classList.remove('toggle-hidden'));
-  document.querySelectorAll('details').forEach(d => d.open = true);
-}"""
+# JavaScript: inline formulas that run past the right edge of their paragraph (a formula
+# breaks only after a relation or an operator, so a long one must be split or displayed).
+INLINE_TOO_WIDE = """() => Array.from(document.querySelectorAll('span.math > .katex'))
+  .filter(k => k.offsetParent !== null && k.closest('p, li, td, dd'))
+  .filter(k => k.getBoundingClientRect().right > k.closest('p, li, td, dd').getBoundingClientRect().right + 1)
+  .map(k => k.querySelector('annotation').textContent.slice(0, 60))"""
 
 # JavaScript: figures shown at less than 95 % of their drawn width.
 FIGURES_SHRUNK = """() => Array.from(document.querySelectorAll('.cell_output img'))

@@ -1,0 +1,92 @@
+"""Typeset every formula when the book is built, so that a page shows its math at once.
+
+Each formula is written into the page by KaTeX, which runs in node through the render
+server of ``sphinxcontrib-katex`` (its ``katex_prerender`` machinery), as
+
+- KaTeX's HTML, which the reader sees: it needs only KaTeX's stylesheet and fonts, no
+  JavaScript, so formulas show with JavaScript off and from ``file://``;
+- MathML with the formula's TeX as an annotation, which screen readers read and which
+  KaTeX's ``copy-tex`` script puts on the clipboard when a reader copies a formula.
+
+KaTeX itself, its stylesheet, fonts and ``copy-tex`` come from npm's ``katex``
+(``package.json``, installed by ``make``) and are served by the site from
+``_static/katex/``: nothing is loaded from elsewhere. The equation numbers (B.n) are
+Sphinx's, set by ``book_equations.py``, and are written beside the display as before.
+
+A formula that KaTeX cannot typeset is a build warning at its place in the source (so the
+``-W`` build fails), never red text on the page.
+"""
+
+import shutil
+from pathlib import Path
+
+from docutils import nodes
+from sphinx.errors import ExtensionError
+from sphinx.locale import _
+from sphinx.util import logging
+from sphinx.util.math import get_node_equation_number
+from sphinxcontrib import katex
+
+KATEX = Path(__file__).resolve().parent.parent / "node_modules" / "katex" / "dist"
+TARGET = "katex"  # under the site's _static folder
+STYLESHEET, COPY_TEX = "katex.min.css", "contrib/copy-tex.min.js"
+# Fail on anything KaTeX would otherwise only colour red or render approximately.
+OPTIONS = {"throwOnError": True, "strict": "error", "output": "htmlAndMathml"}
+
+logger = logging.getLogger(__name__)
+
+
+def typeset(translator, node, display):
+    """KaTeX's HTML and MathML for the formula of ``node``."""
+    latex = node.astext()
+    try:
+        return katex.render_latex(latex, {**OPTIONS, "displayMode": display})
+    except katex.KaTeXError as error:
+        logger.warning("KaTeX cannot typeset %r: %s", latex, error, location=node)
+        return translator.encode(latex)
+
+
+def visit_inline_math(translator, node):
+    translator.body.append(translator.starttag(node, "span", "", CLASS="math notranslate nohighlight"))
+    translator.body.append(typeset(translator, node, display=False))
+    translator.body.append("</span>")
+    raise nodes.SkipNode
+
+
+def visit_display_math(translator, node):
+    translator.body.append(translator.starttag(node, "div", CLASS="math notranslate nohighlight"))
+    if node["number"]:
+        translator.body.append(f'<span class="eqno">({get_node_equation_number(translator, node)})')
+        translator.add_permalink_ref(node, _("Link to this equation"))
+        translator.body.append("</span>")
+    translator.body.append(typeset(translator, node, display=True))
+    translator.body.append("</div>\n")
+    raise nodes.SkipNode
+
+
+def use_katex(app, config):
+    if not (KATEX / "katex.min.js").is_file():
+        raise ExtensionError(f"KaTeX is missing from {KATEX}: run `npm ci` (make does)")
+    config.html_math_renderer = "katex_build"
+    katex.KaTeXServer.katex_path = str(KATEX / "katex.min.js")
+
+
+def copy_katex(app, exception):
+    """KaTeX's stylesheet, its fonts (WOFF2, which every current browser reads) and copy-tex."""
+    if exception is not None or app.builder.format != "html":
+        return
+    target = Path(app.outdir) / "_static" / TARGET
+    (target / "contrib").mkdir(parents=True, exist_ok=True)
+    for part in (STYLESHEET, COPY_TEX):
+        shutil.copy2(KATEX / part, target / part)
+    shutil.copytree(KATEX / "fonts", target / "fonts", ignore=shutil.ignore_patterns("*.woff", "*.ttf"),
+                    dirs_exist_ok=True)
+
+
+def setup(app):
+    app.add_html_math_renderer("katex_build", (visit_inline_math, None), (visit_display_math, None))
+    app.add_css_file(f"{TARGET}/{STYLESHEET}")
+    app.add_js_file(f"{TARGET}/{COPY_TEX}", defer="defer")
+    app.connect("config-inited", use_katex)
+    app.connect("build-finished", copy_katex)
+    return {"parallel_read_safe": True, "parallel_write_safe": True}

@@ -1,0 +1,72 @@
+r"""Cut the theme's Font Awesome web fonts down to the icons this site shows.
+
+The theme ships Font Awesome's three web fonts whole (about 300 kB; the solid one, 153 kB,
+is on every page's first load), while the pages show a few dozen icons. After the build,
+each font keeps only the code points that
+
+- an icon class used on some page or in one of the site's scripts names
+  (``fa-magnifying-glass`` through the stylesheet's ``.fa-magnifying-glass:before{content:"\f002"}``),
+- or any other stylesheet rule puts on the page (the theme's admonition and link icons, set
+  through ``content`` and custom properties rather than classes).
+
+Only the rules that define an icon class nobody uses are dropped, so the cut is
+conservative. ``tests/test_site.py`` checks, in the browser, that every icon drawn with
+Font Awesome on every page is in the font that draws it.
+"""
+
+import re
+from pathlib import Path
+
+from fontTools import subset
+from fontTools.ttLib import TTFont
+
+FONTS = "_static/vendor/fontawesome/webfonts"
+RULE = re.compile(r"([^{}]+)\{([^{}]*)\}")
+ICON_CLASS_SELECTOR = re.compile(r"\.(fa-[a-z0-9-]+):(?:before|after)")
+# Icons sit in Unicode's private use area, written as an escape ("\f002") or as the character.
+CODE_POINT = re.compile(r"\\([ef][0-9a-f]{3})\b|([\ue000-\uf8ff])")
+ICON_CLASS_NAME = re.compile(r"\bfa-[a-z0-9-]+")
+
+
+def code_points_in_use(site):
+    """The Font Awesome code points the built site at ``site`` can show."""
+    used_names = set()
+    for page in site.rglob("*.html"):
+        used_names.update(ICON_CLASS_NAME.findall(page.read_text(encoding="utf-8", errors="replace")))
+    for script in (site / "_static").rglob("*.js"):
+        used_names.update(ICON_CLASS_NAME.findall(script.read_text(encoding="utf-8", errors="replace")))
+    keep = set()
+    for stylesheet in (site / "_static").rglob("*.css"):
+        for selectors, body in RULE.findall(stylesheet.read_text(encoding="utf-8", errors="replace")):
+            points = CODE_POINT.findall(body)
+            if not points:
+                continue
+            parts = [s.strip() for s in selectors.split(",")]
+            names = [ICON_CLASS_SELECTOR.fullmatch(p) for p in parts]
+            if all(names) and not used_names & {m.group(1) for m in names}:
+                continue  # an icon class that no page or script uses
+            keep.update(int(escape, 16) if escape else ord(char) for escape, char in points)
+    return keep
+
+
+def subset_icon_fonts(app, exception):
+    if exception is not None or app.builder.format != "html":
+        return
+    site = Path(app.outdir)
+    keep = code_points_in_use(site)
+    for font_file in sorted((site / FONTS).glob("*.woff2")):
+        font = TTFont(font_file)
+        wanted = sorted(keep & set(font.getBestCmap()))
+        options = subset.Options()
+        options.flavor = "woff2"
+        options.layout_features = ["*"]
+        subsetter = subset.Subsetter(options)
+        subsetter.populate(unicodes=wanted)
+        subsetter.subset(font)
+        font.flavor = "woff2"
+        font.save(font_file)
+
+
+def setup(app):
+    app.connect("build-finished", subset_icon_fonts)
+    return {"parallel_read_safe": True, "parallel_write_safe": True}
