@@ -49,9 +49,11 @@ grade: $(READY)
 	@test -n "$(SUBMISSIONS)" || { echo "usage: make grade SUBMISSIONS=folder [GRADES=file.csv] [TIMEOUT=s] [JOBS=n] ..."; exit 2; }
 	$(BIN)/python assignments/autograde.py grade $(SUBMISSIONS) $(GRADES) $(GRADE_OPTIONS)
 
-# Accuracy and speed against peers (not part of `make test`: timings are measured, not asserted).
+# Accuracy and speed against peers, and how soon the site's pages are ready against the last
+# client-side MathJax build (not part of `make test`: timings are measured, not asserted).
 bench: $(READY)
-	cd benchmarks && ../$(BIN)/python accuracy.py && ../$(BIN)/python speed.py && ../$(BIN)/python grading.py
+	cd benchmarks && ../$(BIN)/python accuracy.py && ../$(BIN)/python speed.py && ../$(BIN)/python grading.py \
+		&& ../$(BIN)/python site_speed.py
 
 clean:
 	rm -rf _build .pytest_cache .hypothesis

@@ -71,7 +71,8 @@ def baseline_checkout(ref):
     if ref is None:
         removal = subprocess.run(["git", "log", "-1", "--format=%H", "-G", "offline_mathjax", "--", "_config.yml"],
                                  cwd=ROOT, check=True, capture_output=True, text=True).stdout.strip()
-        ref = f"{removal}^"
+        ref = subprocess.run(["git", "rev-parse", "--short", f"{removal}^"], cwd=ROOT, check=True,
+                             capture_output=True, text=True).stdout.strip()
     config = subprocess.run(["git", "show", f"{ref}:_config.yml"], cwd=ROOT, capture_output=True, text=True).stdout
     if "offline_mathjax" not in config:
         raise SystemExit(f"{ref} does not build with client-side MathJax: name a commit that does, with --baseline")
@@ -99,7 +100,7 @@ def load(browser, url, javascript):
     context = browser.new_context(viewport={"width": 1280, "height": 900}, java_script_enabled=javascript)
     page = context.new_page()
     requests = []
-    page.on("requestfinished", requests.append)
+    page.on("requestfinished", lambda request: requests.append(request))
     start = time.perf_counter()
     page.goto(url, wait_until="load")
     page.evaluate(READY)
