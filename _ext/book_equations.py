@@ -1,7 +1,7 @@
 r"""Number the appendix's equations as the printed book does: (B.1) ... (B.11).
 
 A labelled display equation whose LaTeX holds ``\tag{B.9}`` is shown with the
-number "(B.9)" (the tag itself is removed, so MathJax does not print a second
+number "(B.9)" (the tag itself is removed, so KaTeX does not print a second
 number) and every ``{eq}`` reference to its label, from any page, reads "(B.9)".
 Labelled equations without a tag keep Sphinx's sequential numbers.
 
