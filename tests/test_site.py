@@ -147,6 +147,40 @@ TYPESET = """() => {
 }"""
 
 
+# JavaScript: [font family, weight, code point] of every icon that Font Awesome draws on the
+# page, set as an icon class or by a stylesheet's `content` (formulas are skipped: no icons).
+ICONS_DRAWN = """() => {
+  const drawn = [];
+  for (const e of document.querySelectorAll('body *:not(.katex *)')) {
+    for (const pseudo of ['::before', '::after']) {
+      const style = getComputedStyle(e, pseudo);
+      if (!/Font Awesome/.test(style.fontFamily) || !style.content.startsWith('"')) continue;
+      for (const ch of style.content.slice(1, -1)) {
+        const code = ch.codePointAt(0);
+        if (code >= 0xe000 && code <= 0xf8ff) drawn.push([style.fontFamily, style.fontWeight, code]);
+      }
+    }
+  }
+  return drawn;
+}"""
+ICON_FONTS = SITE / "_static" / "vendor" / "fontawesome" / "webfonts"
+
+
+@functools.cache
+def icon_font_code_points(name):
+    from fontTools.ttLib import TTFont
+
+    return frozenset(TTFont(ICON_FONTS / name).getBestCmap())
+
+
+def icon_in_font(family, weight, code):
+    if "Brands" in family:
+        name = "fa-brands-400.woff2"
+    else:
+        name = "fa-solid-900.woff2" if int(weight) >= 600 else "fa-regular-400.woff2"
+    return code in icon_font_code_points(name)
+
+
 @pytest.mark.parametrize("javascript", [True, False], ids=["js", "no-js"])
 @pytest.mark.parametrize("doc", toc_pages())
 def test_page_loads_offline_and_shows_every_equation_typeset(server, browser, doc, javascript):
@@ -172,7 +206,18 @@ def test_page_loads_offline_and_shows_every_equation_typeset(server, browser, do
             assert raw not in text, f"untypeset LaTeX {raw!r} left in the text"
         assert "numbering:" not in page.evaluate(PROSE_TEXT), "a notebook's front-matter cell (for JupyterLab) reached the page"
 
+        # What a page loads at first: figures wait until the reader scrolls to them, and
+        # sphinx-design's assets come only with the one page that uses sphinx-design.
+        # (open_page loads every figure at once, so this reads the page as served.)
+        images = re.findall(r"<img [^>]*>", (SITE / f"{doc}.html").read_text())
+        assert [i for i in images if 'loading="lazy"' not in i] == []
+        uses_design = page.locator("[class*='sd-']").count() > 0
+        assert uses_design == any("sphinx-design.min.css" in u for u in log["requests"]), uses_design
+
         if javascript:
+            # Every icon drawn with Font Awesome is in the cut-down font that draws it.
+            missing = [icon for icon in page.evaluate(ICONS_DRAWN) if not icon_in_font(*icon)]
+            assert missing == [], f"icons not in the site's icon fonts (_ext/icon_font_subset.py): {missing}"
             save_screenshot(page, f"{doc.replace('/', '_')}.png")
         else:
             save_screenshot(page, f"{doc.replace('/', '_')}_no_js.png", full_page=False)
