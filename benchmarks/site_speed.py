@@ -73,7 +73,8 @@ def baseline_checkout(ref):
                                  cwd=ROOT, check=True, capture_output=True, text=True).stdout.strip()
         ref = subprocess.run(["git", "rev-parse", "--short", f"{removal}^"], cwd=ROOT, check=True,
                              capture_output=True, text=True).stdout.strip()
-    config = subprocess.run(["git", "show", f"{ref}:_config.yml"], cwd=ROOT, capture_output=True, text=True).stdout
+    config = subprocess.run(["git", "show", f"{ref}:_config.yml"], cwd=ROOT, check=False, capture_output=True,
+                            text=True).stdout
     if "offline_mathjax" not in config:
         raise SystemExit(f"{ref} does not build with client-side MathJax: name a commit that does, with --baseline")
     folder = WORK / "baseline"

@@ -27,7 +27,7 @@ def build(tmp_path, body):
     (tmp_path / "conf.py").write_text(CONF)
     (tmp_path / "index.rst").write_text(f"Title\n=====\n\n{body}\n")
     result = subprocess.run([sys.executable, "-m", "sphinx", "-W", "-q", "-b", "html", str(tmp_path), str(tmp_path / "out")],
-                            capture_output=True, text=True, timeout=120)
+                            check=False, capture_output=True, text=True, timeout=120)
     page = tmp_path / "out" / "index.html"
     return result, page.read_text() if page.exists() else ""
 
