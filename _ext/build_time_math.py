@@ -15,7 +15,12 @@ Sphinx's, set by ``book_equations.py``, and are written beside the display as be
 
 A formula that KaTeX cannot typeset is a build warning at its place in the source (so the
 ``-W`` build fails), never red text on the page.
+
+An inline formula is kept on one line with the punctuation that touches it, "(" before or
+"." after: a browser may otherwise break the line between the formula and a full stop.
 """
+
+import re
 
 import shutil
 from pathlib import Path
@@ -34,6 +39,8 @@ STYLESHEET, COPY_TEX = "katex.min.css", "contrib/copy-tex.min.js"
 OPTIONS = {"throwOnError": True, "strict": "error", "output": "htmlAndMathml"}
 
 logger = logging.getLogger(__name__)
+OPENING = re.compile(r"[(\[]+$")
+CLOSING = re.compile(r"^[.,;:!?)\]]+")
 
 
 def typeset(translator, node, display):
@@ -64,6 +71,28 @@ def visit_display_math(translator, node):
     raise nodes.SkipNode
 
 
+def keep_punctuation_with_inline_math(app, doctree, docname):
+    """Wrap each inline formula and the punctuation that touches it in a ``nowrap`` span."""
+    for math in list(doctree.findall(nodes.math)):
+        parent = math.parent
+        index = parent.index(math)
+        before = parent[index - 1] if index > 0 else None
+        after = parent[index + 1] if index + 1 < len(parent) else None
+        opening = OPENING.search(before.astext()) if isinstance(before, nodes.Text) else None
+        closing = CLOSING.search(after.astext()) if isinstance(after, nodes.Text) else None
+        if not (opening or closing):
+            continue
+        group = nodes.inline(classes=["nowrap"])
+        if opening:
+            parent.replace(before, nodes.Text(before.astext()[: opening.start()]))
+            group += nodes.Text(opening.group())
+        parent.replace(math, group)
+        group += math
+        if closing:
+            parent.replace(after, nodes.Text(after.astext()[closing.end():]))
+            group += nodes.Text(closing.group())
+
+
 def use_katex(app, config):
     if not (KATEX / "katex.min.js").is_file():
         raise ExtensionError(f"KaTeX is missing from {KATEX}: run `npm ci` (make does)")
@@ -88,5 +117,6 @@ def setup(app):
     app.add_css_file(f"{TARGET}/{STYLESHEET}")
     app.add_js_file(f"{TARGET}/{COPY_TEX}", defer="defer")
     app.connect("config-inited", use_katex)
+    app.connect("doctree-resolved", keep_punctuation_with_inline_math)
     app.connect("build-finished", copy_katex)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

@@ -43,6 +43,22 @@ INLINE_TOO_WIDE = """() => Array.from(document.querySelectorAll('span.math > .ka
   .filter(k => k.getBoundingClientRect().right > k.closest('p, li, td, dd').getBoundingClientRect().right + 1)
   .map(k => k.querySelector('annotation').textContent.slice(0, 60))"""
 
+# JavaScript: punctuation that a line break has parted from the inline formula it touches
+# ("x" at the end of one line, "." at the start of the next).
+PUNCTUATION_ALONE = """() => Array.from(document.querySelectorAll('span.math')).filter(s => s.offsetParent !== null)
+  .map(s => [s, s.nextSibling]).filter(([s, t]) => t && t.nodeType === 3 && /^[.,;:)!?]/.test(t.textContent))
+  .filter(([s, t]) => { const r = document.createRange(); r.setStart(t, 0); r.setEnd(t, 1);
+                        const lines = s.getClientRects();
+                        return r.getBoundingClientRect().top > lines[lines.length - 1].bottom - 2; })
+  .map(([s, t]) => s.querySelector('annotation').textContent.slice(0, 40) + ' | ' + t.textContent.slice(0, 3))"""
+
+# JavaScript: display equations that open with their beginning out of sight (scrolled to
+# their right end), as the theme's right-to-left layout of div.math would show them.
+EQUATIONS_OPEN_CUT = """() => Array.from(document.querySelectorAll('.katex-display')).filter(d => d.offsetParent !== null)
+  .filter(d => { const r = document.createRange(); r.selectNodeContents(d.querySelector('.katex-html'));
+                 return r.getBoundingClientRect().left < d.closest('div.math').getBoundingClientRect().left - 1; })
+  .map(d => d.querySelector('annotation').textContent.slice(0, 60))"""
+
 # JavaScript: figures shown at less than 95 % of their drawn width.
 FIGURES_SHRUNK = """() => Array.from(document.querySelectorAll('.cell_output img'))
   .filter(i => i.clientWidth < 0.95 * i.naturalWidth)
@@ -153,6 +169,24 @@ def test_nothing_is_cut_off(server, browser, doc, size):
                 assert page.request.get(src).ok, src
         assert page.evaluate(EQUATIONS_TOO_WIDE) == []
         assert page.evaluate(INLINE_TOO_WIDE) == []
+        assert page.evaluate(PUNCTUATION_ALONE) == []
         assert page.evaluate("() => document.documentElement.scrollWidth") <= size[0] + 1, "the page scrolls sideways"
+    finally:
+        page.close()
+
+
+@pytest.mark.parametrize("doc", CHAPTERS)
+def test_on_a_small_phone_wide_formulas_scroll_from_their_beginning(server, browser, doc):
+    """At 320 px some displays are wider than the column: each scrolls in its own box and opens
+    at its left end; inline formulas break inside rather than run past the edge."""
+    page, _ = open_page(browser, f"{server}/{doc}.html", viewport=(320, 700))
+    try:
+        page.evaluate(OPEN_SOLUTIONS)
+        page.wait_for_timeout(100)
+        assert page.evaluate(EQUATIONS_OPEN_CUT) == []
+        assert page.evaluate(INLINE_TOO_WIDE) == []
+        for box in page.locator(".katex-display").all():
+            if box.is_visible():
+                assert box.evaluate("b => b.scrollLeft") == 0
     finally:
         page.close()
