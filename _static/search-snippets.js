@@ -1,17 +1,48 @@
-// Search results quote each page's text. A formula there is KaTeX's typeset HTML and MathML
+// Search results quote each page's text. A formula there is KaTeX's typeset HTML and its MathML
 // together with its TeX source, so a snippet would read "DKL(p‖q)DKL(p‖q)D_{KL}(p \,\|\, q)".
-// Before Sphinx's search reads a page, each formula is replaced by a plain-text reading of
-// its TeX source: "DKL(p ‖ q)".
-function plainFormula(tex) {
-  return tex
-    .replace(/^\\[(\[]|\\[)\]]$/g, "")
-    .replace(/\\(,|;|:|!|quad|qquad|big|Big|bigl|bigr|Bigl|Bigr|left|right)(?![a-zA-Z])/g, " ")
-    .replace(/\\\|/g, "‖")
-    .replace(/\\(mathcal|mathbb|mathrm|operatorname|text)\b/g, "")
-    .replace(/\\([a-zA-Z]+)/g, "$1")
-    .replace(/[{}_^$]/g, "")
-    .replace(/\s+/g, " ")
-    .trim();
+// Before Sphinx's search reads a page, each formula is replaced by a plain-text reading of its
+// MathML: "DKL(p ∥ q) = ∑x ∈ X p(x) log p(x)/q(x)", "log_2 10 ≈ 3.32".
+const SPACED = new Set(["=", "<", ">", "≤", "≥", "≈", "≠", "∈", "→", "+", "−", "∣", "‖", "∥", ":="]);
+
+function readMath(node) {
+  const parts = Array.from(node.children).filter((k) => k.localName !== "annotation");
+  const all = () => parts.map(readMath).join("");
+  const grouped = (k) => {
+    const text = readMath(k).trim();
+    return [...text].length > 1 ? `(${text})` : text;
+  };
+  switch (node.localName) {
+    case "mi": {
+      // A function's name (log, det, tr) is a word: a space after it.
+      const name = node.textContent.replace(/\u2061/g, "");
+      return [...name].length > 1 ? `${name} ` : name;
+    }
+    case "mn": case "mtext":
+      return node.textContent;
+    case "mo": {
+      const op = node.textContent.replace(/\u2061/g, "").trim();
+      return SPACED.has(op) ? ` ${op} ` : op;
+    }
+    case "mspace": return " ";
+    case "mfrac": return `${grouped(parts[0])}/${grouped(parts[1])}`;
+    case "msqrt": return `√(${all()})`;
+    case "msub": {
+      const base = readMath(parts[0]);
+      return base.endsWith(" ") ? `${base.trim()}_${grouped(parts[1])} ` : base + readMath(parts[1]);
+    }
+    case "msup": return `${readMath(parts[0])}^${grouped(parts[1])}`;
+    case "msubsup": return `${readMath(parts[0])}${readMath(parts[1])}^${grouped(parts[2])}`;
+    case "munderover": return `${readMath(parts[0])}${readMath(parts[1])}^${grouped(parts[2])}`;
+    case "mtd": return `${all()} `;
+    case "mtr": return `${all()}; `;
+    default: return all();
+  }
+}
+
+function plainFormula(formula) {
+  const math = formula.querySelector("math");
+  const text = math ? readMath(math) : formula.textContent;
+  return text.replace(/\s+/g, " ").replace(/;\s*$/, "").trim();
 }
 
 document.addEventListener("DOMContentLoaded", () => {
@@ -20,8 +51,7 @@ document.addEventListener("DOMContentLoaded", () => {
   Search.htmlToText = (htmlString, anchor) => {
     const doc = new DOMParser().parseFromString(htmlString, "text/html");
     doc.querySelectorAll("span.math, div.math").forEach((e) => {
-      const source = e.querySelector('annotation[encoding="application/x-tex"]');
-      e.replaceWith(" " + plainFormula((source || e).textContent.trim()) + " ");
+      e.replaceWith(" " + plainFormula(e) + " ");
     });
     return htmlToText("<!DOCTYPE html>" + doc.documentElement.outerHTML, anchor);
   };

@@ -345,18 +345,22 @@ def test_every_work_in_the_bibliography_is_cited_and_every_citation_reaches_it()
 
 
 def test_search_snippets_read_formulas_as_plain_text(server, browser):
-    page, _ = open_page(browser, f"{server}/search.html?q=Jensen")
-    try:
-        page.wait_for_selector("#search-results p.context", timeout=20_000)
-        page.wait_for_timeout(500)  # every result's snippet is in
-        snippets = page.locator("#search-results p.context").all_inner_texts()
-        assert snippets and any("JSD" in s for s in snippets), snippets
-        for snippet in snippets:
-            # Neither TeX source nor the same formula twice (KaTeX's HTML, then its MathML).
-            assert "\\" not in snippet and "{" not in snippet, snippet
-            assert "JSD(p‖q)JSD" not in snippet.replace(" ", ""), snippet
-    finally:
-        page.close()
+    snippets = []
+    for query in ("Jensen", "hartley", "density", "softmax", "cross entropy"):
+        page, _ = open_page(browser, f"{server}/search.html?q={query}")
+        try:
+            page.wait_for_selector("#search-results p.context", timeout=20_000)
+            page.wait_for_timeout(500)  # every result's snippet is in
+            snippets += page.locator("#search-results p.context").all_inner_texts()
+        finally:
+            page.close()
+    assert any(re.search(r"JSD\(p [∥‖] q\)", s) for s in snippets), snippets
+    assert any("log_2 10 ≈ 3.32" in s for s in snippets), snippets
+    for snippet in snippets:
+        # Neither TeX source nor the same formula twice (KaTeX's HTML, then its MathML).
+        assert "\\" not in snippet and "{" not in snippet, snippet
+        assert not re.search(r"\b(frac|mathcal|mathbb|operatorname|begin|aligned|sqrt|lvert|quad|displaystyle)\b", snippet), snippet
+        assert "JSD(p‖q)JSD" not in snippet.replace(" ", ""), snippet
 
 
 def test_copying_a_formula_copies_its_tex(server, browser):
