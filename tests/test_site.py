@@ -264,6 +264,16 @@ def test_references_read_like_the_book_across_pages(server, browser):
         assert texts == [f"(B.{i})" for i in range(1, 12)]
     finally:
         page.close()
+    # The glossary names its equations as links too, never as plain "(B.2)".
+    page, _ = open_page(browser, f"{server}/glossary.html")
+    try:
+        texts = page.locator("a.reference.internal[href*='#equation-eq-b']").all_text_contents()
+        assert {"(B.1)", "(B.2)", "(B.3)", "(B.6)", "(B.7)"} <= set(texts), texts
+        unlinked = page.evaluate("""() => { const copy = document.querySelector('article').cloneNode(true);
+            copy.querySelectorAll('a, .math').forEach(e => e.remove()); return copy.textContent; }""")
+        assert not re.search(r"\(B\.\d+\)", unlinked)
+    finally:
+        page.close()
 
 
 @pytest.mark.parametrize("doc", CHAPTERS)
