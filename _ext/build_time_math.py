@@ -21,7 +21,6 @@ An inline formula is kept on one line with the punctuation that touches it, "(" 
 """
 
 import re
-
 import shutil
 from pathlib import Path
 
@@ -98,6 +97,9 @@ def use_katex(app, config):
         raise ExtensionError(f"KaTeX is missing from {KATEX}: run `npm ci` (make does)")
     config.html_math_renderer = "katex_build"
     katex.KaTeXServer.katex_path = str(KATEX / "katex.min.js")
+    # sphinxcontrib-katex gives node 5 s to start and KaTeX 5 s per formula; on a busy 2-core
+    # machine (tests running beside the build) starting took longer and failed the build.
+    katex.STARTUP_TIMEOUT, katex.RENDER_TIMEOUT = 120.0, 60.0
 
 
 def copy_katex(app, exception):

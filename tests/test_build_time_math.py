@@ -26,8 +26,12 @@ def build(tmp_path, body):
         pytest.skip("node is not installed (KaTeX runs in node)")
     (tmp_path / "conf.py").write_text(CONF)
     (tmp_path / "index.rst").write_text(f"Title\n=====\n\n{body}\n")
-    result = subprocess.run([sys.executable, "-m", "sphinx", "-W", "-q", "-b", "html", str(tmp_path), str(tmp_path / "out")],
-                            check=False, capture_output=True, text=True, timeout=120)
+    # The log goes to a file, not a pipe: KaTeX's node server inherits it, and a pipe would be
+    # waited on for as long as that server lives.
+    with open(tmp_path / "log.txt", "w") as log:
+        result = subprocess.run([sys.executable, "-m", "sphinx", "-W", "-q", "-b", "html", str(tmp_path),
+                                 str(tmp_path / "out")], check=False, stdout=log, stderr=subprocess.STDOUT, timeout=300)
+    result.stderr = (tmp_path / "log.txt").read_text()
     page = tmp_path / "out" / "index.html"
     return result, page.read_text() if page.exists() else ""
 
