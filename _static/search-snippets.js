@@ -31,8 +31,8 @@ function readMath(node) {
       return base.endsWith(" ") ? `${base.trim()}_${grouped(parts[1])} ` : base + readMath(parts[1]);
     }
     case "msup": return `${readMath(parts[0])}^${grouped(parts[1])}`;
-    case "msubsup": return `${readMath(parts[0])}${readMath(parts[1])}^${grouped(parts[2])}`;
-    case "munderover": return `${readMath(parts[0])}${readMath(parts[1])}^${grouped(parts[2])}`;
+    case "msubsup": case "munderover":
+      return `${readMath(parts[0])}${readMath(parts[1])}^${grouped(parts[2])}`;
     case "mtd": return `${all()} `;
     case "mtr": return `${all()}; `;
     default: return all();

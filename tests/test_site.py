@@ -112,22 +112,18 @@ def open_page(browser, url, viewport=(1280, 900), javascript=True):
     return page, log
 
 
-# JavaScript: the page's text without its code (cells and inline code) and without the TeX
-# source that each typeset formula keeps for screen readers and for copying.
-PAGE_TEXT = """() => {
-  const article = document.querySelector('article') || document.body;
-  const copy = article.cloneNode(true);
-  copy.querySelectorAll('.cell_input, .highlight, code, .katex-mathml').forEach(e => e.remove());
+# JavaScript: the text of the page's article without the elements that match `selector`.
+ARTICLE_TEXT_WITHOUT = """(selector) => {
+  const copy = (document.querySelector('article') || document.body).cloneNode(true);
+  copy.querySelectorAll(selector).forEach(e => e.remove());
   return copy.textContent;
 }"""
+# The page's text without its code (cells and inline code) and without the TeX source that
+# each typeset formula keeps for screen readers and for copying.
+PAGE_WITHOUT_CODE = ".cell_input, .highlight, code, .katex-mathml"
+# The page's prose: without code cells, their outputs and formulas.
+PROSE_ONLY = "pre, .highlight, .cell_input, .cell_output, .math"
 
-# JavaScript: the page's prose as text, without code cells, their outputs and formulas.
-PROSE_TEXT = """() => {
-  const article = document.querySelector('article') || document.body;
-  const copy = article.cloneNode(true);
-  copy.querySelectorAll('pre, .highlight, .cell_input, .cell_output, .math').forEach(e => e.remove());
-  return copy.textContent;
-}"""
 
 # JavaScript: open every solution and dropdown, as a reader who clicks them would.
 OPEN_SOLUTIONS = """() => {
@@ -201,10 +197,10 @@ def test_page_loads_offline_and_shows_every_equation_typeset(server, browser, do
         assert typeset["rendered"] == typeset["formulas"], typeset
         assert typeset["errors"] == 0, typeset
         assert typeset["mathml"] == typeset["formulas"], "a formula without MathML for screen readers"
-        text = page.evaluate(PAGE_TEXT)
+        text = page.evaluate(ARTICLE_TEXT_WITHOUT, PAGE_WITHOUT_CODE)
         for raw in ("$$", "\\[", "\\(", "\\begin", "\\frac", "\\tag"):
             assert raw not in text, f"untypeset LaTeX {raw!r} left in the text"
-        assert "numbering:" not in page.evaluate(PROSE_TEXT), "a notebook's front-matter cell (for JupyterLab) reached the page"
+        assert "numbering:" not in page.evaluate(ARTICLE_TEXT_WITHOUT, PROSE_ONLY), "a notebook's front-matter cell (for JupyterLab) reached the page"
 
         # What a page loads at first: figures wait until the reader scrolls to them, and
         # sphinx-design's assets come only with the one page that uses sphinx-design.
@@ -269,8 +265,7 @@ def test_references_read_like_the_book_across_pages(server, browser):
     try:
         texts = page.locator("a.reference.internal[href*='#equation-eq-b']").all_text_contents()
         assert {"(B.1)", "(B.2)", "(B.3)", "(B.6)", "(B.7)"} <= set(texts), texts
-        unlinked = page.evaluate("""() => { const copy = document.querySelector('article').cloneNode(true);
-            copy.querySelectorAll('a, .math').forEach(e => e.remove()); return copy.textContent; }""")
+        unlinked = page.evaluate(ARTICLE_TEXT_WITHOUT, "a, .math")
         assert not re.search(r"\(B\.\d+\)", unlinked)
     finally:
         page.close()
