@@ -97,8 +97,11 @@ def use_katex(app, config):
         raise ExtensionError(f"KaTeX is missing from {KATEX}: run `npm ci` (make does)")
     config.html_math_renderer = "katex_build"
     katex.KaTeXServer.katex_path = str(KATEX / "katex.min.js")
-    # sphinxcontrib-katex gives node 5 s to start and KaTeX 5 s per formula; on a busy 2-core
-    # machine (tests running beside the build) starting took longer and failed the build.
+    # sphinxcontrib-katex connects to node's Unix socket once the socket file exists, a moment
+    # before node listens on it: on a busy machine the connection is refused and the build
+    # fails. Its loopback TCP start (for Windows) retries until node accepts; use that one.
+    katex.KaTeXServer.start_server_process = katex.KaTeXServer.start_network_socket
+    # It gives node 5 s to start and KaTeX 5 s per formula; tests beside the build can take longer.
     katex.STARTUP_TIMEOUT, katex.RENDER_TIMEOUT = 120.0, 60.0
 
 
