@@ -10,7 +10,7 @@ BOOK   := $(BIN)/jupyter-book build -W -n --keep-going .
 ASSIGNMENTS := _build/assignments
 GRADES ?= _build/grades.csv
 
-.PHONY: book test screenshots lab bench assignments grade clean lock
+.PHONY: book test test-baseline screenshots lab bench assignments grade clean lock
 
 book: assignments
 	$(BOOK)
@@ -22,6 +22,12 @@ TEST_WORKERS ?= 2
 test: assignments
 	$(BOOK)
 	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadscope
+
+# Every chapter and assignment master again, as another processor runs them: NumPy's SIMD
+# dispatch and the BLAS kernels of NumPy and SciPy turned down to the baseline, compared with the
+# same committed outputs (tests/dispatch.py). A printed digit that depends on the processor fails here.
+test-baseline: $(READY)
+	$(BIN)/python tests/dispatch.py -n $(TEST_WORKERS) --dist loadscope
 
 # The site at 390 and 1280 px, light and dark, as the browser tests see it, into
 # _build/screenshots/ (for reading with your own eyes; `make test` skips them to save time).
