@@ -17,7 +17,7 @@ sys.path.insert(0, str(ROOT / "assignments"))
 from grader import notebooks  # noqa: E402
 
 A1, A2, A3 = "a1_discrete_divergences", "a2_kl_between_normals", "a3_cross_entropy_loss"
-FULL = {A1: 15, A2: 10, A3: 13}
+FULL = {A1: 15, A2: 12, A3: 13}
 MASTERS = {p.stem: p for p in notebooks.masters()}
 
 
