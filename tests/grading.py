@@ -27,6 +27,16 @@ def needs_sandbox():
         pytest.skip("bubblewrap is not installed (CI installs it)")
 
 
+# The forbidden way of assignment 2's question 1 (inverse and determinants), as `_impl`.
+INV_DET = ("def _impl(mu1, S1, mu2, S2):\n"
+           "    mu1, mu2, S1, S2 = (np.asarray(a, dtype=float) for a in (mu1, mu2, S1, S2))\n"
+           "    d = mu1 - mu2\n    S2inv = np.linalg.inv(S2)\n"
+           "    return 0.5 * (np.trace(S2inv @ S1) + d @ S2inv @ d - len(d)\n"
+           "                  + np.log(np.linalg.det(S2) / np.linalg.det(S1)))\n")
+PINV_SLOGDET = INV_DET.replace("inv(", "pinv(").replace(
+    "np.log(np.linalg.det(S2) / np.linalg.det(S1))", "np.linalg.slogdet(S2)[1] - np.linalg.slogdet(S1)[1]")
+
+
 def master(name):
     return nbformat.read(MASTERS[name], as_version=4)
 

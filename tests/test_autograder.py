@@ -21,7 +21,7 @@ import nbformat
 import pytest
 from markdown_it import MarkdownIt
 
-from grading import A1, A2, A3, FULL, ROOT, grade, needs_sandbox, rows, solved, untouched, with_cell
+from grading import A1, A2, A3, FULL, INV_DET, PINV_SLOGDET, ROOT, grade, needs_sandbox, rows, solved, untouched, with_cell
 
 MARKER = "autograde-leftover-5e1f"   # in the command line of every process an attack leaves behind
 LIMITS = ["--timeout", "20", "--memory", "512M", "--processes", "8", "--file-size", "1M",
@@ -283,11 +283,6 @@ my_entropy = my_kl = my_cross_entropy = my_jsd = seed_example = _no
 }
 
 
-INV_DET = ("def _impl(mu1, S1, mu2, S2):\n"
-           "    mu1, mu2, S1, S2 = (np.asarray(a, dtype=float) for a in (mu1, mu2, S1, S2))\n"
-           "    d = mu1 - mu2\n    S2inv = np.linalg.inv(S2)\n"
-           "    return 0.5 * (np.trace(S2inv @ S1) + d @ S2inv @ d - len(d)\n"
-           "                  + np.log(np.linalg.det(S2) / np.linalg.det(S1)))\n")
 REBINDINGS = {   # each binds the inv/det _impl (or pinv/slogdet) to my_kl_mvn after the honest def
     "magic": [INV_DET, "%time my_kl_mvn = _impl"],
     "user_ns": [INV_DET, "get_ipython().user_ns['my_kl_mvn'] = _impl"],
@@ -297,9 +292,7 @@ REBINDINGS = {   # each binds the inv/det _impl (or pinv/slogdet) to my_kl_mvn a
     "code_swap": [INV_DET, "my_kl_mvn.__code__ = _impl.__code__"],
     "match": [INV_DET, "match _impl:\n    case my_kl_mvn:\n        pass"],
     "global": [INV_DET, "def _bind():\n    global my_kl_mvn\n    my_kl_mvn = _impl\n_bind()"],
-    "pinv_slogdet": [INV_DET.replace("inv(", "pinv(").replace(
-        "np.log(np.linalg.det(S2) / np.linalg.det(S1))", "np.linalg.slogdet(S2)[1] - np.linalg.slogdet(S1)[1]")
-        + "my_kl_mvn = _impl\n"],
+    "pinv_slogdet": [PINV_SLOGDET + "my_kl_mvn = _impl\n"],
 }
 
 
@@ -393,7 +386,7 @@ def batch(tmp_path_factory):
     # Stalling the grader: a cell magic's text that is slow to retokenize (499 line magics and 60 KB
     # of filler), beside a classmate whose printing fills its output pipe while the grader reads.
     subs["a_stall_reading"] = with_cell(untouched(A2), "%%writefile /tmp/f.py\n" + "".join(
-        f"%time x{i} = {i}\n" for i in range(499)) + "# " + "y" * 60_000 + "\n")
+        f"%time x{i} = {i}\n" for i in range(300)) + "x = [" + "1, " * 17_000 + "]\n")
     subs["m_printing_beside_a_stall"] = with_cell(solved(A1), "for _ in range(30):\n    print('z' * 99_999)")
     # Stalling the grader with a huge cell for it to read, then dying: others must not suffer.
     subs["a_huge_cell"] = with_cell(untouched(A2), "import os\nos._exit(0)\nx = [" + "1, " * 100_000 + "]", at=2)

@@ -18,11 +18,6 @@ class Status(Enum):
     NO_SANDBOX = "the sandbox did not start"
     GRADER_ERROR = "grader error"
 
-    @property
-    def ran(self):
-        """Whether the submission's code ran (and its answers were scored)."""
-        return self in (Status.OK, Status.TIMED_OUT, Status.OUT_OF_MEMORY, Status.CRASHED)
-
 
 @dataclass(frozen=True)
 class Verdict:
