@@ -44,11 +44,13 @@ assignments: $(READY)
 
 # Grade every notebook in a folder, each in its own bubblewrap sandbox, side by side, into one
 # CSV (resumable) and a feedback file per submission in feedback/ next to it. Optional limits:
-# TIMEOUT (s), JOBS, MEMORY (e.g. 1G), PROCESSES, FILESIZE, OUTPUT; FEEDBACK=brief hides
-# the hidden inputs; REGRADE=1 grades everything again; SANDBOX=off only for trusted notebooks.
+# TIMEOUT (s), JOBS, MEMORY (e.g. 1G), PROCESSES, FILESIZE, OUTPUT; ASSIGNMENT=name (or all)
+# chooses the assignment graded (default: the one most notebooks name); FEEDBACK=brief gives
+# the score per question only; REGRADE=1 grades everything again; SANDBOX=off only for trusted notebooks.
 GRADE_OPTIONS = $(if $(TIMEOUT),--timeout $(TIMEOUT)) $(if $(JOBS),--jobs $(JOBS)) \
 	$(if $(MEMORY),--memory $(MEMORY)) $(if $(PROCESSES),--processes $(PROCESSES)) \
 	$(if $(FILESIZE),--file-size $(FILESIZE)) $(if $(OUTPUT),--output $(OUTPUT)) \
+	$(if $(ASSIGNMENT),--assignment $(ASSIGNMENT)) \
 	$(if $(filter brief,$(FEEDBACK)),--brief) $(if $(REGRADE),--regrade) \
 	$(if $(filter off,$(SANDBOX)),--no-sandbox)
 grade: $(READY)

@@ -16,8 +16,10 @@ How grading works, and why a submission cannot talk it into marks:
    Inside, an IPython shell runs the notebook's code cells in order, then calls
    the student's functions on the hidden inputs and sends back raw answers.
 3. The grader validates those answers (types, shapes, sizes) and scores them
-   itself. A ``raises`` case earns its points only when the same function also
-   returns correct values; a ``source`` check reads the notebook's text.
+   itself. A ``raises`` case, or a case whose answer a constant could give
+   (``inf``, a whole number), earns its points only when the same function also
+   returns correct values elsewhere. How code is written counts only through
+   what it does: hidden cases on which the forbidden way measurably fails.
 4. Submissions run side by side (one per core by default); each row of the
    CSV is written as its submission finishes, with a Markdown feedback file
    per submission in ``feedback/`` next to the CSV. Running again resumes.
@@ -29,12 +31,14 @@ notebooks the instructor trusts without one.
 
 import argparse
 import re
+import signal
 import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from grader import notebooks  # noqa: E402
+from grader.model import Refused  # noqa: E402
 from grader.sandbox import Limits, SandboxUnavailable  # noqa: E402
 
 DEFAULTS = Limits()
@@ -63,27 +67,43 @@ def main(argv=None):
     g.add_argument("--processes", type=int, default=DEFAULTS.processes, help="processes per submission")
     g.add_argument("--file-size", type=size, default=DEFAULTS.file_size, help="largest file it may write")
     g.add_argument("--output", type=size, default=DEFAULTS.output, help="printed output kept per submission")
-    g.add_argument("--brief", action="store_true", help="feedback without the hidden inputs and expected values")
+    g.add_argument("--assignment", default=None,
+                   help="the assignment to grade, or 'all' for each notebook's own (default: the one most "
+                        "notebooks of the folder name); a notebook of another assignment gets no points")
+    g.add_argument("--brief", action="store_true", help="feedback that is only the score per question")
     g.add_argument("--regrade", action="store_true", help="grade everything again instead of resuming")
     g.add_argument("--no-sandbox", action="store_true",
                    help="run without a sandbox: ONLY for notebooks you trust (your own, a TA's)")
     args = parser.parse_args(argv)
-    if args.command == "build":
-        notebooks.build(args.out)
-        return 0
-    from grader.batch import Batch
-
-    limits = Limits(timeout=args.timeout, memory=args.memory, processes=args.processes,
-                    file_size=args.file_size, output=args.output)
+    # Stopped by a signal, the grader still removes its scratch folder and sandboxes on the way out.
+    for stop in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(stop, lambda number, frame: sys.exit(128 + number))
     try:
-        Batch(args.folder, args.csv, limits, jobs=args.jobs, sandboxed=not args.no_sandbox,
-              brief=args.brief, regrade=args.regrade).run()
+        if args.command == "build":
+            notebooks.build(args.out)
+        else:
+            grade(args)
+    except Refused as error:
+        print(f"autograde: {error}.", file=sys.stderr)
+        return 2
+    except OSError as error:
+        print(f"autograde: {error.strerror or error}: {error.filename or ''}.", file=sys.stderr)
+        return 2
     except SandboxUnavailable as error:
         print(f"autograde: cannot grade safely here: {error}.\n"
               "Student code must not run outside the sandbox. To grade notebooks you trust without it, "
               "pass --no-sandbox (make grade ... SANDBOX=off).", file=sys.stderr)
         return 2
     return 0
+
+
+def grade(args):
+    from grader.batch import Batch
+
+    limits = Limits(timeout=args.timeout, memory=args.memory, processes=args.processes,
+                    file_size=args.file_size, output=args.output)
+    Batch(args.folder, args.csv, limits, jobs=args.jobs, sandboxed=not args.no_sandbox,
+          brief=args.brief, regrade=args.regrade, assignment=args.assignment).run()
 
 
 if __name__ == "__main__":

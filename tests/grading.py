@@ -17,7 +17,7 @@ sys.path.insert(0, str(ROOT / "assignments"))
 from grader import notebooks  # noqa: E402
 
 A1, A2, A3 = "a1_discrete_divergences", "a2_kl_between_normals", "a3_cross_entropy_loss"
-FULL = {A1: 15, A2: 10, A3: 13}
+FULL = {A1: 15, A2: 12, A3: 13}
 MASTERS = {p.stem: p for p in notebooks.masters()}
 
 
@@ -25,6 +25,16 @@ def needs_sandbox():
     """Skip where bubblewrap is missing, except in CI, where it must be there."""
     if shutil.which("bwrap") is None and not os.environ.get("CI"):
         pytest.skip("bubblewrap is not installed (CI installs it)")
+
+
+# The forbidden way of assignment 2's question 1 (inverse and determinants), as `_impl`.
+INV_DET = ("def _impl(mu1, S1, mu2, S2):\n"
+           "    mu1, mu2, S1, S2 = (np.asarray(a, dtype=float) for a in (mu1, mu2, S1, S2))\n"
+           "    d = mu1 - mu2\n    S2inv = np.linalg.inv(S2)\n"
+           "    return 0.5 * (np.trace(S2inv @ S1) + d @ S2inv @ d - len(d)\n"
+           "                  + np.log(np.linalg.det(S2) / np.linalg.det(S1)))\n")
+PINV_SLOGDET = INV_DET.replace("inv(", "pinv(").replace(
+    "np.log(np.linalg.det(S2) / np.linalg.det(S1))", "np.linalg.slogdet(S2)[1] - np.linalg.slogdet(S1)[1]")
 
 
 def master(name):

@@ -11,6 +11,7 @@ file shows; the test reads it there.
 """
 
 import hashlib
+import json
 import os
 import re
 import socket
@@ -18,12 +19,13 @@ import threading
 
 import nbformat
 import pytest
+from markdown_it import MarkdownIt
 
-from grading import A1, A2, A3, FULL, ROOT, grade, needs_sandbox, rows, solved, untouched, with_cell
+from grading import A1, A2, A3, FULL, INV_DET, PINV_SLOGDET, ROOT, grade, needs_sandbox, rows, solved, untouched, with_cell
 
 MARKER = "autograde-leftover-5e1f"   # in the command line of every process an attack leaves behind
 LIMITS = ["--timeout", "20", "--memory", "512M", "--processes", "8", "--file-size", "1M",
-          "--output", "64K", "--jobs", "2"]
+          "--output", "64K", "--jobs", "2", "--assignment", "all"]
 TIMEOUT = 20
 
 # Walks the sandbox's whole file system (as a student would, to find anything useful) and
@@ -256,6 +258,22 @@ def my_entropy(p, base=None):
     raise ValueError("\ud800 \udcff")
 print("\ud800")
 ''',
+    # Feedback injection: text that would end the line, add a heading and a score, HTML, links.
+    "feedback_injection": r'''
+EVIL = ("x`\r# Feedback: fake\r- Score: **15 / 15**\u2028<img src=x onerror=alert(1)>\x85[link](http://e.x)"
+        "\u2029![i](http://e.x/i.png)\x0b<!--\n\n<script>1</script>``` \u202e")
+def my_entropy(p, base=None):
+    raise ValueError(EVIL)
+def my_kl(p, q, base=None):
+    return EVIL
+print(EVIL)
+raise ValueError(EVIL)
+''',
+    # Landmark answers: constants that happen to be the answer of one case each (inf, one bit).
+    "landmarks": r'''
+my_kl = lambda *args, **kwargs: float("inf")
+my_jsd = lambda *args, **kwargs: 1.0
+''',
     # Marks for nothing: every function raises the error some checks ask for.
     "always_raises": r'''
 def _no(*args, **kwargs):
@@ -263,6 +281,23 @@ def _no(*args, **kwargs):
 my_entropy = my_kl = my_cross_entropy = my_jsd = seed_example = _no
 ''',
 }
+
+
+REBINDINGS = {   # each binds the inv/det _impl (or pinv/slogdet) to my_kl_mvn after the honest def
+    "magic": [INV_DET, "%time my_kl_mvn = _impl"],
+    "user_ns": [INV_DET, "get_ipython().user_ns['my_kl_mvn'] = _impl"],
+    "nested_def": [INV_DET.replace("def _impl", "if True:\n def my_kl_mvn").replace("\n    ", "\n     ")],
+    "automagic_run": ["open('/tmp/impl.py', 'w').write(" + repr(INV_DET + "my_kl_mvn = _impl\n") + ")",
+                      "run -i /tmp/impl.py"],
+    "code_swap": [INV_DET, "my_kl_mvn.__code__ = _impl.__code__"],
+    "match": [INV_DET, "match _impl:\n    case my_kl_mvn:\n        pass"],
+    "global": [INV_DET, "def _bind():\n    global my_kl_mvn\n    my_kl_mvn = _impl\n_bind()"],
+    "pinv_slogdet": [PINV_SLOGDET + "my_kl_mvn = _impl\n"],
+}
+
+
+def solved_code(name):
+    return "\n".join(c.source for c in solved(name).cells if c.cell_type == "code")
 
 
 def tree_signature(root, skip=()):
@@ -322,18 +357,13 @@ def batch(tmp_path_factory):
         subs[f"a_{name}"] = with_cell(untouched(A1), source)
     subs["a_always_raises_a3"] = with_cell(untouched(A3), "def _no(*a, **k):\n    raise ValueError('no')\n"
                                            "my_log_softmax = my_grad = my_hessian = definiteness = _no\n")
-    # The source check reads the notebook, not the runtime: patching inspect earns nothing.
-    inv_kl = ("def my_kl_mvn(mu1, S1, mu2, S2):\n"
-              "    mu1, mu2, S1, S2 = (np.asarray(a, dtype=float) for a in (mu1, mu2, S1, S2))\n"
-              "    d = mu1 - mu2\n    S2inv = np.linalg.inv(S2)\n"
-              "    return 0.5 * (np.trace(S2inv @ S1) + d @ S2inv @ d - len(d)\n"
-              "                  + np.log(np.linalg.det(S2) / np.linalg.det(S1)))\n"
-              "import inspect\ninspect.getsource = lambda f: 'np.linalg.cholesky'\n")
-    subs["m_getsource_patched"] = with_cell(solved(A2), inv_kl)
-    rebound = with_cell(solved(A2), "my_kl_mvn_clean = my_kl_mvn\n" + inv_kl.replace("def my_kl_mvn", "def _fast"),
-                        at=len(solved(A2).cells))
-    rebound.cells.append(nbformat.v4.new_code_cell("my_kl_mvn = _fast"))
-    subs["m_rebound_after_check"] = rebound
+    # The forbidden way (inv and det, or pinv and slogdet) bound to the graded name after the honest
+    # def, eight ways: behavioural cases see what the function does, however it got its name.
+    for way, cells in REBINDINGS.items():
+        nb = solved(A2)
+        for source in cells:
+            nb = with_cell(nb, source)
+        subs[f"m_rebound_{way}"] = nb
     # Asking the runner which check a call serves, to raise exactly where raising is checked.
     peek = solved(A1)
     for cell in peek.cells:
@@ -350,9 +380,14 @@ def batch(tmp_path_factory):
     # Monte Carlo without sampling: the closed form and an invented standard error.
     subs["m_fake_monte_carlo"] = with_cell(solved(A2), "def my_mc_kl(mu1, S1, mu2, S2, n, seed):\n"
                                            "    return my_kl_mvn(mu1, S1, mu2, S2), 1.4 / np.sqrt(n)\n")
-    # Source points without working code: stubs that name what the check looks for.
+    # Stubs that name what the question asks for earn nothing.
     subs["a_source_stubs"] = with_cell(untouched(A2), "def my_kl_mvn(mu1, S1, mu2, S2):\n    return np.linalg.cholesky\n"
                                        "def my_kl_standard(mu1, S1):\n    return my_kl_mvn\n")
+    # Stalling the grader: a cell magic's text that is slow to retokenize (499 line magics and 60 KB
+    # of filler), beside a classmate whose printing fills its output pipe while the grader reads.
+    subs["a_stall_reading"] = with_cell(untouched(A2), "%%writefile /tmp/f.py\n" + "".join(
+        f"%time x{i} = {i}\n" for i in range(300)) + "x = [" + "1, " * 17_000 + "]\n")
+    subs["m_printing_beside_a_stall"] = with_cell(solved(A1), "for _ in range(30):\n    print('z' * 99_999)")
     # Stalling the grader with a huge cell for it to read, then dying: others must not suffer.
     subs["a_huge_cell"] = with_cell(untouched(A2), "import os\nos._exit(0)\nx = [" + "1, " * 100_000 + "]", at=2)
     # Partial answers count when the time runs out: my_jsd loops on its hidden inputs only.
@@ -372,8 +407,14 @@ def batch(tmp_path_factory):
         subs[f"m_untouched_{name}"] = untouched(name)
         subs[f"z_reference_{name}"] = solved(name)   # graded last: after every attack
     (folder / "not_a_notebook.ipynb").write_text("{ this is not json")
+    # Two faces: nbformat 3 with honest code in worksheets (what Jupyter shows), a lookup table in cells.
+    (folder / "a_two_faces.ipynb").write_text(json.dumps({
+        "nbformat": 3, "nbformat_minor": 0, "metadata": {"assignment": {"name": A3}},
+        "worksheets": [{"metadata": {}, "cells": [{"cell_type": "code", "language": "python", "input": "x = 1",
+                                                    "outputs": [], "metadata": {}}]}],
+        "cells": [{"cell_type": "code", "source": solved_code(A3), "outputs": [], "metadata": {}}]}))
     # File names that could break the CSV, a spreadsheet or the feedback's Markdown.
-    for name in (b"=HYPERLINK(x).ipynb", b"bob\n<!--.ipynb", b"zz_\xff.ipynb"):
+    for name in (b"=HYPERLINK(x).ipynb", b"bob\n<!--.ipynb", b"zz_\xff.ipynb", b"zz_\xfe.ipynb"):
         with open(os.path.join(os.fsencode(folder), name), "w") as f:
             f.write(nbformat.writes(untouched(A3)))
     for stem, nb in subs.items():
@@ -407,16 +448,17 @@ def reported(batch, stem):
 
 def test_the_batch_finishes_and_writes_every_row(batch):
     assert batch["done"].returncode == 0, batch["done"].stderr
-    odd_names = {"'=HYPERLINK(x)", "bob?<!--", "zz_\ufffd"}
-    assert set(batch["rows"]) == set(batch["subs"]) | {"not_a_notebook"} | odd_names
+    odd_names = {"%3DHYPERLINK(x)", "bob%0A<!--", "zz_%FF", "zz_%FE"}   # two names that differ in bytes only
+    assert set(batch["rows"]) == set(batch["subs"]) | {"not_a_notebook", "a_two_faces"} | odd_names
     assert all(batch["rows"][name]["total"] == "0" for name in odd_names)
     assert batch["rows"]["not_a_notebook"]["status"].startswith("not a readable notebook")
+    assert batch["rows"]["a_two_faces"]["status"].startswith("refused: conflicting content")
     assert len(list(batch["feedback"].glob("*.md"))) == len(batch["rows"])
     assert all(row["status"] == "ok" for stem, row in batch["rows"].items() if stem.startswith("z_"))
 
 
 @pytest.mark.parametrize("attack", [f"a_{name}" for name in ATTACKS] + ["a_always_raises_a3", "a_source_stubs",
-                                                                      "a_huge_cell"])
+                                                                      "a_huge_cell", "a_two_faces"])
 def test_attacks_earn_nothing(batch, attack):
     assert int(batch["rows"][attack]["total"]) == 0, feedback(batch, attack)
 
@@ -430,6 +472,11 @@ def test_controls_graded_after_the_attacks_keep_full_marks(batch, name):
 @pytest.mark.parametrize("name", FULL)
 def test_untouched_copies_earn_nothing(batch, name):
     assert int(batch["rows"][f"m_untouched_{name}"]["total"]) == 0
+
+
+def test_no_submission_delays_another(batch):
+    row = batch["rows"]["m_printing_beside_a_stall"]
+    assert (row["status"], int(row["total"])) == ("ok", FULL[A1]), feedback(batch, "m_printing_beside_a_stall")
 
 
 def test_partial_work_earns_exactly_its_points(batch):
@@ -448,10 +495,22 @@ def test_monte_carlo_without_sampling_earns_nothing(batch):
     assert (row["q2"], int(row["total"])) == ("0", FULL[A2] - 3), feedback(batch, "m_fake_monte_carlo")
 
 
-def test_source_check_reads_the_notebook_not_the_runtime(batch):
-    for stem in ("m_getsource_patched", "m_rebound_after_check"):
-        row = batch["rows"][stem]
-        assert (row["q1"], int(row["total"])) == ("3", FULL[A2] - 1), feedback(batch, stem)
+@pytest.mark.parametrize("way", REBINDINGS)
+def test_the_forbidden_way_earns_less_however_it_is_bound(batch, way):
+    row = batch["rows"][f"m_rebound_{way}"]
+    assert row["status"] == "ok" and int(row["q1"]) <= 4 and int(row["total"]) < FULL[A2], feedback(batch, f"m_rebound_{way}")
+    assert batch["rows"][f"z_reference_{A2}"]["q1"] == "6"
+
+
+def test_feedback_is_inert(batch):
+    """Rendered as CommonMark: one heading and one score, the grader's; no HTML, links or images."""
+    text = feedback(batch, "a_feedback_injection")
+    assert "Score: **0 / 15**" in text and "returned" not in text.split("Score")[0]
+    tokens = MarkdownIt("commonmark").enable("table").parse(text)
+    tokens += [child for t in tokens for child in (t.children or [])]
+    assert [t.tag for t in tokens if t.type == "heading_open" and t.tag == "h1"] == ["h1"]
+    assert sum("Score:" in t.content for t in tokens if t.type == "text") == 1
+    assert not [t for t in tokens if t.type in ("html_block", "html_inline", "link_open", "image")]
 
 
 def test_answers_given_before_the_time_ran_out_count(batch):

@@ -1,4 +1,4 @@
-"""The grader's parts: scoring raw answers, reading code, resuming, surviving its own death, refusing.
+"""The grader's parts: scoring raw answers, reading notebooks, feedback, resuming, surviving its own death, refusing.
 
 The adversarial batch is in test_autograder.py; these tests check the pieces
 and the command's behaviour around a batch.
@@ -14,9 +14,10 @@ import time
 import nbformat
 import numpy as np
 import pytest
+from markdown_it import MarkdownIt
 
-from grading import A3, AUTOGRADE, FULL, grade, needs_sandbox, rows, solved, untouched, with_cell
-from grader import batch, checks, feedback, notebooks
+from grading import A1, A2, A3, AUTOGRADE, FULL, INV_DET, PINV_SLOGDET, grade, needs_sandbox, rows, solved, untouched, with_cell
+from grader import batch, checks, feedback, notebooks, submissions
 
 A3_CASES = notebooks.hidden_tests(nbformat.read(notebooks.MASTERS / f"{A3}.ipynb", as_version=4))
 
@@ -52,29 +53,30 @@ def test_literal_answers_must_be_literals():
     assert [r.passed for r in results] == [True, False, False]
 
 
-def test_raises_and_source_points_need_right_values_from_the_same_function():
+def test_raises_and_landmark_points_need_right_values_from_the_same_function():
     cases = checks.validate_cases([
-        {"question": "q", "points": 1, "check": "close", "call": "f", "args": [1], "reference": "entropy"},
+        {"question": "q", "points": 1, "check": "close", "call": "f", "args": [[0.2, 0.8]], "reference": "entropy"},
         {"question": "q", "points": 1, "check": "raises", "call": "f", "args": [-1], "error": "ValueError"},
-        {"question": "q", "points": 1, "check": "source", "call": "f", "needs": ["cholesky"]},
+        {"question": "q", "points": 1, "check": "close", "call": "f", "args": [[1.0, 0.0]], "reference": "entropy"},
     ])
-    expected = [np.array(2.0), "ValueError", None]
+    expected = checks.expected_answers(cases)
+    assert [checks.landmark(e) for e in expected] == [False, False, True]   # H([1, 0]) = 0: a constant gives it
     error = {"error": "ValueError: no", "classes": ["builtins.ValueError", "builtins.Exception"]}
-    right, wrong, source = {"value": 2.0}, {"value": 3.0}, {"value": True}
+    right, wrong, zero = {"value": float(expected[0])}, {"value": 3.0}, {"value": 0.0}
 
     def passed(*answers):
         return [r.passed for r in checks.judge(cases, expected, [[a] for a in answers])]
-    assert passed(right, error, source) == [True, True, True]
-    assert passed(wrong, error, source) == [False, False, False]
-    assert passed(error, error, source) == [False, False, False]
+    assert passed(right, error, zero) == [True, True, True]
+    assert passed(wrong, error, zero) == [False, False, False]   # `return 0.0` earns nothing
+    assert passed(error, error, zero) == [False, False, False]
     fake = {"error": "ValueError: no", "classes": ["__main__.ValueError"]}  # a class of the student's own
-    assert passed(right, fake, source) == [True, False, True]
+    assert passed(right, fake, zero) == [True, False, True]
 
 
 def test_the_sandbox_learns_neither_the_kind_of_a_check_nor_its_place():
     calls, owners = checks.calls(A3_CASES, np.random.default_rng(1))
     assert all(set(call) == {"call", "args", "kwargs"} for call in calls)
-    assert sorted(owners) == [i for i, c in enumerate(A3_CASES) if c["check"] != "source"]
+    assert sorted(owners) == list(range(len(A3_CASES)))
     assert owners != sorted(owners)  # shuffled
     for call, owner in zip(calls, owners):
         assert (call["call"], call["args"]) == (A3_CASES[owner]["call"], A3_CASES[owner]["args"])
@@ -98,9 +100,17 @@ def test_monte_carlo_needs_real_scatter_across_seeds():
     ]
     for answers, ok in cases:
         assert checks.judge([case], [expected], [answers])[0].passed is ok
-def test_a_table_where_raising_alone_could_earn_points_is_refused():
-    with pytest.raises(ValueError, match="no value cases"):
-        checks.validate_cases([{"question": "q", "points": 1, "check": "raises", "call": "f", "error": "ValueError"}])
+@pytest.mark.parametrize("table", [
+    [{"question": "q", "points": 1, "check": "raises", "call": "f", "error": "ValueError"}],
+    [{"question": "q", "points": 1, "check": "close", "call": "f", "args": [[0.5, 0.5], [1.0, 0.0]],
+      "reference": "kl_divergence"}],                                   # inf: a constant earns it
+    [{"question": "q", "points": 1, "check": "close", "call": "f", "args": [[0.5, 0.5], [1.0, 0.0]],
+      "reference": "kl_divergence"},
+     {"question": "q", "points": 1, "check": "raises", "call": "f", "args": [[-1.0, 2.0], [0.5, 0.5]],
+      "error": "ValueError"}]])
+def test_a_table_where_a_constant_or_raising_alone_could_earn_points_is_refused(table):
+    with pytest.raises(ValueError, match="no ordinary value case"):
+        checks.expected_answers(checks.validate_cases(table))
 
 
 def test_points_are_clamped_to_each_question():
@@ -111,53 +121,146 @@ def test_points_are_clamped_to_each_question():
     assert checks.points(results) == {"q": 0}
 
 
-# ---------------------------------------------------------------- the source check reads the text
+# ---------------------------------------------------------------- points for how code is written come from behaviour
 
-@pytest.mark.parametrize("cells, ok", [
-    (["def f(S):\n    return np.linalg.cholesky(S)"], True),
-    (["def f(S):\n    return helper(S)", "def helper(S):\n    return np.linalg.cholesky(np.linalg.inv(S))"], False),
-    (["def f(S):\n    # no inv here\n    return np.linalg.cholesky(S)"], True),                # comments are not code
-    (["def f(S):\n    return getattr(np.linalg, 'in' + 'v')(np.linalg.cholesky(S))"], False),  # dynamic access
-    (["def f(S):\n    return np.linalg.cholesky(S)", "exec('def f(S): return np.linalg.inv(S)')"], False),
-    (["def f(S):\n    return np.linalg.cholesky(S)", "f = lambda S: np.linalg.inv(S)"], False),  # rebound
-    (["def f(S):\n    return np.linalg.cholesky(S)", "from numpy.linalg import inv as f"], False),
-    (["def f(S):\n    return np.linalg.cholesky(S)",
-      "%%capture\ndef f(S):\n    return np.linalg.inv(S)"], False),                    # a cell magic's body is code
-    (["solve = np.linalg.inv", "def f(S):\n    return solve(np.linalg.cholesky(S))"], False),  # an alias
-    (["from numpy.linalg import inv as solve", "def f(S):\n    return solve(np.linalg.cholesky(S))"], False),
-    (["%run other.py\ndef f(S):\n    return np.linalg.cholesky(S)"], False),            # code from elsewhere
-    (["%timeit 1\ndef f(S):\n    return np.linalg.cholesky(S)"], True),                  # other magics are fine
-    (["def f(S) return"], False),                                                         # not Python
-    (["x = 1  # " + "y" * 70_000 + "\ndef f(S):\n    return np.linalg.cholesky(S)"], False),  # too much to read
-])
-def test_source_check(cells, ok):
-    case = {"call": "f", "needs": ["cholesky"], "avoids": ["inv", "det"]}
-    assert checks.source_answer(case, checks.NotebookReading(cells))["value"] is ok
+FORBIDDEN = {
+    "inv and det": INV_DET,
+    "pinv and slogdet": PINV_SLOGDET,
+    "inv and slogdet": INV_DET.replace("np.log(np.linalg.det(S2) / np.linalg.det(S1))",
+                                       "np.linalg.slogdet(S2)[1] - np.linalg.slogdet(S1)[1]"),
+}
 
+
+@pytest.mark.parametrize("way", FORBIDDEN)
+def test_the_forbidden_way_measurably_fails_the_hidden_cases(way):
+    """The question asks for Cholesky factors: inverses, pseudo-inverses and determinants fail
+    some hidden case of it, however the code is written or rebound, and the master passes all."""
+    bundle = notebooks.bundles()[A2]
+    namespace = {"np": np}
+    exec(FORBIDDEN[way], namespace)
+    master = {"np": np}
+    exec(next(c.source for c in solved(A2).cells if "def my_kl_mvn" in c.source), master)
+
+    def q1(function):
+        answers = []
+        for case in bundle.cases:
+            try:
+                answers.append([{"value": np.asarray(function(*case["args"]), dtype=float).tolist()}])
+            except Exception as error:  # noqa: BLE001
+                answers.append([{"error": str(error), "classes": []}])
+        picked = [(c, e, a) for c, e, a in zip(bundle.cases, bundle.expected, answers) if c["question"] == "q1"]
+        return checks.points(checks.judge(*map(list, zip(*picked))))["q1"]
+    with np.errstate(all="ignore"):
+        assert q1(master["my_kl_mvn"]) == 6
+        assert q1(namespace["_impl"]) < 6
+
+
+def test_no_check_reads_the_source():
+    assert set(checks.KINDS) == {"close", "mc", "equals", "raises"}
+    for name in FULL:
+        assert all(case["check"] in checks.KINDS for case in notebooks.bundles()[name].cases)
+
+
+# ---------------------------------------------------------------- names, notebooks and feedback are data
 
 @pytest.mark.parametrize("name, shown", [
-    ("=HYPERLINK(x).ipynb", "'=HYPERLINK(x).ipynb"), ("bob\n<!--.ipynb", "bob?<!--.ipynb"),
-    ("zz_\udcff.ipynb", "zz_\ufffd.ipynb"), ("plain.ipynb", "plain.ipynb")])
-def test_file_names_cannot_break_the_csv_or_the_feedback(name, shown):
-    assert batch.safe_name(name) == shown
+    (b"=HYPERLINK(x).ipynb", "%3DHYPERLINK(x).ipynb"), (b"bob\n<!--.ipynb", "bob%0A<!--.ipynb"),
+    (b"zz_\xff.ipynb", "zz_%FF.ipynb"), (b"zz_\xfe.ipynb", "zz_%FE.ipynb"), (b"100%.ipynb", "100%25.ipynb"),
+    (b"a\xe2\x80\xa8b.ipynb", "a%E2%80%A8b.ipynb"), (b"plain.ipynb", "plain.ipynb")])
+def test_file_names_are_spelt_one_to_one_and_cannot_break_the_csv_or_the_feedback(name, shown):
+    assert submissions.display_name(name) == shown
 
 
-def test_feedback_shows_sandbox_text_only_as_code_and_never_in_brief(tmp_path):
+EVIL = ("x`\r# Feedback: fake\r- Score: **13 / 13**\u2028<img src=x onerror=alert(1)>\x85[link](http://e.x)"
+        "\u2029![i](http://e.x/i.png)\x0b<!--\n\n<script>1</script>``` \u202e")
+
+
+def rendered(text):
+    """The CommonMark tokens of a feedback file, inline children included."""
+    tokens = MarkdownIt("commonmark").enable("table").parse(text)
+    return tokens + [child for t in tokens for child in (t.children or [])]
+
+
+def test_feedback_is_inert_one_heading_one_score(tmp_path):
     bundle = notebooks.bundles()[A3]
-    evil = "x`\n\n- Score: **13 / 13**\n<!--"
-    answers = [[{"error": evil, "classes": []}] for _ in bundle.cases]
+    answers = [[{"error": EVIL, "classes": []}] if i % 2 else [{"value": EVIL}] for i in range(len(bundle.cases))]
     results = checks.judge(bundle.cases, bundle.expected, answers)
-    row = {"submission": "s.ipynb", "total": 0, "max_total": 13, "status": "ok"}
+    name = submissions.display_name(("s" + EVIL + ".ipynb").encode("utf-8", "surrogateescape"))
+    row = {"submission": name, "total": 0, "max_total": 13, "status": "ok"}
     for brief in (False, True):
         path = tmp_path / f"{brief}.md"
-        notes = [] if brief else [f"code cell 1 raised {batch._one_line(evil)}"]
-        feedback.write(path, row, bundle, results, notes, brief)
-        text = path.read_text()
-        if brief:
-            assert "13 / 13" not in text and "<!--" not in text
-        else:
-            lines = [line for line in text.splitlines() if "<!--" in line or "**13 / 13**" in line]
-            assert lines and all("``" in line for line in lines)  # only ever inside a code span
+        feedback.write(path, row, bundle, results, [f"code cell 1 raised {batch._one_line(EVIL)}"], brief)
+        tokens = rendered(path.read_text())
+        assert [t.tag for t in tokens if t.type == "heading_open" and t.tag == "h1"] == ["h1"]
+        assert sum("Score:" in t.content for t in tokens if t.type == "text") == 1
+        assert not [t for t in tokens if t.type in ("html_block", "html_inline", "link_open", "image")]
+        assert "\r" not in path.read_text() and "\u2028" not in path.read_text()
+
+
+def stalling_notebook():
+    """A cell whose text is slow to retokenize: line magics and 51 KB of filler inside a cell magic
+    (under 64 KiB, the most the old source reader read; it took half a minute over it)."""
+    body = "".join(f"%time x{i} = {i}\n" for i in range(300)) + "x = [" + "1, " * 17_000 + "]\n"
+    return with_cell(untouched(A2), "%%writefile /tmp/f.py\n" + body)
+
+
+def test_reading_a_notebook_is_bounded_work_before_the_batch(tmp_path):
+    path = tmp_path / "stall.ipynb"
+    nbformat.write(stalling_notebook(), path)
+    bundles = notebooks.bundles()
+    started = time.monotonic()
+    sub = submissions.read(path, bundles)
+    submissions.choose([sub], bundles)
+    _, sub.owners = checks.calls(sub.bundle.cases, np.random.default_rng(0))
+    batch.score(sub, b"")   # what the grader does with a run's answers, in its loop
+    assert time.monotonic() - started < 2
+
+
+def two_faces():
+    """nbformat 3: honest cells in worksheets (what Jupyter shows), a lookup table in `cells`."""
+    shown = {"cell_type": "code", "language": "python", "input": "x = 1", "outputs": [], "metadata": {}}
+    hidden = {"cell_type": "code", "source": "my_log_softmax = lambda z: 0", "outputs": [], "metadata": {}}
+    return {"nbformat": 3, "nbformat_minor": 0, "metadata": {"assignment": {"name": A3}},
+            "worksheets": [{"cells": [shown], "metadata": {}}], "cells": [hidden]}
+
+
+@pytest.mark.parametrize("text, status", [
+    (json.dumps(two_faces()), "refused: conflicting content"),
+    (nbformat.writes(solved(A3))[:-2] + ', "cells": []}', "refused: conflicting content"),   # a key twice
+    (json.dumps({**json.loads(nbformat.writes(solved(A3))), "worksheets": []}), "refused: conflicting content"),
+    ('{"nbformat": 4, "cells": 1}', "not a readable notebook"),
+    ("{ not json", "not a readable notebook"),
+    ("[" * 100_000, "not a readable notebook")])
+def test_only_what_jupyter_shows_is_graded(tmp_path, text, status):
+    path = tmp_path / "n.ipynb"
+    path.write_text(text)
+    assert str(submissions.read(path, notebooks.bundles()).verdict).startswith(status)
+
+
+def test_an_nbformat_3_notebook_is_graded_as_jupyter_converts_it(tmp_path):
+    nb = two_faces()
+    del nb["cells"]
+    path = tmp_path / "v3.ipynb"
+    path.write_text(json.dumps(nb))
+    sub = submissions.read(path, notebooks.bundles())
+    assert sub.verdict is None and sub.cells == ["x = 1"]
+
+
+def test_one_assignment_per_batch(tmp_path):
+    bundles = notebooks.bundles()
+    for stem, name in (("a", A3), ("b", A3), ("c", A1)):
+        nbformat.write(solved(name), tmp_path / f"{stem}.ipynb")
+    subs = submissions.folder(tmp_path, bundles)
+    assert list(submissions.choose(subs, bundles)) == [A3]
+    assert [str(s.verdict) for s in subs][2].startswith("refused: another assignment")
+    subs = submissions.folder(tmp_path, bundles)
+    assert set(submissions.choose(subs, bundles, submissions.ALL)) == set(FULL)
+    assert all(s.bundle for s in subs)
+    nbformat.write(solved(A1), tmp_path / "d.ipynb")
+    with pytest.raises(submissions.Refused, match="as many notebooks of"):
+        submissions.choose(submissions.folder(tmp_path, bundles), bundles)
+    with pytest.raises(submissions.Refused, match="not one of the masters"):
+        submissions.choose(subs, bundles, "a9")
 
 
 # ---------------------------------------------------------------- the command around a batch
@@ -172,32 +275,52 @@ def small_folder(path):
 def test_grading_resumes_and_regrades(tmp_path):
     needs_sandbox()
     folder, grades = small_folder(tmp_path / "subs"), tmp_path / "out" / "grades.csv"
+    # Two names that differ only in bytes that are not UTF-8, with the same content: two rows, always.
+    for name in (b"zz_\xff.ipynb", b"zz_\xfe.ipynb"):
+        with open(os.path.join(os.fsencode(folder), name), "w") as f:
+            f.write(nbformat.writes(untouched(A3)))
+    # A finished notebook of another assignment, dropped into the folder, earns nothing.
+    nbformat.write(solved(A1), folder / "switched.ipynb")
     first = grade(folder, grades)
     assert first.returncode == 0, first.stderr
-    assert {k: r["total"] for k, r in rows(grades).items()} == {"honest": str(FULL[A3]), "empty": "0"}
+    everyone = {"honest": str(FULL[A3]), "empty": "0", "zz_%FF": "0", "zz_%FE": "0", "switched": "0"}
+    assert {k: r["total"] for k, r in rows(grades).items()} == everyone
+    assert rows(grades)["switched"]["status"].startswith("refused: another assignment")
+    assert "q5" not in rows(grades)["switched"]   # the batch's columns are its assignment's questions
+    assert len(list((tmp_path / "out" / "feedback").glob("*.md"))) == 5
     again = grade(folder, grades)
-    assert "2 submissions already graded" in again.stdout and "points" not in again.stdout
-    assert len(grades.read_text().splitlines()) == 3  # no row twice
+    assert "5 submissions already graded" in again.stdout and "points" not in again.stdout
+    assert {k: r["total"] for k, r in rows(grades).items()} == everyone
+    assert len(grades.read_text().splitlines()) == 6  # no row twice, none dropped
+    for name in (b"zz_\xff.ipynb", b"zz_\xfe.ipynb", b"switched.ipynb"):
+        os.remove(os.path.join(os.fsencode(folder), name))
     # A changed submission is graded again and its row replaced; a new one is added.
     nbformat.write(solved(A3), folder / "empty.ipynb")
     nbformat.write(solved(A3), folder / "late.ipynb")
     third = grade(folder, grades)
     assert "1 submissions already graded" in third.stdout
-    assert {k: r["total"] for k, r in rows(grades).items()} == {k: str(FULL[A3]) for k in ("honest", "empty", "late")}
-    assert len(grades.read_text().splitlines()) == 4
+    assert {k: rows(grades)[k]["total"] for k in ("honest", "empty", "late")} == {
+        k: str(FULL[A3]) for k in ("honest", "empty", "late")}
     fourth = grade(folder, grades, "--regrade")
     assert fourth.stdout.count("points") == 3
+
+
+def scratch(tmp_path):
+    """A temporary directory of the grader's own, to see what it leaves there."""
+    (tmp_path / "tmp").mkdir()
+    return tmp_path / "tmp", {**os.environ, "TMPDIR": str(tmp_path / "tmp")}
 
 
 def test_a_killed_grader_loses_no_finished_row_and_leaves_no_process(tmp_path):
     needs_sandbox()
     folder, grades = tmp_path / "subs", tmp_path / "out" / "grades.csv"
+    temporary, env = scratch(tmp_path)
     folder.mkdir()
     nbformat.write(solved(A3), folder / "a_quick.ipynb")
     nbformat.write(with_cell(untouched(A3), "import time\ntime.sleep(300)  # grader-killed-marker"),
                    folder / "b_slow.ipynb")
     grader = subprocess.Popen([sys.executable, str(AUTOGRADE), "grade", str(folder), str(grades), "--jobs", "1"],
-                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline and not (grades.exists() and "a_quick" in grades.read_text()):
         time.sleep(0.2)
@@ -208,9 +331,11 @@ def test_a_killed_grader_loses_no_finished_row_and_leaves_no_process(tmp_path):
     time.sleep(1)
     alive = [p for p in os.listdir("/proc") if p.isdigit() and _cmdline(p).count("grader-killed-marker")]
     assert alive == []   # the sandbox died with the grader
-    resumed = grade(folder, grades, "--timeout", "5")
+    assert list(temporary.iterdir())   # its scratch folder, left behind by SIGKILL ...
+    resumed = grade(folder, grades, "--timeout", "5", env=env)
     assert "1 submissions already graded" in resumed.stdout
     assert rows(grades)["b_slow"]["status"] == "timed out after 5 s"
+    assert list(temporary.iterdir()) == []   # ... is removed by the next run
 
 
 def _cmdline(pid):
@@ -223,27 +348,72 @@ def _cmdline(pid):
 
 def test_without_bubblewrap_grading_refuses_unless_told_the_notebooks_are_trusted(tmp_path):
     folder = small_folder(tmp_path / "subs")
-    env = {**os.environ, "PATH": str(tmp_path)}  # no bwrap on it
+    temporary, env = scratch(tmp_path)
+    env["PATH"] = str(tmp_path)  # no bwrap on it
     refused = grade(folder, tmp_path / "grades.csv", env=env)
     assert refused.returncode == 2
     assert "bubblewrap" in refused.stderr and "--no-sandbox" in refused.stderr
     assert not (tmp_path / "grades.csv").exists()
+    assert list(temporary.iterdir()) == []
     trusted = grade(folder, tmp_path / "grades.csv", "--no-sandbox", env=env)
     assert trusted.returncode == 0, trusted.stderr
     assert "WARNING: grading without a sandbox" in trusted.stdout
     assert rows(tmp_path / "grades.csv")["honest"]["total"] == str(FULL[A3])
+    assert list(temporary.iterdir()) == []
 
 
-def test_brief_feedback_hides_the_hidden_inputs(tmp_path):
+@pytest.mark.parametrize("problem", ["no folder", "unreadable grades", "unknown assignment", "bad master"])
+def test_bad_input_from_the_instructor_is_one_sentence_and_leaves_nothing(tmp_path, problem, monkeypatch):
+    folder, grades = tmp_path / "subs", tmp_path / "grades.csv"
+    temporary, env = scratch(tmp_path)
+    if problem != "no folder":
+        small_folder(folder)
+    if problem == "unreadable grades":
+        grades.write_bytes(b"submission,sha256\n\xff\xfe\x00,\n")
+    if problem == "bad master":   # a master whose hidden tests name an unknown check
+        broken = tmp_path / "masters"
+        broken.mkdir()
+        nb = notebooks.MASTERS / f"{A3}.ipynb"
+        (broken / nb.name).write_text(nb.read_text().replace('\\"check\\": \\"equals\\"', '\\"check\\": \\"eq\\"'))
+        monkeypatch.setattr(notebooks, "MASTERS", broken)
+        with pytest.raises(submissions.Refused, match=f"^{A3}.ipynb: .*unknown check 'eq'"):
+            notebooks.bundles()
+        return
+    done = grade(folder, grades, "--no-sandbox", *["--assignment", "a9"] * (problem == "unknown assignment"), env=env)
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert done.stderr.startswith("autograde: ") and done.stderr.count("\n") == 1, done.stderr
+    assert list(temporary.iterdir()) == []
+
+
+def test_a_grader_error_row_has_no_points(tmp_path, monkeypatch):
+    folder, grades = small_folder(tmp_path / "subs"), tmp_path / "grades.csv"
+    (folder / "empty.ipynb").unlink()
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("disk full")
+    monkeypatch.setattr(feedback, "write", broken)
+    [row] = batch.Batch(folder, grades, sandboxed=False, log=lambda line: None).run()
+    assert row["status"].startswith("grader error") and row["total"] == 0
+    assert not any(q in row for q in ("q1", "q2", "q3", "q4"))
+    assert [r["q1"] for r in rows(grades).values()] == [""]
+
+
+def test_brief_feedback_is_the_score_per_question_and_nothing_a_submission_can_modulate(tmp_path):
+    """Cells that raise, printed bytes, an exit status: none of it shows in brief feedback,
+    which a notebook could otherwise use to read the hidden tests out, a bit at a time."""
     needs_sandbox()
     folder, grades = small_folder(tmp_path / "subs"), tmp_path / "grades.csv"
+    noisy = with_cell(solved(A3), "import atexit, os, sys\nsys.stdout.write('x' * 100_003)\n"
+                                  "atexit.register(os._exit, 7)\nraise ValueError('one bit')")
+    nbformat.write(noisy, folder / "noisy.ipynb")
     assert grade(folder, grades, "--brief").returncode == 0
-    text = (tmp_path / "feedback" / "empty.md").read_text()
-    assert "my_grad" in text and "hidden input" in text
+    assert rows(grades)["noisy"]["status"] == "crashed (exit status 7)"   # the instructor's CSV says it
+    text = {stem: (tmp_path / "feedback" / f"{stem}.md").read_text() for stem in ("honest", "noisy", "empty")}
+    assert text["honest"].replace("honest", "noisy") == text["noisy"]
+    assert "Score: **13 / 13**" in text["honest"] and "q4 | 5 / 5" in text["honest"]
+    assert "q4 | 0 / 5" in text["empty"] and "my_grad" not in text["empty"]
     for case in A3_CASES:
-        assert json.dumps(case["args"]) not in text
-    full = (tmp_path / "feedback" / "honest.md").read_text()
-    assert "Score: **13 / 13**" in full and "did not pass" not in full
+        assert json.dumps(case["args"]) not in text["empty"]
 
 
 def test_student_copies_hide_solutions_and_hidden_tests(tmp_path):

@@ -1,18 +1,23 @@
 """Grading a folder: submissions side by side, each in its own sandbox, rows written as they finish.
 
 The grader's own process does everything that is trusted: it computes the
-expected answers before any submission starts, reads each submission's file
-itself, and scores the raw answers that come back. A sandbox's output and
-answers are read through pipes, each with a cap, and parsed as data.
+expected answers and reads every submission's file (``submissions``) before any
+submission starts, and scores the raw answers that come back. While sandboxes
+run, its loop does only bounded work: their output and answers are read through
+pipes, each with a cap, and parsed as data.
+
+One batch grades one assignment (the one most notebooks of the folder name,
+or the one the instructor names); a notebook of another gets no points.
 
 The CSV is appended to and flushed row by row, so a crash of the grader loses
 no finished row; run again on the same folder, the batch skips every
 submission whose row is already there with the same content hash (``regrade``
-to start afresh).
+to start afresh). Rows are keyed by the file's name, which ``submissions.display_name``
+spells one to one. The scratch folder goes with the run, however it ends; one
+left by a grader that was killed is removed by the next run.
 """
 
 import csv
-import hashlib
 import json
 import os
 import secrets
@@ -28,64 +33,20 @@ from pathlib import Path
 
 import numpy as np
 
-from . import checks, feedback, notebooks
+from . import checks, feedback, notebooks, submissions
+from .model import Refused, Status, Verdict
 from .sandbox import ANSWERS_BYTES, Bubblewrap, Limits, Unsandboxed
 
-NOTEBOOK_BYTES = 20 << 20  # a larger submission is not graded
 BASE_COLUMNS = ["submission", "assignment", "status", "total", "max_total"]
 HASH_COLUMN = "sha256"
 CHUNK = 1 << 16
-
-
-@dataclass
-class Submission:
-    name: str          # the file's name, made safe to print (see safe_name)
-    data: bytes
-    digest: str
-    cells: list = field(default_factory=list)
-    bundle: notebooks.Bundle | None = None
-    problem: str = ""  # why it cannot run, if it cannot
-    owners: list = field(default_factory=list)  # owners[k]: the case that the sandbox's call k serves
-
-
-def safe_name(name):
-    """A file name as text that cannot break the CSV, a spreadsheet or the feedback's Markdown."""
-    text = name.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
-    text = re.sub(r"[\x00-\x1f\x7f]", "?", text)
-    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
-
-
-def feedback_file(sub):
-    stem = Path(sub.name).stem
-    safe = re.sub(r"[^A-Za-z0-9._-]", "_", stem)
-    return f"{safe}.md" if safe == stem else f"{safe}-{sub.digest[:8]}.md"
-
-
-def read_submission(path, bundles):
-    """The submission at `path`, read once, by the grader; never run from the folder."""
-    with open(path, "rb") as f:
-        data = f.read(NOTEBOOK_BYTES + 1)
-    sub = Submission(safe_name(path.name), data, hashlib.sha256(data).hexdigest())
-    if len(data) > NOTEBOOK_BYTES:
-        sub.problem = f"larger than {NOTEBOOK_BYTES >> 20} MiB"
-        return sub
-    try:
-        nb = json.loads(data.decode("utf-8", errors="replace"))
-        sub.cells = notebooks.code_cells(nb)
-        name = nb.get("metadata", {}).get("assignment", {}).get("name")
-    except Exception as error:  # noqa: BLE001 -- anything unreadable is the submission's problem
-        sub.problem = f"not a readable notebook ({type(error).__name__})"
-        return sub
-    sub.bundle = bundles.get(name) if isinstance(name, str) else None
-    if sub.bundle is None:
-        sub.problem = "unknown assignment"
-    return sub
+SCRATCH_PREFIX = "autograde-"
 
 
 @dataclass
 class Run:
     """One submission while its sandbox runs."""
-    sub: Submission
+    sub: submissions.Submission
     process: object
     cgroup: object
     answers_fd: int
@@ -131,8 +92,12 @@ class Grades:
         self.columns = BASE_COLUMNS + questions + [HASH_COLUMN]
         self.rows = {}
         if self.path.exists() and not regrade:
-            with open(self.path, newline="") as f:
-                self.rows = {row["submission"]: row for row in csv.DictReader(f) if row.get("submission")}
+            try:
+                with open(self.path, newline="") as f:
+                    self.rows = {row["submission"]: row for row in csv.DictReader(f) if row.get("submission")}
+            except (OSError, csv.Error, UnicodeDecodeError) as error:
+                raise Refused(f"the grades file {self.path} cannot be read to resume from "
+                              f"({type(error).__name__}): pass --regrade to start afresh") from None
 
     def done(self, sub):
         row = self.rows.get(sub.name)
@@ -159,33 +124,31 @@ class Grades:
         self.file.close()
 
 
-def _status(run, cells, done, sandbox, out_of_memory):
+def _verdict(run, cells, done, sandbox, out_of_memory):
     if run.timed_out:
-        return f"timed out after {sandbox.limits.timeout:g} s"
+        return Verdict(Status.TIMED_OUT, f"after {sandbox.limits.timeout:g} s")
     if out_of_memory or any(e.startswith("MemoryError") for _, e in cells):
-        return "ran out of memory"
+        return Verdict(Status.OUT_OF_MEMORY)
     code = run.process.returncode
     if done and code == 0:
-        return "ok"
-    return f"crashed (killed by signal {-code})" if code < 0 else f"crashed (exit status {code})"
+        return Verdict(Status.OK)
+    return Verdict(Status.CRASHED, f"(killed by signal {-code})" if code < 0 else f"(exit status {code})")
 
 
-def _notes(run, sub, cells, status, limits, brief):
-    """What the feedback says about the run. Text from the sandbox only in full feedback."""
-    notes = [f"code cell {i + 1} raised " + ("an exception" if brief else _one_line(e))
-             for i, e in sorted(cells) if 0 <= i < len(sub.cells)]
+def _notes(run, sub, cells, status, limits):
+    """What the full feedback says about the run; text from the sandbox only as inline code."""
+    notes = [f"code cell {i + 1} raised {_one_line(e)}" for i, e in sorted(cells) if 0 <= i < len(sub.cells)]
     if run.output_bytes > limits.output:
         notes.append(f"printed {run.output_bytes:,} bytes; only the first {limits.output:,} were kept")
     if run.answers_bytes > ANSWERS_BYTES:
         notes.append(f"sent back more than {ANSWERS_BYTES:,} bytes of answers; the rest was dropped")
-    if status.startswith("timed out"):
+    if status is Status.TIMED_OUT:
         notes.append(f"it did not finish within {limits.timeout:g} s: answers that came back before count")
-    elif status == "ran out of memory":
+    elif status is Status.OUT_OF_MEMORY:
         notes.append(f"it used more memory than the limit of {limits.memory:,} bytes")
-    elif status.startswith("crashed"):
+    elif status is Status.CRASHED:
         tail = bytes(run.output[-600:]).decode("utf-8", errors="replace").strip()
-        notes.append("it stopped before answering every check" + (
-            f"; its last output: {_one_line(tail)}" if tail and not brief else ""))
+        notes.append("it stopped before answering every check" + (f"; its last output: {_one_line(tail)}" * bool(tail)))
     return notes
 
 
@@ -200,40 +163,59 @@ def score(sub, answers_data):
     answers = [[] for _ in cases]
     for k, owner in enumerate(sub.owners):
         answers[owner].append(raw[k])
-    reading = None
-    for i, case in enumerate(cases):
-        if checks.KINDS[case["check"]].calls is None:
-            reading = reading or checks.NotebookReading(sub.cells)
-            answers[i] = [checks.source_answer(case, reading)]
     return checks.judge(cases, sub.bundle.expected, answers), cells, done
+
+
+def _sweep_scratch():
+    """Remove the scratch folders of earlier graders of this user that were killed before they could."""
+    for path in Path(tempfile.gettempdir()).glob(f"{SCRATCH_PREFIX}*-*"):
+        owner = path.name.removeprefix(SCRATCH_PREFIX).split("-")[0]
+        try:
+            mine = path.lstat().st_uid == os.geteuid() and path.is_dir() and not path.is_symlink()
+        except OSError:
+            continue
+        if mine and owner.isdigit() and not Path(f"/proc/{owner}").exists():
+            shutil.rmtree(path, ignore_errors=True)
 
 
 class Batch:
     def __init__(self, folder, csv_path, limits=None, jobs=None, sandboxed=True, brief=False, regrade=False,
-                 log=print):
+                 assignment=None, log=print):
         self.folder = Path(folder)
         self.csv_path = Path(csv_path)
         self.feedback_dir = self.csv_path.parent / "feedback"
         self.limits = limits or Limits()
         self.jobs = jobs or os.cpu_count() or 1
+        self.sandboxed = sandboxed
         self.brief = brief
+        self.regrade = regrade
+        self.assignment = assignment
         self.log = log
-        self.bundles = notebooks.bundles()  # expected answers: computed before anything runs
-        self.grades = Grades(self.csv_path, self.bundles, regrade)
-        self.workdir = Path(tempfile.mkdtemp(prefix="autograde-"))
-        self.sandbox = (Bubblewrap if sandboxed else Unsandboxed)(self.limits, self.workdir)
         self.selector = selectors.DefaultSelector()
         self.rng = np.random.default_rng(secrets.randbits(64))  # the order of calls, unknown to students
         self.count = 0
 
     def run(self):
-        """Grade every notebook of the folder; returns the rows written by this run."""
-        self.sandbox.check()
-        if not self.sandbox.sandboxed:
-            self.log("WARNING: grading without a sandbox; use this only for notebooks you trust")
-        paths = sorted(p for p in self.folder.iterdir() if p.suffix == ".ipynb" and p.is_file()
-                       and not p.is_symlink())
-        subs = [read_submission(p, self.bundles) for p in paths]
+        """Grade every notebook of the folder; returns the rows written by this run.
+
+        Raises Refused (one sentence) for bad input from the instructor, SandboxUnavailable
+        where the sandbox cannot run; the scratch folder is gone either way.
+        """
+        _sweep_scratch()
+        with tempfile.TemporaryDirectory(prefix=f"{SCRATCH_PREFIX}{os.getpid()}-") as workdir:
+            self.workdir = Path(workdir)
+            self.sandbox = (Bubblewrap if self.sandboxed else Unsandboxed)(self.limits, self.workdir)
+            self.sandbox.check()
+            if not self.sandbox.sandboxed:
+                self.log("WARNING: grading without a sandbox; use this only for notebooks you trust")
+            return self._grade()
+
+    def _grade(self):
+        all_bundles = notebooks.bundles()  # expected answers: computed before anything runs
+        subs = submissions.folder(self.folder, all_bundles)
+        bundles = submissions.choose(subs, all_bundles, self.assignment)
+        self.log(f"grading {', '.join(sorted(bundles)) or 'nothing'} ({len(subs)} notebooks in {self.folder})")
+        self.grades = Grades(self.csv_path, bundles, self.regrade)
         todo = [s for s in subs if not self.grades.done(s)]
         keep = [name for name in self.grades.rows if name not in {s.name for s in todo}]
         if len(subs) > len(todo):
@@ -246,7 +228,7 @@ class Batch:
             while queue or running:
                 while queue and len(running) < self.jobs:
                     sub = queue.popleft()
-                    run = self._start(sub) if not sub.problem else None
+                    run = self._start(sub) if sub.verdict is None else None
                     if run is None:
                         written.append(self._finish(sub, None))
                     else:
@@ -262,10 +244,8 @@ class Batch:
                         written.append(self._finish(run.sub, run))
         finally:
             self.grades.close()
-            shutil.rmtree(self.workdir, ignore_errors=True)
         self.log(f"wrote {self.csv_path} and {self.feedback_dir}/")
         return written
-
     def _start(self, sub):
         self.count += 1
         job = self.workdir / f"job-{self.count}.json"
@@ -276,7 +256,7 @@ class Batch:
             process, cgroup = self.sandbox.start(job, write, f"autograde-{os.getpid()}-{self.count}")
         except OSError as error:
             os.close(read)
-            sub.problem = f"the sandbox did not start ({error})"
+            sub.verdict = Verdict(Status.NO_SANDBOX, f"({type(error).__name__})")
             return None
         finally:
             os.close(write)
@@ -335,21 +315,22 @@ class Batch:
         """Score one submission, write its feedback, then its row (the row marks it graded)."""
         row = {"submission": sub.name, "assignment": sub.bundle.name if sub.bundle else "", "total": 0,
                "max_total": sub.bundle.maximum if sub.bundle else 0, HASH_COLUMN: sub.digest}
-        results, notes = None, []
         try:
             if run is None:
-                row["status"] = sub.problem
+                scored, results, notes = {"status": str(sub.verdict)}, None, []
             else:
-                results, notes = self._score_run(sub, run, row)
-            feedback.write(self.feedback_dir / feedback_file(sub), row, sub.bundle if results else None,
-                           results, notes, self.brief)
+                scored, results, notes = self._score_run(sub, run)
+            feedback.write(self.feedback_dir / submissions.feedback_file(sub), {**row, **scored},
+                           sub.bundle if results else None, results, notes, self.brief)
+            row.update(scored)
         except Exception as error:  # noqa: BLE001 -- one submission must never stop the batch
-            row.update({"status": f"grader error ({type(error).__name__}); grade it by hand", "total": 0})
+            row["status"] = str(Verdict(Status.GRADER_ERROR, f"({type(error).__name__}); grade it by hand"))
         self.grades.add(row)
         self.log(f"{sub.name}: {row['total']} / {row['max_total']} points ({row['status']})")
         return row
 
-    def _score_run(self, sub, run, row):
+    def _score_run(self, sub, run):
+        """(the row's status and points, results, notes) of a run that has ended."""
         self._kill(run)  # whatever is left of it (normally nothing)
         for fd in [k.fd for k in self.selector.get_map().values() if k.data[0] is run]:
             self._close(fd, run)
@@ -360,7 +341,7 @@ class Batch:
         else:
             out_of_memory = False
         results, cells, done = score(sub, run.answers)
-        row["status"] = _status(run, cells, done, self.sandbox, out_of_memory)
-        row.update(checks.points(results))
-        row["total"] = sum(checks.points(results).values())
-        return results, _notes(run, sub, cells, row["status"], self.limits, self.brief)
+        verdict = _verdict(run, cells, done, self.sandbox, out_of_memory)
+        earned = checks.points(results)
+        scored = {"status": str(verdict), **earned, "total": sum(earned.values())}
+        return scored, results, _notes(run, sub, cells, verdict.status, self.limits)

@@ -1,8 +1,10 @@
 """The hidden tests: what each kind of check expects, how an answer is judged, and scores.
 
 A test case is a dict with ``question``, ``points``, ``check`` (a key of ``KINDS``)
-and, except for ``source``, ``call``, ``args`` and ``kwargs``: the student's
-function and the inputs it is called with.
+``call``, ``args`` and ``kwargs``: the student's function and the inputs it is
+called with. How code is written earns points only through what it does: a
+question that asks for a method has cases on which other methods measurably
+fail (determinants that under- or overflow, ill-conditioned covariances).
 
 Everything here runs in the grader's own process. Expected answers are computed
 by ``expected_answers`` before any student code runs; an answer that comes back
@@ -10,7 +12,6 @@ from a sandbox is raw data that ``judge`` validates (types, shapes, sizes) befor
 comparing it with the expectation.
 """
 
-import ast
 from dataclasses import dataclass
 from typing import Callable
 
@@ -22,8 +23,6 @@ MC_SE_RATIO = 2.0         # ... and its standard error within this factor of mat
 MC_SEEDS = 8              # an MC case calls the estimator with this many seeds ...
 MC_SCATTER = (0.3, 2.2)   # ... whose estimates' spread / mean stderr must fall in here
 DEFAULT_RTOL, DEFAULT_ATOL = 1e-7, 1e-10
-# Names that reach code by a string: a function that uses them cannot be read statically.
-DYNAMIC_ACCESS = {"getattr", "eval", "exec", "compile", "__import__", "importlib", "globals", "vars", "locals", "__dict__"}
 
 
 class InvalidAnswer(ValueError):
@@ -122,10 +121,6 @@ def _raises(case, expected, answers):
     return f"builtins.{expected}" in classes
 
 
-def _source(case, expected, answers):
-    return answers[0]["value"] is True
-
-
 def _one_call(case):
     return [(case["args"], case["kwargs"])]
 
@@ -134,14 +129,14 @@ def _one_call(case):
 class Kind:
     """One kind of check.
 
-    calls:   case -> [(args, kwargs)] to call the student's function with in the
-             sandbox, or None when the grader reads the notebook's text instead.
+    calls:   case -> [(args, kwargs)] to call the student's function with in the sandbox.
     expect:  case -> the expected answer, computed before any student code runs.
     passes:  (case, expected, [raw answer per call]) -> bool; may raise InvalidAnswer.
     shows:   (case, expected) -> what was checked, in words, for the feedback.
-    needs_values: its points count only when the same function's value checks all pass.
+    needs_values: its points count only when the same function's value checks all pass (so do a
+                  value check's whose answer is a landmark a constant gives: see `landmark`).
     """
-    calls: Callable | None
+    calls: Callable
     expect: Callable
     passes: Callable
     shows: Callable
@@ -161,17 +156,8 @@ KINDS = {
     "raises": Kind(_one_call, lambda c: c["error"], _raises,
                    lambda c, e: f"raises {e} (these points count only when the same function's values are right)",
                    needs_values=True, gives_values=False),
-    "source": Kind(None, lambda c: None, _source, lambda c, e: _source_rule(c), needs_values=True,
-                   gives_values=False),
 }
 VALUE_KINDS = {name for name, kind in KINDS.items() if kind.gives_values}
-
-
-def _source_rule(case):
-    rule = [f"uses {', '.join(case['needs'])}"] if case.get("needs") else []
-    rule += [f"does not use {', '.join(case['avoids'])}"] if case.get("avoids") else []
-    return (f"its code, as written in the notebook, {' and '.join(rule) or 'exists'} "
-            "(these points count only when the same function's values are right)")
 
 
 def _fmt(array):
@@ -186,16 +172,33 @@ def validate_cases(cases):
             raise ValueError(f"unknown check {case.get('check')!r} in {case}")
         case.setdefault("args", [])
         case.setdefault("kwargs", {})
-    valued = {c["call"] for c in cases if c["check"] in VALUE_KINDS}
-    for case in cases:
-        if KINDS[case["check"]].needs_values and case["call"] not in valued:
-            raise ValueError(f"{case['call']} has {case['check']} cases but no value cases to earn them with")
     return cases
 
 
+def landmark(expected):
+    """An expected answer that a constant gives: every number whole or infinite (inf, 0, exactly 1 bit)."""
+    return (isinstance(expected, np.ndarray) and expected.size > 0
+            and bool(np.all(~np.isfinite(expected) | (expected == np.round(expected)))))
+
+
+def _depends(case, expected):
+    """A case whose points count only when the same function's other value cases pass."""
+    return KINDS[case["check"]].needs_values or landmark(expected)
+
+
 def expected_answers(cases):
-    """Every expected answer of a table of cases; call this before any submission runs."""
-    return [KINDS[case["check"]].expect(case) for case in cases]
+    """Every expected answer of a table of cases; call this before any submission runs.
+
+    Refuses a table where a function's raises or landmark cases could earn points
+    without one ordinary value case of the same function beside them.
+    """
+    expected = [KINDS[case["check"]].expect(case) for case in cases]
+    ordinary = {c["call"] for c, e in zip(cases, expected) if c["check"] in VALUE_KINDS and not _depends(c, e)}
+    for case, exp in zip(cases, expected):
+        if _depends(case, exp) and case["call"] not in ordinary:
+            raise ValueError(f"{case['call']} has only {case['check']} cases whose answer a constant can give "
+                             "(inf, a whole number) or that need values, and no ordinary value case to earn them with")
+    return expected
 
 
 def calls(cases, rng):
@@ -205,120 +208,9 @@ def calls(cases, rng):
     the index of its case. Neither the check's kind nor the case's place travels.
     """
     jobs = [({"call": c["call"], "args": args, "kwargs": kwargs}, i)
-            for i, c in enumerate(cases) if KINDS[c["check"]].calls
-            for args, kwargs in KINDS[c["check"]].calls(c)]
+            for i, c in enumerate(cases) for args, kwargs in KINDS[c["check"]].calls(c)]
     order = rng.permutation(len(jobs))
     return [jobs[k][0] for k in order], [jobs[k][1] for k in order]
-
-
-# ---------------------------------------------------------------- reading the code itself
-
-MAX_READ_BYTES = 64 << 10  # a notebook with more code than this is not read (its source checks fail)
-RUNS_OTHER_CODE = {"run", "load", "loadpy"}  # line magics that bring in code the text does not show
-
-
-def _python(source):
-    from IPython.core.inputtransformer2 import TransformerManager
-
-    try:
-        return ast.parse(TransformerManager().transform_cell(source))
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
-        return None
-
-
-def _magic(node, method):
-    """The arguments of a get_ipython().<method>(...) statement, if `node` is one."""
-    call = node.value if isinstance(node, ast.Expr) else None
-    if (isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute) and call.func.attr == method
-            and all(isinstance(a, ast.Constant) and isinstance(a.value, str) for a in call.args)):
-        return [a.value for a in call.args]
-    return None
-
-
-def _statements(source, depth=0):
-    """A cell's top-level statements, with the bodies of cell magics (%%capture ...) read as code too."""
-    tree = _python(source)
-    for node in (tree.body if tree else []):
-        cell_magic = _magic(node, "run_cell_magic")
-        if cell_magic is not None and len(cell_magic) == 3 and depth < 3:
-            yield from _statements(cell_magic[2], depth + 1)
-        else:
-            yield node
-
-
-def _names(node):
-    """Identifiers a statement or expression mentions: names, attributes, imported names."""
-    found = set()
-    for n in ast.walk(node):
-        if isinstance(n, ast.Name):
-            found.add(n.id)
-        elif isinstance(n, ast.Attribute):
-            found.add(n.attr)
-        elif isinstance(n, ast.alias):
-            found.update(n.name.split("."))
-    return found
-
-
-class NotebookReading:
-    """What a notebook's code says, read once per submission, without running any of it."""
-
-    def __init__(self, cells):
-        self.problem = ""
-        if sum(len(c) for c in cells) > MAX_READ_BYTES:
-            self.problem = f"the notebook has more than {MAX_READ_BYTES >> 10} KiB of code, too much to read"
-            return
-        self.defs, self.other_bindings, self.count = {}, {}, {}
-        statements = [node for source in cells for node in _statements(source)]
-        everything = set().union(*(_names(node) for node in statements)) if statements else set()
-        magics = {m[0] for node in statements if (m := _magic(node, "run_line_magic"))}
-        if everything & DYNAMIC_ACCESS or magics & RUNS_OTHER_CODE:
-            used = sorted(everything & DYNAMIC_ACCESS | magics & RUNS_OTHER_CODE)
-            self.problem = f"the notebook uses {', '.join(used)}, so its code cannot be read as written"
-            return
-        for node in statements:
-            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-                targets = [node.name]
-                if isinstance(node, ast.FunctionDef):
-                    self.defs[node.name] = node
-            elif isinstance(node, (ast.Import, ast.ImportFrom)):
-                targets = [(a.asname or a.name).split(".")[0] for a in node.names]
-            else:
-                targets = [n.id for n in ast.walk(node) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)]
-            for target in targets:
-                self.count[target] = self.count.get(target, 0) + 1
-                if target not in self.defs or self.defs[target] is not node:
-                    self.other_bindings.setdefault(target, []).append(node)
-
-    def identifiers(self, name):
-        """Every identifier function `name` can reach as written: its body, the top-level
-        functions it names, and the statements that bind the other top-level names it uses.
-        None when `name` is not defined exactly once, by a top-level def."""
-        if self.problem or name not in self.defs or self.count.get(name) != 1:
-            return None
-        seen, todo, found = set(), [name], set()
-        while todo:
-            current = todo.pop()
-            if current in seen:
-                continue
-            seen.add(current)
-            nodes = [self.defs[current]] if current in self.defs else self.other_bindings.get(current, [])
-            for node in nodes:
-                names = _names(node)
-                found |= names
-                todo += [n for n in names if n in self.defs or n in self.other_bindings]
-        return found
-
-
-def source_answer(case, reading):
-    """The answer of a source check, decided from the notebook's text alone."""
-    identifiers = reading.identifiers(case["call"])
-    if identifiers is None:
-        return {"value": False, "note": reading.problem or f"{case['call']} is not defined once by a top-level def"}
-    missing = set(case.get("needs", [])) - identifiers
-    used = set(case.get("avoids", [])) & identifiers
-    notes = [f"does not use {', '.join(sorted(missing))}"] * bool(missing)
-    notes += [f"uses {', '.join(sorted(used))}"] * bool(used)
-    return {"value": not (missing or used), "note": "; ".join(notes)}
 
 
 # ---------------------------------------------------------------- scoring
@@ -359,18 +251,18 @@ def judge(cases, expected, answers):
                 passed = bool(KINDS[case["check"]].passes(case, exp, raw))
             except (InvalidAnswer, KeyError, TypeError, AttributeError, ValueError) as error:
                 note, detail = "not a valid answer", str(error)
-            if case["check"] == "source":
-                note = str(raw[0].get("note", ""))
         results.append(Result(case, exp, raw[0] if raw else None, passed, note, detail))
     _needing_values(results)
     return results
 
 
 def _needing_values(results):
-    """Raises and source cases count only when every value case of the same function passed."""
-    wrong = {r.case["call"] for r in results if r.case["check"] in VALUE_KINDS and not r.passed}
+    """Raises and landmark cases count only when every other value case of the same function passed."""
+    passed = [r.passed for r in results]
     for r in results:
-        if KINDS[r.case["check"]].needs_values and r.passed and r.case["call"] in wrong:
+        others = [ok for o, ok in zip(results, passed) if o is not r and o.case["call"] == r.case["call"]
+                  and o.case["check"] in VALUE_KINDS]
+        if _depends(r.case, r.expected) and r.passed and not all(others):
             r.passed = False
             r.note = f"right as far as it goes, but {r.case['call']} returns wrong values elsewhere"
 
@@ -389,5 +281,5 @@ def maximum(cases):
     return sum(case["points"] for case in cases)
 
 
-__all__ = ["KINDS", "InvalidAnswer", "NotebookReading", "validate_cases", "expected_answers", "calls",
-           "source_answer", "judge", "points", "maximum"]
+__all__ = ["KINDS", "InvalidAnswer", "validate_cases", "landmark", "expected_answers", "calls", "judge", "points",
+           "maximum"]

@@ -1,21 +1,44 @@
-"""One readable Markdown file per submission: score, questions, and what each failed check saw."""
+"""One readable Markdown file per submission: score, questions, and (full feedback) what each failed check saw.
+
+Text from a sandbox or a file name is untrusted: it appears only inside inline code
+(``code``), after every control, format and separator character has been replaced
+(``inert``), so that it can start no line, heading, HTML or link. The file has one
+heading and one score, the grader's.
+
+Brief feedback is the score per question and nothing else: no cell numbers, exit
+codes, signals, sizes or timings, which a student's code could modulate to read the
+hidden tests out of it. Full feedback shows the hidden inputs; hand it out only
+once no more submissions are taken.
+"""
 
 import json
 import re
+import unicodedata
 
 MAX_SHOWN = 400  # characters of any value or message shown
+# Control, format (bidi overrides, zero-width), line and paragraph separators, surrogates,
+# private use and unassigned characters: none is shown as it is.
+UNSAFE = {"Cc", "Cf", "Zl", "Zp", "Cs", "Co", "Cn"}
+
+
+def unsafe(ch):
+    return unicodedata.category(ch) in UNSAFE
+
+
+def inert(text):
+    return "".join("\ufffd" if unsafe(ch) else ch for ch in text)
+
+
+def code(text):
+    """Inline code that nothing in the (untrusted) text can break out of."""
+    text = inert(text)
+    fence = "`" * (max((len(run) for run in re.findall(r"`+", text)), default=0) + 1)
+    return f"{fence} {text} {fence}"
 
 
 def _shown(value):
     text = value if isinstance(value, str) else json.dumps(value)
     return text if len(text) <= MAX_SHOWN else text[:MAX_SHOWN] + " ..."
-
-
-def code(text):
-    """Inline code that no backtick in the (untrusted) text can break out of."""
-    text = text.replace("\n", " ")
-    fence = "`" * (max((len(run) for run in re.findall(r"`+", text)), default=0) + 1)
-    return f"{fence} {text} {fence}"
 
 
 def _call(case):
@@ -27,16 +50,18 @@ def write(path, row, bundle, results, notes, brief=False):
     """The feedback file of one submission.
 
     row: its CSV row; results: checks.Result per case (or None when nothing ran);
-    notes: lines about the run (cells that raised, output cut, limits reached);
-    brief: say which checks failed without showing their inputs and expected values.
+    notes: lines about the run (cells that raised, output cut, limits reached), in the
+    grader's words with untrusted text only through `code`; brief: the score per question only.
     """
     from . import checks
 
     lines = [f"# Feedback: {code(row['submission'])}", ""]
     if bundle is not None:
         lines += [f"**{bundle.title}**", ""]
-    lines += [f"- Score: **{row['total']} / {row['max_total']}**", f"- Status: {row['status']}", ""]
-    if notes:
+    lines += [f"- Score: **{row['total']} / {row['max_total']}**"]
+    lines += ["- Full feedback (which checks failed, and why) comes after the deadline.", ""] if brief else [
+        f"- Status: {row['status']}", ""]
+    if notes and not brief:
         lines += ["## How the notebook ran", ""] + [f"- {note}" for note in notes] + [""]
     if bundle is None or results is None:
         path.write_text("\n".join(lines) + "\n")
@@ -48,28 +73,21 @@ def write(path, row, bundle, results, notes, brief=False):
         lines.append(f"| {q} | {earned[q]} / {possible} |")
     lines.append("")
     failed = [(i, r) for i, r in enumerate(results) if not r.passed]
-    if failed:
+    if failed and not brief:
         lines += ["## Checks that did not pass", ""]
-    for i, r in failed:
-        kind = checks.KINDS[r.case["check"]]
-        what = (f"check {i + 1} ({r.case['question']}, {r.case['points']} point{'s' * (r.case['points'] != 1)})")
-        if brief:
-            lines.append(f"- {what}: `{r.case['call']}` on a hidden input: {_failure(r, brief=True)}")
-            continue
-        subject = _call(r.case) if kind.calls else r.case["call"]
-        lines += [f"- {what}: {code(_shown(subject))}",
-                  f"  - expected: {kind.shows(r.case, r.expected)}",
-                  f"  - came back: {_failure(r, brief=False)}"]
+        for i, r in failed:
+            what = f"check {i + 1} ({r.case['question']}, {r.case['points']} point{'s' * (r.case['points'] != 1)})"
+            lines += [f"- {what}: {code(_shown(_call(r.case)))}",
+                      f"  - expected: {checks.KINDS[r.case['check']].shows(r.case, r.expected)}",
+                      f"  - came back: {_failure(r)}"]
     path.write_text("\n".join(lines) + "\n")
 
 
-def _failure(result, brief):
-    """What came back, in words (brief) or with the value and message themselves (full)."""
+def _failure(result):
+    """What came back: the value and message themselves, as inline code, and the grader's note."""
     answer = result.answer or {}
-    if brief:
-        return result.note or "a wrong value"
     parts = []
-    if "value" in answer and result.case["check"] != "source" and answer["value"] is not None:
+    if "value" in answer and answer["value"] is not None:
         parts.append(code(_shown(answer["value"])))
     if result.note:
         parts.append(result.note)

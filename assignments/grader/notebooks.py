@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import checks
+from .model import Refused
 
 MASTERS = Path(__file__).resolve().parent.parent
 SOLUTION = re.compile(r"^([ \t]*)# BEGIN SOLUTION\s*$.*?^[ \t]*# END SOLUTION\s*$", re.M | re.S)
@@ -27,29 +28,11 @@ def masters():
     return sorted(MASTERS.glob("a*.ipynb"))
 
 
-def source(cell):
-    """A cell's text, whether stored as one string or as a list of lines."""
-    text = cell.get("source", "")
-    if isinstance(text, list) and all(isinstance(line, str) for line in text):
-        return "".join(text)
-    if not isinstance(text, str):
-        raise ValueError("a cell's source is neither text nor a list of lines")
-    return text
-
-
-def code_cells(nb):
-    """The code cells' texts of a notebook read as plain JSON (a dict)."""
-    cells = nb.get("cells")
-    if not isinstance(cells, list) or not all(isinstance(c, dict) for c in cells):
-        raise ValueError("no list of cells")
-    return [source(c) for c in cells if c.get("cell_type") == "code"]
-
-
 def hidden_tests(nb):
-    """The HIDDEN_TESTS literal of a master notebook (nbformat or plain JSON), read without executing anything."""
+    """The HIDDEN_TESTS literal of a master notebook (nbformat), read without executing anything."""
     for cell in nb["cells"]:
         if "hidden-tests" in cell.get("metadata", {}).get("tags", []):
-            for node in ast.parse(source(cell)).body:
+            for node in ast.parse(cell.source).body:
                 if isinstance(node, ast.Assign) and node.targets[0].id == "HIDDEN_TESTS":
                     return checks.validate_cases(ast.literal_eval(node.value))
     raise ValueError("the master notebook has no cell tagged hidden-tests defining HIDDEN_TESTS")
@@ -78,18 +61,33 @@ def questions_markdown(nb):
     return f"## {title}\n\n" + "\n\n".join(prompts) + "\n"
 
 
+def _read_master(master):
+    """(notebook, cases, expected answers) of a master; Refused, naming the file, where they are malformed."""
+    import nbformat
+
+    try:
+        nb = nbformat.read(master, as_version=4)
+        nb.metadata["assignment"]["name"], nb.metadata["assignment"]["title"]
+        cases = hidden_tests(nb)
+        return nb, cases, checks.expected_answers(cases)
+    except KeyError as error:
+        raise Refused(f"{master.name}: its metadata has no assignment {error}") from None
+    except Exception as error:  # noqa: BLE001 -- the sentence says what is wrong, and where
+        raise Refused(f"{master.name}: its hidden tests cannot be used ({type(error).__name__}: {error})") from None
+
+
 def build(out_dir):
     """Student copies, question pages and the hidden tests (bundles) into out_dir/<name>/."""
     import nbformat
 
     out_dir = Path(out_dir)
     for master in masters():
-        nb = nbformat.read(master, as_version=4)
+        nb, cases, _ = _read_master(master)
         name = nb.metadata["assignment"]["name"]
         target = out_dir / name
         target.mkdir(parents=True, exist_ok=True)
         nbformat.write(student_copy(nb), target / f"{name}.ipynb")
-        bundle = {"name": name, "title": nb.metadata["assignment"]["title"], "tests": hidden_tests(nb)}
+        bundle = {"name": name, "title": nb.metadata["assignment"]["title"], "tests": cases}
         (target / "autograder.json").write_text(json.dumps(bundle, indent=1))
         (target / "questions.md").write_text(questions_markdown(nb))
         print(f"built {target}/{name}.ipynb and autograder.json ({len(bundle['tests'])} hidden test cases)")
@@ -116,8 +114,7 @@ def bundles():
     """Every assignment, its expected answers computed now, before any submission runs."""
     out = {}
     for master in masters():
-        nb = json.loads(master.read_text())
-        meta = nb["metadata"]["assignment"]
-        cases = hidden_tests(nb)
-        out[meta["name"]] = Bundle(meta["name"], meta["title"], cases, checks.expected_answers(cases))
+        nb, cases, expected = _read_master(master)
+        meta = nb.metadata["assignment"]
+        out[meta["name"]] = Bundle(meta["name"], meta["title"], cases, expected)
     return out
