@@ -25,6 +25,8 @@ the student's reach) takes every process of the submission with it; so does the
 grader's own death (--die-with-parent).
 """
 
+import ctypes
+import errno
 import importlib.metadata
 import os
 import platform
@@ -39,11 +41,28 @@ from pathlib import Path
 
 from packaging.requirements import Requirement
 
+from . import seccomp
+
 STUDENT_PACKAGES = ("ipython", "numpy", "matplotlib")  # and everything they require
-SANDBOX_UID = 65534
+SANDBOX_UID = 65534        # the student's uid and gid inside the sandbox
+# Run as root, the grader gives each sandbox a host uid (and gid) of its own from this range,
+# which no system uses (systemd's "unused" range, above its container ranges), so that
+# neither the sandbox's user nor its files are root's and the kernel's process limit counts
+# the processes of that one sandbox.
+HOST_IDS = range(1_900_000_000, 1_900_000_000 + (1 << 16))
 SCRATCH_BYTES = 64 << 20   # size of each tmpfs, /tmp and HOME
 ANSWERS_BYTES = 4 << 20    # answers read back from one submission, at most
 OWN_PROCESSES = 3          # bubblewrap, its init and the runner, beyond the student's limit
+OPEN_FILES = 256           # descriptors per process
+KEYCTL_JOIN_SESSION_KEYRING = 1  # linux/keyctl.h; with no name: a new, empty, anonymous keyring
+CLONE_NEWNS = 0x00020000                     # linux/sched.h
+MS_NOSUID, MS_NODEV, MS_BIND, MS_REC, MS_PRIVATE = 0x2, 0x4, 0x1000, 0x4000, 0x40000  # linux/mount.h
+# /proc entries that show the host (its kernel's memory, timers, keys, devices) hidden in the
+# sandbox, as Docker and runc hide them: files read as empty, folders are empty.
+MASKED_PROC_FILES = ("keys", "key-users", "timer_list", "timer_stats", "sched_debug", "slabinfo",
+                     "vmallocinfo", "pagetypeinfo", "kcore", "latency_stats", "kpagecount", "kpageflags",
+                     "kpagecgroup")
+MASKED_PROC_FOLDERS = ("acpi", "asound", "scsi", "driver")
 # Paths inside the sandbox (its own tmpfs and binds), not on the grading machine.
 HOME = "/home/student"
 SITE = "/opt/site-packages"
@@ -106,24 +125,82 @@ def _python():
     return prefix, interpreter, prefix / "lib" / version / "site-packages"
 
 
-def _set_limits(limits, cgroup):
-    """In the child, before bubblewrap starts: rlimits, and the cgroup where there is one."""
+def _set_limits(limits):
+    """The child's rlimits (its own and, through it, the sandbox's)."""
+    cpu = int(limits.timeout) + 1
+    for which, value in ((resource.RLIMIT_AS, limits.memory), (resource.RLIMIT_CPU, cpu),
+                         (resource.RLIMIT_FSIZE, limits.file_size), (resource.RLIMIT_CORE, 0),
+                         (resource.RLIMIT_NPROC, limits.processes + OWN_PROCESSES),
+                         (resource.RLIMIT_NOFILE, OPEN_FILES)):
+        resource.setrlimit(which, (value, value))
+
+
+_libc = ctypes.CDLL(None, use_errno=True)
+
+
+def _checked(result, what):
+    if result < 0:
+        error = ctypes.get_errno()
+        raise OSError(error, f"{what}: {os.strerror(error)}")
+
+
+def _join_new_session_keyring(machine):
+    """Leave the grader's session keyring (and its keys) for a new, empty one."""
+    number = seccomp.REFUSED["keyctl"][seccomp.ARCHITECTURES[machine].column]
+    if _libc.syscall(number, KEYCTL_JOIN_SESSION_KEYRING, None) < 0 and ctypes.get_errno() != errno.ENOSYS:
+        _checked(-1, "cannot join a new session keyring")
+
+
+def _private_view(workdir, folders):
+    """In a mount namespace of the child's own (the host's mounts stay as they are): a tmpfs
+    over the grader's root-only `workdir`, with `folders` bound at workdir/0, workdir/1, ...,
+    where an unprivileged bubblewrap can reach them wherever they are (a Python under /root)."""
+    _checked(_libc.unshare(CLONE_NEWNS), "cannot make a mount namespace")
+    _checked(_libc.mount(b"none", b"/", None, MS_REC | MS_PRIVATE, None), "cannot make the mounts private")
+    _checked(_libc.mount(b"tmpfs", bytes(workdir), b"tmpfs", MS_NOSUID | MS_NODEV, b"mode=0755,size=64k"),
+             "cannot mount a tmpfs")
+    for i, folder in enumerate(folders):
+        view = workdir / str(i)
+        view.mkdir()
+        _checked(_libc.mount(bytes(folder), bytes(view), None, MS_BIND | MS_REC, None), f"cannot bind {folder}")
+
+
+def _enter_sandbox(limits, cgroup, machine, host_id=None, workdir=None, folders=()):
+    """In the child, before bubblewrap starts: the cgroup where there is one, the rlimits;
+    as root, the view of `folders` and the sandbox's own host uid and gid; a new session keyring."""
     def apply():
         if cgroup is not None:
             cgroup.enter()
-        cpu = int(limits.timeout) + 1
-        for which, value in ((resource.RLIMIT_AS, limits.memory), (resource.RLIMIT_CPU, cpu),
-                             (resource.RLIMIT_FSIZE, limits.file_size), (resource.RLIMIT_CORE, 0),
-                             (resource.RLIMIT_NPROC, limits.processes + OWN_PROCESSES),
-                             (resource.RLIMIT_NOFILE, 256)):
-            resource.setrlimit(which, (value, value))
+        _set_limits(limits)
+        if host_id is not None:
+            _private_view(workdir, folders)
+            os.setgroups([])
+            os.setresgid(host_id, host_id, host_id)
+            os.setresuid(host_id, host_id, host_id)
+        _join_new_session_keyring(machine)
     return apply
 
 
-class Cgroup:
-    """One cgroup (v1) in each of the pids, memory and cpu hierarchies, for one submission."""
+def _free_host_id(start):
+    """The first id of HOST_IDS from index `start` on (cyclically) that no process has."""
+    in_use = set()
+    for entry in os.scandir("/proc"):
+        if entry.name.isdigit():
+            try:
+                in_use.add(entry.stat().st_uid)
+            except FileNotFoundError:
+                pass
+    for offset in range(len(HOST_IDS)):
+        candidate = HOST_IDS[(start + offset) % len(HOST_IDS)]
+        if candidate not in in_use:
+            return candidate
+    raise OSError(errno.EAGAIN, "every host uid for sandboxes is in use")
 
-    CONTROLLERS = ("pids", "memory", "cpu")
+
+class Cgroup:
+    """One cgroup (v1) in each of the memory and cpu hierarchies, for one submission."""
+
+    CONTROLLERS = ("memory", "cpu")
     ROOT = Path("/sys/fs/cgroup")
 
     @classmethod
@@ -148,7 +225,6 @@ class Cgroup:
         self.paths = {c: self._base(c) / name for c in self.CONTROLLERS}
         for path in self.paths.values():
             path.mkdir()
-        self._write("pids", "pids.max", limits.processes + OWN_PROCESSES)
         self._write("memory", "memory.limit_in_bytes", limits.memory)
         if (self.paths["memory"] / "memory.memsw.limit_in_bytes").exists():
             self._write("memory", "memory.memsw.limit_in_bytes", limits.memory)
@@ -205,6 +281,31 @@ def _remove_group(path, seconds=5.0):
             time.sleep(0.02)
 
 
+class _Descriptors(list):
+    """The files one bubblewrap reads once: opened by the grader and passed by number, so that
+    the sandbox's unprivileged user need not be able to reach them, nor learn where they are."""
+
+    def file(self, path):
+        """`path` open for reading (for --ro-bind-data, which copies it into the sandbox)."""
+        return self._keep(os.open(path, os.O_RDONLY))
+
+    def data(self, data):
+        """`data` in an anonymous file, to be read from its start."""
+        fd = os.memfd_create("sandbox-data")
+        self._keep(fd)
+        os.write(fd, data)
+        os.lseek(fd, 0, os.SEEK_SET)
+        return str(fd)
+
+    def _keep(self, fd):
+        self.append(fd)
+        return str(fd)
+
+    def close(self):
+        for fd in self:
+            os.close(fd)
+
+
 class Bubblewrap:
     """Runs the runner on one job in a fresh sandbox."""
 
@@ -215,11 +316,13 @@ class Bubblewrap:
         self.workdir = Path(workdir)
         self.packages = student_packages() if packages is None else packages
         self.bwrap = shutil.which("bwrap")
+        self.machine = platform.machine()
+        prefix, _, _ = _python()
+        self.folders = sorted({prefix, *(path.parent for path, _ in self.packages)})  # all it binds from
+        self.next_id = os.getpid() * 64  # where this grader looks for a free host uid first (as root)
         self.use_cgroups = Cgroup.available()
         if self.use_cgroups:
             Cgroup.sweep()
-        (self.workdir / "passwd").write_text(f"student:x:{SANDBOX_UID}:{SANDBOX_UID}::{HOME}:/bin/false\n")
-        (self.workdir / "group").write_text(f"student:x:{SANDBOX_UID}:\n")
 
     def check(self):
         """Refuse, saying what is missing, where the sandbox cannot run."""
@@ -228,76 +331,99 @@ class Bubblewrap:
         if self.bwrap is None:
             raise SandboxUnavailable("bubblewrap (the bwrap command) is not installed: on Debian or Ubuntu, "
                                      "apt-get install bubblewrap")
-        if os.geteuid() == 0 and not self.use_cgroups:
-            raise SandboxUnavailable(
-                "running as root, the kernel does not apply the process limit, and no writable cgroup (v1) "
-                "pids, memory and cpu controllers were found to apply it instead: run the grader as an "
-                "ordinary user")
+        if self.machine not in seccomp.ARCHITECTURES:
+            raise SandboxUnavailable(f"the sandbox's system call filter knows {' and '.join(seccomp.ARCHITECTURES)}"
+                                     f" only, and this machine is {self.machine}")
         probe = self.workdir / "probe.json"
         probe.write_text('{"cells": ["import numpy"], "calls": []}')
         read, write = os.pipe()
         try:
-            process = self._popen(probe, write, "probe", stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+            process = self._popen(probe, write, None, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
             os.close(write)
             _, stderr = process.communicate(timeout=60)
             answer = os.read(read, 4096)
         finally:
             os.close(read)
         if process.returncode != 0 or b'"done"' not in answer:
-            raise SandboxUnavailable("bubblewrap could not start a sandbox here (are user namespaces enabled?): "
+            raise SandboxUnavailable("bubblewrap could not start a sandbox as an unprivileged user here (are "
+                                     "unprivileged user namespaces enabled?): "
                                      + (stderr.decode(errors="replace").strip()[-500:]
                                         or f"exit status {process.returncode}"))
 
-    def options(self, job):
-        """bubblewrap's options: what the sandbox is, and what it sees."""
+    def options(self, job, fds):
+        """bubblewrap's options: what the sandbox is, and what it sees. The runtime, the
+        packages, the job and the sandbox's own files come as descriptors, added to `fds`."""
         prefix, _, own_site = _python()
         argv = ["--unshare-all", "--unshare-user", "--disable-userns", "--die-with-parent", "--new-session",
                 "--cap-drop", "ALL", "--uid", str(SANDBOX_UID), "--gid", str(SANDBOX_UID),
-                "--hostname", "sandbox",
+                "--hostname", "sandbox", "--seccomp", fds.data(seccomp.program(self.machine)),
                 "--ro-bind", "/usr", "/usr", "--symlink", "usr/lib", "/lib", "--symlink", "usr/lib64", "/lib64",
                 "--symlink", "usr/bin", "/bin", "--symlink", "usr/sbin", "/sbin"]
         for masked in sorted(Path("/usr/lib").glob("python3*")) + sorted(Path("/usr/local/lib").glob("python3*")):
             argv += ["--tmpfs", str(masked)]
-        argv += ["--dir", "/etc", "--ro-bind", str(self.workdir / "passwd"), "/etc/passwd",
-                 "--ro-bind", str(self.workdir / "group"), "/etc/group"]
+        argv += ["--dir", "/etc",
+                 "--ro-bind-data", fds.data(f"student:x:{SANDBOX_UID}:{SANDBOX_UID}::{HOME}:/bin/false\n".encode()),
+                 "/etc/passwd", "--ro-bind-data", fds.data(f"student:x:{SANDBOX_UID}:\n".encode()), "/etc/group"]
         for system_file in ("/etc/ld.so.cache", "/etc/fonts"):  # the libraries' index, matplotlib's fonts
             if Path(system_file).exists():
                 argv += ["--ro-bind", system_file, system_file]
         if not str(prefix).startswith("/usr/"):
-            argv += ["--ro-bind", str(prefix), str(prefix)]
+            argv += ["--ro-bind", self._source(prefix), str(prefix)]
         if own_site.exists():
             argv += ["--tmpfs", str(own_site)]
         argv += ["--tmpfs", SITE]
         for path, name in self.packages:
-            argv += ["--ro-bind", str(path), f"{SITE}/{name}"]
-        argv += ["--remount-ro", SITE, "--ro-bind", str(job), JOB,
+            argv += ["--ro-bind", self._source(path), f"{SITE}/{name}"]
+        argv += ["--remount-ro", SITE, "--ro-bind-data", fds.file(job), JOB,
                  "--size", str(SCRATCH_BYTES), "--tmpfs", "/tmp",
-                 "--size", str(SCRATCH_BYTES), "--tmpfs", "/home", "--dir", HOME,
-                 "--proc", "/proc", "--dev", "/dev", "--remount-ro", "/", "--chdir", HOME]
-        return argv
+                 "--size", str(SCRATCH_BYTES), "--tmpfs", "/home", "--dir", HOME, "--proc", "/proc"]
+        for name in MASKED_PROC_FILES:
+            if Path("/proc", name).exists():
+                argv += ["--ro-bind", "/dev/null", f"/proc/{name}"]
+        for name in MASKED_PROC_FOLDERS:
+            if Path("/proc", name).is_dir():
+                argv += ["--tmpfs", f"/proc/{name}", "--remount-ro", f"/proc/{name}"]
+        return argv + ["--dev", "/dev", "--remount-ro", "/", "--chdir", HOME]
 
-    def _popen(self, job, answers_fd, name, **kwargs):
+    def _source(self, path):
+        """Where bubblewrap finds `path`, a file or folder of self.folders: as root, in the
+        child's private view of them (see _private_view); otherwise where it is."""
+        if os.geteuid() != 0:
+            return str(path)
+        i, folder = next((i, f) for i, f in enumerate(self.folders) if f == path or f in path.parents)
+        return str(self.workdir / str(i) / path.relative_to(folder))
+
+    def _host_id(self):
+        """The sandbox's own host uid and gid where the grader runs as root; None otherwise
+        (the sandbox then runs as the grader's own, unprivileged, user)."""
+        if os.geteuid() != 0:
+            return None
+        host_id = _free_host_id(self.next_id)
+        self.next_id = HOST_IDS.index(host_id) + 1
+        return host_id
+
+    def _popen(self, job, answers_fd, cgroup, **kwargs):
         """Start bubblewrap. Its options go through a file descriptor (--args), so that no
         process, inside the sandbox or out, shows the host's paths on its command line;
         bubblewrap's own init is the sandbox's PID 1 and dies with it."""
-        options = self.workdir / f"{name}.args"
-        options.write_bytes(b"".join(a.encode() + b"\0" for a in self.options(job)))
-        fd = os.open(options, os.O_RDONLY)
+        fds = _Descriptors()
         _, interpreter, _ = _python()
         try:
-            return subprocess.Popen([self.bwrap, "--args", str(fd), "--", str(interpreter), "-I", "-B", "-c", RUNNER,
+            options = fds.data(b"".join(a.encode() + b"\0" for a in self.options(job, fds)))
+            return subprocess.Popen([self.bwrap, "--args", options, "--", str(interpreter), "-I", "-B", "-c", RUNNER,
                                      JOB, SITE, str(answers_fd)], stdin=subprocess.DEVNULL, env=ENVIRONMENT,
-                                    pass_fds=(answers_fd, fd), **kwargs)
+                                    pass_fds=(answers_fd, *fds),
+                                    preexec_fn=_enter_sandbox(self.limits, cgroup, self.machine, self._host_id(),
+                                                              self.workdir, self.folders),
+                                    **kwargs)
         finally:
-            os.close(fd)
-            options.unlink()
+            fds.close()
 
     def start(self, job, answers_fd, name):
         """Start one submission; returns (process, cgroup or None)."""
         cgroup = Cgroup(name, self.limits) if self.use_cgroups else None
         try:
-            process = self._popen(job, answers_fd, name, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                                  preexec_fn=_set_limits(self.limits, cgroup))
+            process = self._popen(job, answers_fd, cgroup, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
         except BaseException:
             if cgroup is not None:
                 cgroup.remove()
@@ -330,5 +456,5 @@ class Unsandboxed:
         process = subprocess.Popen([str(interpreter), "-I", "-B", "-c", RUNNER, str(job), str(self.site),
                                     str(answers_fd)], cwd=home, env=env, stdin=subprocess.DEVNULL,
                                    stdout=subprocess.PIPE, stderr=subprocess.STDOUT, pass_fds=(answers_fd,),
-                                   start_new_session=True, preexec_fn=_set_limits(self.limits, None))
+                                   start_new_session=True, preexec_fn=lambda: _set_limits(self.limits))
         return process, None
