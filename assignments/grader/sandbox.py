@@ -57,6 +57,10 @@ OPEN_FILES = 256           # descriptors per process
 KEYCTL_JOIN_SESSION_KEYRING = 1  # linux/keyctl.h; with no name: a new, empty, anonymous keyring
 CLONE_NEWNS = 0x00020000                     # linux/sched.h
 MS_NOSUID, MS_NODEV, MS_BIND, MS_REC, MS_PRIVATE = 0x2, 0x4, 0x1000, 0x4000, 0x40000  # linux/mount.h
+# Run as root: where bubblewrap finds the runtime and the packages, in the private view that
+# the child makes before it becomes unprivileged (over the host's /tmp, in its mount namespace
+# only: bubblewrap mounts its own /tmp there anyway, and the sandbox gets a /tmp of its own).
+VIEW = Path("/tmp")
 # /proc entries that show the host (its kernel's memory, timers, keys, devices) hidden in the
 # sandbox, as Docker and runc hide them: files read as empty, folders are empty.
 MASKED_PROC_FILES = ("keys", "key-users", "timer_list", "timer_stats", "sched_debug", "slabinfo",
@@ -151,21 +155,24 @@ def _join_new_session_keyring(machine):
         _checked(-1, "cannot join a new session keyring")
 
 
-def _private_view(workdir, folders):
+def _private_view(folders):
     """In a mount namespace of the child's own (the host's mounts stay as they are): a tmpfs
-    over the grader's root-only `workdir`, with `folders` bound at workdir/0, workdir/1, ...,
-    where an unprivileged bubblewrap can reach them wherever they are (a Python under /root)."""
+    over VIEW, with `folders` bound at VIEW/0, VIEW/1, ..., where an unprivileged bubblewrap
+    can reach them wherever they are (a Python under /root, say)."""
     _checked(_libc.unshare(CLONE_NEWNS), "cannot make a mount namespace")
     _checked(_libc.mount(b"none", b"/", None, MS_REC | MS_PRIVATE, None), "cannot make the mounts private")
-    _checked(_libc.mount(b"tmpfs", bytes(workdir), b"tmpfs", MS_NOSUID | MS_NODEV, b"mode=0755,size=64k"),
+    sources = [os.open(folder, os.O_PATH) for folder in folders]  # before VIEW is covered: one may be under it
+    _checked(_libc.mount(b"tmpfs", bytes(VIEW), b"tmpfs", MS_NOSUID | MS_NODEV, b"mode=0755,size=64k"),
              "cannot mount a tmpfs")
-    for i, folder in enumerate(folders):
-        view = workdir / str(i)
+    for i, (folder, source) in enumerate(zip(folders, sources)):
+        view = VIEW / str(i)
         view.mkdir()
-        _checked(_libc.mount(bytes(folder), bytes(view), None, MS_BIND | MS_REC, None), f"cannot bind {folder}")
+        _checked(_libc.mount(f"/proc/self/fd/{source}".encode(), bytes(view), None, MS_BIND | MS_REC, None),
+                 f"cannot bind {folder}")
+        os.close(source)
 
 
-def _enter_sandbox(limits, cgroup, machine, host_id=None, workdir=None, folders=()):
+def _enter_sandbox(limits, cgroup, machine, host_id=None, folders=()):
     """In the child, before bubblewrap starts: the cgroup where there is one, the rlimits;
     as root, the view of `folders` and the sandbox's own host uid and gid; a new session keyring."""
     def apply():
@@ -173,7 +180,7 @@ def _enter_sandbox(limits, cgroup, machine, host_id=None, workdir=None, folders=
             cgroup.enter()
         _set_limits(limits)
         if host_id is not None:
-            _private_view(workdir, folders)
+            _private_view(folders)
             os.setgroups([])
             os.setresgid(host_id, host_id, host_id)
             os.setresuid(host_id, host_id, host_id)
@@ -338,8 +345,14 @@ class Bubblewrap:
         probe.write_text('{"cells": ["import numpy"], "calls": []}')
         read, write = os.pipe()
         try:
-            process = self._popen(probe, write, None, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-            os.close(write)
+            try:
+                process = self._popen(probe, write, None, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+            except (OSError, subprocess.SubprocessError) as error:  # SubprocessError: from _enter_sandbox
+                raise SandboxUnavailable(f"the grader could not start bubblewrap ({error}): run as root, it must be "
+                                         f"allowed to make mount namespaces and change its user, and bubblewrap "
+                                         f"must not be under {VIEW}") from None
+            finally:
+                os.close(write)
             _, stderr = process.communicate(timeout=60)
             answer = os.read(read, 4096)
         finally:
@@ -391,7 +404,7 @@ class Bubblewrap:
         if os.geteuid() != 0:
             return str(path)
         i, folder = next((i, f) for i, f in enumerate(self.folders) if f == path or f in path.parents)
-        return str(self.workdir / str(i) / path.relative_to(folder))
+        return str(VIEW / str(i) / path.relative_to(folder))
 
     def _host_id(self):
         """The sandbox's own host uid and gid where the grader runs as root; None otherwise
@@ -414,7 +427,7 @@ class Bubblewrap:
                                      JOB, SITE, str(answers_fd)], stdin=subprocess.DEVNULL, env=ENVIRONMENT,
                                     pass_fds=(answers_fd, *fds),
                                     preexec_fn=_enter_sandbox(self.limits, cgroup, self.machine, self._host_id(),
-                                                              self.workdir, self.folders),
+                                                              self.folders),
                                     **kwargs)
         finally:
             fds.close()
