@@ -68,10 +68,10 @@ def read(path, size=4096):
     except OSError as error:
         return f"refused: {{error.strerror}}"
 
-report = {{"calls": {{}}, "files": {{}}, "folders": {{}}, "keys": {{}}}}
+report = {{"calls": {{"personality query": call(NUMBERS["personality"], 0xFFFFFFFF)}}, "files": {{}},
+          "folders": {{}}, "keys": {{}}}}
 for name, number in NUMBERS.items():
     report["calls"][name] = call(number, *(os.getpid() if a == "pid" else a for a in ARGUMENTS.get(name, [])))
-report["calls"]["personality query"] = call(NUMBERS["personality"], 0xFFFFFFFF)
 report["status"] = read("/proc/self/status")
 for name in FILES:
     report["files"][name] = read(f"/proc/{{name}}")
