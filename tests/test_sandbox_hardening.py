@@ -232,6 +232,49 @@ def test_mountinfo_names_no_host_path_but_the_runtime_and_packages(probe):
     assert roots - given - devices - own == {"/"}, roots - given - devices - own
 
 
+FORK = r'''
+import os, time
+children = 0
+for _ in range({tries}):
+    try:
+        if os.fork() == 0:
+            time.sleep(30)
+            os._exit(0)
+        children += 1
+    except OSError:
+        break
+print("CHILDREN", children, flush=True)
+'''
+
+
+def test_the_process_limit_counts_the_sandbox_s_own_processes_only(tmp_path, monkeypatch):
+    """As for an ordinary user, whose other processes are many: the sandbox runs as a host user
+    that has more processes outside it than the limit, and its own are limited all the same."""
+    needs_sandbox()
+    if os.geteuid() != 0:
+        pytest.skip("starting processes as another user needs root")
+    box = Bubblewrap(LIMITS, tmp_path)
+    host_id = box._host_id()
+    monkeypatch.setattr(box, "_host_id", lambda: host_id)
+    others = [subprocess.Popen(["sleep", "60"], user=host_id, group=host_id, extra_groups=[])
+              for _ in range(2 * LIMITS.processes)]
+    job = tmp_path / "job.json"
+    job.write_text(json.dumps({"cells": [FORK.format(tries=4 * LIMITS.processes)], "calls": []}))
+    read, write = os.pipe()
+    try:
+        process, cgroup = box.start(job, write, f"autograde-{os.getpid()}-processes")
+        os.close(write)
+        output = process.communicate(timeout=LIMITS.timeout)[0].decode(errors="replace")
+        if cgroup is not None:
+            cgroup.remove()
+    finally:
+        os.close(read)
+        for other in others:
+            other.kill()
+            other.wait()
+    assert f"CHILDREN {LIMITS.processes}\n" in output, output[-2000:]
+
+
 def test_an_honest_notebook_still_gets_full_marks(tmp_path):
     needs_sandbox()
     folder = tmp_path / "submissions"

@@ -1,28 +1,56 @@
 """Where a submission's code runs: a bubblewrap sandbox with limits.
 
-What the student's code sees in the sandbox (``Bubblewrap.command``):
+What the student's code sees in the sandbox (``Bubblewrap.options``):
 
 - a new user, PID, network, IPC, UTS and cgroup namespace, as user 65534, with
   every capability dropped, no network at all, a new session (no terminal to
   type into), and no way to create further user namespaces;
+- an unprivileged user on the host too: run as root, the grader starts each
+  bubblewrap as a host uid and gid of its own (``HOST_IDS``, no supplementary
+  groups), so the sandbox's user is not the host's root (root-only files stay
+  closed to it) and shares no per-user kernel quota with another sandbox; run
+  as an ordinary user, the sandbox's user is that user;
+- a new, empty session keyring (not the grader's, nor its keys), and a system
+  call filter (``seccomp``) that refuses the keyring calls, ptrace and the other
+  calls a notebook never needs (mounts, namespaces, modules, BPF, io_uring, ...)
+  with EPERM, and kills a process that calls through a foreign architecture's
+  entry point;
 - read-only: the system's ``/usr`` (with its Python packages masked), the
   Python runtime (its own site-packages masked), the packages students may use
   (``STUDENT_PACKAGES`` and what they need, one read-only bind each, so
   ``mathlib``, SciPy and every other package of the grader's environment are
-  absent), a two-line ``/etc/passwd``, and its own job file;
+  absent), a two-line ``/etc/passwd``, and a copy of its own job;
+- a /proc of its own, where the entries that show the host (its keys, timers,
+  kernel memory, devices: ``MASKED_PROC_FILES``, ``MASKED_PROC_FOLDERS``) are
+  refused or empty;
 - writable: a fresh, size-limited tmpfs for ``/tmp`` and for ``HOME`` (so
   IPython's and Jupyter's folders are new every time) and nothing else;
 - not at all: the checkout, the masters, the bundles, the grader's code, the
   submissions folder, ``_build``, the grader's ``HOME``, other processes.
 
+What it does not stop: ``/proc/self/mountinfo`` names the host paths of the
+folders bound in (the Python runtime, each student package in the grader's
+environment, hence where the checkout is), never their neighbours' contents;
+the kernel's own attack surface that the filter leaves open (every other call);
+reading the machine's CPU, memory and kernel version; using its CPU and memory
+up to the limits; and timing side channels.
+
+How: the options (and the passwd, group and job files copied in) reach bubblewrap
+through descriptors, so no host path is on a command line. Run as root, the
+child that becomes bubblewrap first joins the cgroup, sets the limits and, in a
+mount namespace of its own, binds the runtime's and the packages' folders on a
+tmpfs over ``VIEW``, where the unprivileged bubblewrap can reach them (a Python
+under ``/root`` cannot be reached otherwise); then it changes to the sandbox's
+host uid and gid, and joins a new session keyring.
+
 Limits (``Limits``): address space per process, CPU time per process, file
-size, processes, wall-clock time and captured output. Run as root, where the
-kernel does not apply a process limit (it exempts the initial user, to which
-the sandbox's user maps), the processes, the memory of the whole sandbox and
-its CPU share are capped by a cgroup (v1) made for each submission. When the
-time is up the grader kills bubblewrap, whose init (PID 1 of the sandbox, out of
-the student's reach) takes every process of the submission with it; so does the
-grader's own death (--die-with-parent).
+size, processes (the kernel's, counted in the sandbox's user namespace, see
+``PROCESS_LIMIT``), wall-clock time and captured output. Run as root, where the cgroup (v1) memory and cpu controllers are
+writable, the memory of the whole sandbox and its CPU share are capped by a
+cgroup made for each submission too. When the time is up the grader kills
+bubblewrap, whose init (PID 1 of the sandbox, out of the student's reach) takes
+every process of the submission with it; so does the grader's own death
+(--die-with-parent).
 """
 
 import ctypes
@@ -47,12 +75,11 @@ STUDENT_PACKAGES = ("ipython", "numpy", "matplotlib")  # and everything they req
 SANDBOX_UID = 65534        # the student's uid and gid inside the sandbox
 # Run as root, the grader gives each sandbox a host uid (and gid) of its own from this range,
 # which no system uses (systemd's "unused" range, above its container ranges), so that
-# neither the sandbox's user nor its files are root's and the kernel's process limit counts
-# the processes of that one sandbox.
+# neither the sandbox's user nor its files are root's, and sandboxes share no per-user quota.
 HOST_IDS = range(1_900_000_000, 1_900_000_000 + (1 << 16))
 SCRATCH_BYTES = 64 << 20   # size of each tmpfs, /tmp and HOME
 ANSWERS_BYTES = 4 << 20    # answers read back from one submission, at most
-OWN_PROCESSES = 3          # bubblewrap, its init and the runner, beyond the student's limit
+OWN_PROCESSES = 2          # bubblewrap's init and the runner, beyond the student's limit
 OPEN_FILES = 256           # descriptors per process
 KEYCTL_JOIN_SESSION_KEYRING = 1  # linux/keyctl.h; with no name: a new, empty, anonymous keyring
 CLONE_NEWNS = 0x00020000                     # linux/sched.h
@@ -72,6 +99,11 @@ HOME = "/home/student"
 SITE = "/opt/site-packages"
 JOB = "/job.json"
 RUNNER = (Path(__file__).parent / "runner.py").read_text()
+# Run first in the sandbox, before the runner: the process limit. The kernel counts a user
+# namespace's processes against the limit of the process that forks, and its creator's
+# processes against the limit its creator had when it made the namespace; bubblewrap makes it
+# with no limit, so only the sandbox's own processes count (not an ordinary user's others).
+PROCESS_LIMIT = "import resource; resource.setrlimit(resource.RLIMIT_NPROC, ({0}, {0}))\n"
 ENVIRONMENT = {  # the whole environment of the student's code
     "PATH": "/usr/bin:/bin", "HOME": HOME, "LANG": "C.UTF-8", "USER": "student",
     "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
@@ -129,13 +161,12 @@ def _python():
     return prefix, interpreter, prefix / "lib" / version / "site-packages"
 
 
-def _set_limits(limits):
+def _set_limits(limits, processes):
     """The child's rlimits (its own and, through it, the sandbox's)."""
     cpu = int(limits.timeout) + 1
     for which, value in ((resource.RLIMIT_AS, limits.memory), (resource.RLIMIT_CPU, cpu),
                          (resource.RLIMIT_FSIZE, limits.file_size), (resource.RLIMIT_CORE, 0),
-                         (resource.RLIMIT_NPROC, limits.processes + OWN_PROCESSES),
-                         (resource.RLIMIT_NOFILE, OPEN_FILES)):
+                         (resource.RLIMIT_NPROC, processes), (resource.RLIMIT_NOFILE, OPEN_FILES)):
         resource.setrlimit(which, (value, value))
 
 
@@ -178,7 +209,7 @@ def _enter_sandbox(limits, cgroup, machine, host_id=None, folders=()):
     def apply():
         if cgroup is not None:
             cgroup.enter()
-        _set_limits(limits)
+        _set_limits(limits, resource.getrlimit(resource.RLIMIT_NPROC)[1])  # see PROCESS_LIMIT
         if host_id is not None:
             _private_view(folders)
             os.setgroups([])
@@ -423,7 +454,8 @@ class Bubblewrap:
         _, interpreter, _ = _python()
         try:
             options = fds.data(b"".join(a.encode() + b"\0" for a in self.options(job, fds)))
-            return subprocess.Popen([self.bwrap, "--args", options, "--", str(interpreter), "-I", "-B", "-c", RUNNER,
+            code = PROCESS_LIMIT.format(self.limits.processes + OWN_PROCESSES) + RUNNER
+            return subprocess.Popen([self.bwrap, "--args", options, "--", str(interpreter), "-I", "-B", "-c", code,
                                      JOB, SITE, str(answers_fd)], stdin=subprocess.DEVNULL, env=ENVIRONMENT,
                                     pass_fds=(answers_fd, *fds),
                                     preexec_fn=_enter_sandbox(self.limits, cgroup, self.machine, self._host_id(),
@@ -469,5 +501,5 @@ class Unsandboxed:
         process = subprocess.Popen([str(interpreter), "-I", "-B", "-c", RUNNER, str(job), str(self.site),
                                     str(answers_fd)], cwd=home, env=env, stdin=subprocess.DEVNULL,
                                    stdout=subprocess.PIPE, stderr=subprocess.STDOUT, pass_fds=(answers_fd,),
-                                   start_new_session=True, preexec_fn=lambda: _set_limits(self.limits))
+                                   start_new_session=True, preexec_fn=lambda: _set_limits(self.limits, self.limits.processes + OWN_PROCESSES))
         return process, None
