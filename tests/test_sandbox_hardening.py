@@ -377,4 +377,4 @@ def test_on_an_unknown_architecture_grading_refuses_in_one_sentence(tmp_path):
                "runpy.run_path(sys.argv[0], run_name='__main__')")
     code, stderr = refusal(tmp_path, prefix=(sys.executable, "-c", unknown))
     assert code == 2 and "Traceback" not in stderr, stderr
-    assert "filter knows x86_64 and aarch64 only, and this machine is riscv64" in stderr, stderr
+    assert "filter knows x86_64 and aarch64 only, not riscv64" in stderr, stderr

@@ -89,7 +89,8 @@ MS_NOSUID, MS_NODEV, MS_BIND, MS_REC, MS_PRIVATE = 0x2, 0x4, 0x1000, 0x4000, 0x4
 # only: bubblewrap mounts its own /tmp there anyway, and the sandbox gets a /tmp of its own).
 VIEW = Path("/tmp")
 # /proc entries that show the host (its kernel's memory, timers, keys, devices) hidden in the
-# sandbox, as Docker and runc hide them: files read as empty, folders are empty.
+# sandbox, as Docker and runc hide them: a file has /dev/null over it (refused: /proc is nodev),
+# a folder an empty, read-only tmpfs.
 MASKED_PROC_FILES = ("keys", "key-users", "timer_list", "timer_stats", "sched_debug", "slabinfo",
                      "vmallocinfo", "pagetypeinfo", "kcore", "latency_stats", "kpagecount", "kpageflags",
                      "kpagecgroup")
@@ -182,8 +183,9 @@ def _checked(result, what):
 def _join_new_session_keyring(machine):
     """Leave the grader's session keyring (and its keys) for a new, empty one."""
     number = seccomp.REFUSED["keyctl"][seccomp.ARCHITECTURES[machine].column]
-    if _libc.syscall(number, KEYCTL_JOIN_SESSION_KEYRING, None) < 0 and ctypes.get_errno() != errno.ENOSYS:
-        _checked(-1, "cannot join a new session keyring")
+    result = _libc.syscall(number, KEYCTL_JOIN_SESSION_KEYRING, None)
+    if ctypes.get_errno() != errno.ENOSYS:  # a kernel without keyrings has none to leave
+        _checked(result, "cannot join a new session keyring")
 
 
 def _private_view(folders):
@@ -369,9 +371,10 @@ class Bubblewrap:
         if self.bwrap is None:
             raise SandboxUnavailable("bubblewrap (the bwrap command) is not installed: on Debian or Ubuntu, "
                                      "apt-get install bubblewrap")
-        if self.machine not in seccomp.ARCHITECTURES:
-            raise SandboxUnavailable(f"the sandbox's system call filter knows {' and '.join(seccomp.ARCHITECTURES)}"
-                                     f" only, and this machine is {self.machine}")
+        try:
+            seccomp.program(self.machine)
+        except ValueError as error:
+            raise SandboxUnavailable(str(error)) from None
         probe = self.workdir / "probe.json"
         probe.write_text('{"cells": ["import numpy"], "calls": []}')
         read, write = os.pipe()
