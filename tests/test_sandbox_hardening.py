@@ -378,3 +378,14 @@ def test_on_an_unknown_architecture_grading_refuses_in_one_sentence(tmp_path):
     code, stderr = refusal(tmp_path, prefix=(sys.executable, "-c", unknown))
     assert code == 2 and "Traceback" not in stderr, stderr
     assert "filter knows x86_64 and aarch64 only, not riscv64" in stderr, stderr
+
+
+def test_as_root_without_mount_namespaces_grading_refuses_in_one_sentence(tmp_path):
+    """A root without CAP_SYS_ADMIN (as in some containers) cannot prepare the sandbox's view."""
+    needs_sandbox()
+    if os.geteuid() != 0 or shutil.which("setpriv") is None:
+        pytest.skip("needs root, and setpriv to drop a capability")
+    code, stderr = refusal(tmp_path, prefix=("setpriv", "--bounding-set=-sys_admin", "--inh-caps=-sys_admin",
+                                             sys.executable))
+    assert code == 2 and "Traceback" not in stderr, stderr
+    assert "must be allowed to make mount namespaces" in stderr, stderr
