@@ -28,20 +28,22 @@ What the student's code sees in the sandbox (``Bubblewrap.options``):
 - not at all: the checkout, the masters, the bundles, the grader's code, the
   submissions folder, ``_build``, the grader's ``HOME``, other processes.
 
-What it does not stop: ``/proc/self/mountinfo`` names the host paths of the
-folders bound in (the Python runtime, each student package in the grader's
-environment, hence where the checkout is), never their neighbours' contents;
-the kernel's own attack surface that the filter leaves open (every other call);
-reading the machine's CPU, memory and kernel version; using its CPU and memory
-up to the limits; and timing side channels.
+What it does not stop: the Python runtime is at its host path inside too (its
+libraries are found there), so ``sys.executable`` shows where it is installed;
+run as an ordinary user, ``/proc/self/mountinfo`` names the host paths of the
+student packages bound in (hence where the checkout is), never their
+neighbours' contents; the kernel's own attack surface that the filter leaves
+open (every other call); reading the machine's CPU, memory and kernel version;
+using its CPU and memory up to the limits; and timing side channels.
 
 How: the options (and the passwd, group and job files copied in) reach bubblewrap
 through descriptors, so no host path is on a command line. Run as root, the
 child that becomes bubblewrap first joins the cgroup, sets the limits and, in a
-mount namespace of its own, binds the runtime's and the packages' folders on a
-tmpfs over ``VIEW``, where the unprivileged bubblewrap can reach them (a Python
-under ``/root`` cannot be reached otherwise); then it changes to the sandbox's
-host uid and gid, and joins a new session keyring.
+mount namespace of its own, shows the runtime's and the packages' folders as
+read-only overlays on a tmpfs over ``VIEW`` (``_private_view``), where the
+unprivileged bubblewrap can reach them (a Python under ``/root`` cannot be
+reached otherwise) and mountinfo names no host path; then it changes to the
+sandbox's host uid and gid, and joins a new session keyring.
 
 Limits (``Limits``): address space per process, CPU time per process, file
 size, processes (the kernel's, counted in the sandbox's user namespace, see
@@ -83,7 +85,7 @@ OWN_PROCESSES = 2          # bubblewrap's init and the runner, beyond the studen
 OPEN_FILES = 256           # descriptors per process
 KEYCTL_JOIN_SESSION_KEYRING = 1  # linux/keyctl.h; with no name: a new, empty, anonymous keyring
 CLONE_NEWNS = 0x00020000                     # linux/sched.h
-MS_NOSUID, MS_NODEV, MS_BIND, MS_REC, MS_PRIVATE = 0x2, 0x4, 0x1000, 0x4000, 0x40000  # linux/mount.h
+MS_RDONLY, MS_NOSUID, MS_NODEV, MS_BIND, MS_REC, MS_PRIVATE = 0x1, 0x2, 0x4, 0x1000, 0x4000, 0x40000  # linux/mount.h
 # Run as root: where bubblewrap finds the runtime and the packages, in the private view that
 # the child makes before it becomes unprivileged (over the host's /tmp, in its mount namespace
 # only: bubblewrap mounts its own /tmp there anyway, and the sandbox gets a /tmp of its own).
@@ -190,19 +192,27 @@ def _join_new_session_keyring(machine):
 
 def _private_view(folders):
     """In a mount namespace of the child's own (the host's mounts stay as they are): a tmpfs
-    over VIEW, with `folders` bound at VIEW/0, VIEW/1, ..., where an unprivileged bubblewrap
-    can reach them wherever they are (a Python under /root, say)."""
+    over VIEW, with `folders` at VIEW/0, VIEW/1, ..., where an unprivileged bubblewrap can
+    reach them wherever they are (a Python under /root, say). Each is a read-only overlay of
+    the folder bound at VIEW/.0, VIEW/.1, ... (over an empty folder: overlayfs needs two layers
+    when none is writable), so that the sandbox's mountinfo shows the overlay's own paths and
+    these neutral layers, not where the folder is on the host."""
     _checked(_libc.unshare(CLONE_NEWNS), "cannot make a mount namespace")
     _checked(_libc.mount(b"none", b"/", None, MS_REC | MS_PRIVATE, None), "cannot make the mounts private")
     sources = [os.open(folder, os.O_PATH) for folder in folders]  # before VIEW is covered: one may be under it
     _checked(_libc.mount(b"tmpfs", bytes(VIEW), b"tmpfs", MS_NOSUID | MS_NODEV, b"mode=0755,size=64k"),
              "cannot mount a tmpfs")
+    empty = VIEW / ".empty"
+    empty.mkdir()
     for i, (folder, source) in enumerate(zip(folders, sources)):
-        view = VIEW / str(i)
+        lower, view = VIEW / f".{i}", VIEW / str(i)
+        lower.mkdir()
         view.mkdir()
-        _checked(_libc.mount(f"/proc/self/fd/{source}".encode(), bytes(view), None, MS_BIND | MS_REC, None),
+        _checked(_libc.mount(f"/proc/self/fd/{source}".encode(), bytes(lower), None, MS_BIND | MS_REC, None),
                  f"cannot bind {folder}")
         os.close(source)
+        _checked(_libc.mount(b"overlay", bytes(view), b"overlay", MS_RDONLY, f"lowerdir={lower}:{empty}".encode()),
+                 f"cannot make an overlay of {folder}")
 
 
 def _enter_sandbox(limits, cgroup, machine, host_id=None, folders=()):
