@@ -393,8 +393,8 @@ class Bubblewrap:
                 process = self._popen(probe, write, None, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
             except (OSError, subprocess.SubprocessError) as error:  # SubprocessError: from _enter_sandbox
                 raise SandboxUnavailable(f"the grader could not start bubblewrap ({error}): run as root, it must be "
-                                         f"allowed to make mount namespaces and change its user, and bubblewrap "
-                                         f"must not be under {VIEW}") from None
+                                         f"allowed to make mount namespaces (with tmpfs and overlayfs mounts) and "
+                                         f"change its user, and bubblewrap must not be under {VIEW}") from None
             finally:
                 os.close(write)
             _, stderr = process.communicate(timeout=60)
