@@ -322,12 +322,12 @@ def test_the_filter_refuses_exactly_its_calls(machine):
 
 @pytest.mark.parametrize("machine", sorted(seccomp.ARCHITECTURES))
 def test_the_filter_kills_a_call_through_another_architecture(machine):
-    program = seccomp.program(machine)
+    program, own = seccomp.program(machine), seccomp.ARCHITECTURES[machine].audit
     i386, arm = 0x40000003, 0x40000028   # AUDIT_ARCH_I386, AUDIT_ARCH_ARM: other numbers, other calls
-    for other in {i386, arm} | {a.audit for a in seccomp.ARCHITECTURES.values()} - {seccomp.ARCHITECTURES[machine].audit}:
+    for other in {i386, arm} | {a.audit for a in seccomp.ARCHITECTURES.values()} - {own}:
         assert run_filter(program, 0, other) == seccomp.KILL_PROCESS
     if machine == "x86_64":   # the x32 entry point
-        assert run_filter(program, seccomp.X32_BIT | 0, seccomp.ARCHITECTURES[machine].audit) == seccomp.KILL_PROCESS
+        assert run_filter(program, seccomp.X32_BIT, own) == seccomp.KILL_PROCESS
 
 
 def test_the_filter_refuses_an_unknown_architecture():

@@ -47,9 +47,9 @@ sandbox's host uid and gid, and joins a new session keyring.
 
 Limits (``Limits``): address space per process, CPU time per process, file
 size, processes (the kernel's, counted in the sandbox's user namespace, see
-``PROCESS_LIMIT``), wall-clock time and captured output. Run as root, where the cgroup (v1) memory and cpu controllers are
-writable, the memory of the whole sandbox and its CPU share are capped by a
-cgroup made for each submission too. When the time is up the grader kills
+``PROCESS_LIMIT``), wall-clock time and captured output. Run as root, where the
+cgroup (v1) memory and cpu controllers are writable, the memory of the whole
+sandbox and its CPU share are capped by a cgroup made for each submission too. When the time is up the grader kills
 bubblewrap, whose init (PID 1 of the sandbox, out of the student's reach) takes
 every process of the submission with it; so does the grader's own death
 (--die-with-parent).
@@ -85,7 +85,8 @@ OWN_PROCESSES = 2          # bubblewrap's init and the runner, beyond the studen
 OPEN_FILES = 256           # descriptors per process
 KEYCTL_JOIN_SESSION_KEYRING = 1  # linux/keyctl.h; with no name: a new, empty, anonymous keyring
 CLONE_NEWNS = 0x00020000                     # linux/sched.h
-MS_RDONLY, MS_NOSUID, MS_NODEV, MS_BIND, MS_REC, MS_PRIVATE = 0x1, 0x2, 0x4, 0x1000, 0x4000, 0x40000  # linux/mount.h
+# linux/mount.h
+MS_RDONLY, MS_NOSUID, MS_NODEV, MS_BIND, MS_REC, MS_PRIVATE = 0x1, 0x2, 0x4, 0x1000, 0x4000, 0x40000
 # Run as root: where bubblewrap finds the runtime and the packages, in the private view that
 # the child makes before it becomes unprivileged (over the host's /tmp, in its mount namespace
 # only: bubblewrap mounts its own /tmp there anyway, and the sandbox gets a /tmp of its own).
@@ -367,6 +368,7 @@ class Bubblewrap:
         self.packages = student_packages() if packages is None else packages
         self.bwrap = shutil.which("bwrap")
         self.machine = platform.machine()
+        self.as_root = os.geteuid() == 0
         prefix, _, _ = _python()
         self.folders = sorted({prefix, *(path.parent for path, _ in self.packages)})  # all it binds from
         self.next_id = os.getpid() * 64  # where this grader looks for a free host uid first (as root)
@@ -445,7 +447,7 @@ class Bubblewrap:
     def _source(self, path):
         """Where bubblewrap finds `path`, a file or folder of self.folders: as root, in the
         child's private view of them (see _private_view); otherwise where it is."""
-        if os.geteuid() != 0:
+        if not self.as_root:
             return str(path)
         i, folder = next((i, f) for i, f in enumerate(self.folders) if f == path or f in path.parents)
         return str(VIEW / str(i) / path.relative_to(folder))
@@ -453,7 +455,7 @@ class Bubblewrap:
     def _host_id(self):
         """The sandbox's own host uid and gid where the grader runs as root; None otherwise
         (the sandbox then runs as the grader's own, unprivileged, user)."""
-        if os.geteuid() != 0:
+        if not self.as_root:
             return None
         host_id = _free_host_id(self.next_id)
         self.next_id = HOST_IDS.index(host_id) + 1
@@ -514,5 +516,6 @@ class Unsandboxed:
         process = subprocess.Popen([str(interpreter), "-I", "-B", "-c", RUNNER, str(job), str(self.site),
                                     str(answers_fd)], cwd=home, env=env, stdin=subprocess.DEVNULL,
                                    stdout=subprocess.PIPE, stderr=subprocess.STDOUT, pass_fds=(answers_fd,),
-                                   start_new_session=True, preexec_fn=lambda: _set_limits(self.limits, self.limits.processes + OWN_PROCESSES))
+                                   start_new_session=True,
+                                   preexec_fn=lambda: _set_limits(self.limits, self.limits.processes + OWN_PROCESSES))
         return process, None
