@@ -132,6 +132,28 @@ def process_tree(root):
         tree |= more
 
 
+def run_watched(box, job):
+    """Run `job` in a sandbox; returns the Uid and Gid lines of its processes, read from the
+    host once it has printed its report, and everything it printed."""
+    box.check()
+    read, write = os.pipe()
+    process, cgroup = box.start(job, write, f"autograde-{os.getpid()}-hardening")
+    os.close(write)
+    try:
+        output = b""
+        deadline = time.monotonic() + LIMITS.timeout
+        while b"REPORT" not in output and time.monotonic() < deadline and process.poll() is None:
+            output += process.stdout.read1(1 << 16)
+        ids = {pid: status_fields(pid) for pid in process_tree(process.pid)}
+        output += process.stdout.read()
+        process.wait()
+    finally:
+        os.close(read)
+        if cgroup is not None:
+            cgroup.remove()
+    return ids, output
+
+
 @pytest.fixture(scope="module")
 def probe(tmp_path_factory):
     """Run PROBE in a sandbox, with a secret in the grader's session keyring."""
@@ -151,27 +173,12 @@ def probe(tmp_path_factory):
     add_key = seccomp.REFUSED["add_key"][column]
     secret = libc.syscall(add_key, b"user", SECRET_NAME, SECRET, len(SECRET), KEY_SPEC_SESSION_KEYRING)
     assert secret > 0, os.strerror(ctypes.get_errno())
-    box = Bubblewrap(LIMITS, workdir)
-    box.check()
-    read, write = os.pipe()
-    process, cgroup = box.start(job, write, f"autograde-{os.getpid()}-hardening")
-    os.close(write)
     try:
-        output = b""
-        deadline = time.monotonic() + LIMITS.timeout
-        while b"REPORT" not in output and time.monotonic() < deadline and process.poll() is None:
-            output += process.stdout.read1(1 << 16)
-        ids = {pid: status_fields(pid) for pid in process_tree(process.pid)}
-        output += process.stdout.read()
-        process.wait()
+        ids, output = run_watched(Bubblewrap(LIMITS, workdir), job)
+        keyring, after = read_key(KEY_SPEC_SESSION_KEYRING), read_key(secret)
     finally:
-        os.close(read)
-        if cgroup is not None:
-            cgroup.remove()
-    keyring = read_key(KEY_SPEC_SESSION_KEYRING)
-    after = read_key(secret)
-    keyctl(KEYCTL_INVALIDATE, secret)
-    line = next((l for l in output.decode(errors="replace").splitlines() if l.startswith("REPORT")), None)
+        keyctl(KEYCTL_INVALIDATE, secret)
+    line = next((text for text in output.decode(errors="replace").splitlines() if text.startswith("REPORT")), None)
     assert line is not None, output.decode(errors="replace")
     return {"report": json.loads(line[len("REPORT"):]), "ids": ids, "numbers": numbers, "secret": secret,
             "secret_after": after, "keyring": struct.unpack(f"={len(keyring) // 4}i", keyring)}
