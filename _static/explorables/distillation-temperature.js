@@ -13,9 +13,9 @@
       "aria-label": "bars of the softened teacher p_T and student q_T for each class" });
     root.append(picture);
     UI.svg("line", { x1: 20, x2: W - 10, y1: BASE, y2: BASE, class: "explorable-axis" }, picture);
-    UI.svg("text", { x: W - 10, y: 14, "text-anchor": "end", text: "▇ p_T teacher   ▇ q_T student" }, picture);
+    UI.legend(picture, W - 10, 14, "end", [["▇ p_T teacher", "explorable-p-text"], ["  "], ["▇ q_T student", "explorable-q-text"]]);
     const uniform = UI.svg("line", { x1: 20, x2: W - 10, class: "explorable-third-line" }, picture);
-    UI.svg("text", { x: 22, y: 14, text: "··· uniform 1/K" }, picture);
+    UI.legend(picture, 22, 14, "start", [["··· uniform 1/K", "explorable-third-text"]]);
     const bars = { p: [], q: [] }, group = (W - 40) / K;
     for (let k = 0; k < K; k++) {
       const x = 28 + k * group;
@@ -62,7 +62,7 @@
     }
 
     const probabilities = UI.el("table", { class: "explorable-readouts explorable-probabilities" });
-    const head = UI.el("tr", {}, [UI.el("th", { scope: "col", text: "class" })]);
+    const head = UI.el("tr", {}, [UI.el("th", { scope: "col", text: "k" })]);
     for (let k = 0; k < K; k++) head.append(UI.el("th", { scope: "col", text: String(k + 1) }));
     probabilities.append(UI.el("caption", { text: "Softened probabilities" }), UI.el("thead", {}, [head]));
     const body = UI.el("tbody");

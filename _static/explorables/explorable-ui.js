@@ -120,6 +120,13 @@
     handle.addEventListener("pointercancel", stop);
   }
 
+  // A line of SVG text in parts, each [text, class] (a class colours its part like its curve).
+  function legend(parent, x, y, anchor, parts) {
+    const text = svg("text", { x, y, "text-anchor": anchor }, parent);
+    for (const [words, cls] of parts) svg("tspan", cls ? { class: cls, text: words } : { text: words }, text);
+    return text;
+  }
+
   // An SVG path through points [[x, y], ...].
   const path = (points) => points.map(([x, y], i) => `${i ? "L" : "M"}${x.toFixed(2)},${y.toFixed(2)}`).join("");
 
@@ -136,5 +143,5 @@
     else start();
   }
 
-  window.ExplorableUI = { el, svg, slider, numberField, readouts, announcer, scheduler, draggable, path, register };
+  window.ExplorableUI = { el, svg, slider, numberField, readouts, announcer, scheduler, draggable, path, legend, register };
 })();

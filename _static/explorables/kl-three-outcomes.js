@@ -33,8 +33,7 @@
       UI.svg("text", { x: x + BARS.width + 1, y: BARS.bottom + 14, class: "explorable-label",
         "text-anchor": "middle", text: name }, picture);
     });
-    UI.svg("text", { x: 396, y: 22, class: "explorable-label", "text-anchor": "end",
-      text: "● p   ■ q" }, picture);
+    UI.legend(picture, 396, 22, "end", [["● p", "explorable-p-text"], ["   "], ["■ q", "explorable-q-text"]]);
 
     const controls = UI.el("div", { class: "explorable-controls" });
     root.append(controls);

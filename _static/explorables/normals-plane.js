@@ -21,7 +21,7 @@
       UI.svg("line", { x1: sx(t), x2: sx(t), y1: 0, y2: SIZE, class: t ? "explorable-grid" : "explorable-axis" }, picture);
       UI.svg("line", { x1: 0, x2: SIZE, y1: sy(t), y2: sy(t), class: t ? "explorable-grid" : "explorable-axis" }, picture);
     }
-    UI.svg("text", { x: SIZE - 4, y: 14, "text-anchor": "end", text: "● p   ■ q   (r = 1, 2)" }, picture);
+    UI.legend(picture, SIZE - 4, 14, "end", [["● p", "explorable-p-text"], ["  "], ["■ q", "explorable-q-text"], ["  r = 1, 2"]]);
     const ellipses = {}, marks = {};
     for (const who of ["p", "q"]) {
       ellipses[who] = [1, 2].map((r) => UI.svg("path", { class: `explorable-${who}-line${r === 2 ? " dashed" : ""}` }, picture));

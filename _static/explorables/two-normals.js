@@ -47,7 +47,7 @@
     };
     UI.svg("line", { x1: LEFT, x2: RIGHT, y1: mid, y2: mid, class: "explorable-axis" }, top.picture);
     UI.svg("line", { x1: LEFT, x2: RIGHT, y1: integrandZero, y2: integrandZero, class: "explorable-grid" }, top.picture);
-    UI.svg("text", { x: RIGHT, y: 14, "text-anchor": "end", text: "— p   — q   densities" }, top.picture);
+    UI.legend(top.picture, RIGHT, 14, "end", [["densities of "], ["— p", "explorable-p-text"], ["  "], ["— q", "explorable-q-text"]]);
     const integrandLabel = UI.svg("text", { x: RIGHT, y: mid + 16, "text-anchor": "end" }, top.picture);
 
     const controls = UI.el("div", { class: "explorable-controls" });
@@ -75,8 +75,8 @@
       forward: UI.svg("path", { class: "explorable-p-line" }, bottom.picture),
       reverse: UI.svg("path", { class: "explorable-q-line dashed" }, bottom.picture),
     };
-    UI.svg("text", { x: LEFT, y: 14, text: "▇ p, two modes" }, bottom.picture);
-    UI.svg("text", { x: RIGHT, y: 14, "text-anchor": "end", text: "— forward fit   - - reverse fit" }, bottom.picture);
+    UI.legend(bottom.picture, LEFT, 14, "start", [["▇ p, two modes", "explorable-mixture-text"]]);
+    UI.legend(bottom.picture, RIGHT, 14, "end", [["— forward fit", "explorable-p-text"], ["  "], ["- - reverse fit", "explorable-q-text"]]);
     const fitControls = UI.el("div", { class: "explorable-controls" });
     root.append(fitControls);
     sliders.a = UI.slider(fitControls, { control: "a", label: "modes of p at ±a, a =", min: 0, max: 3, step: 0.05,
