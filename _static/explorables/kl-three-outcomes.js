@@ -21,8 +21,8 @@
     CORNERS.forEach(([x, y], k) => UI.svg("text", { x: x + [-14, 14, 0][k], y: y + [12, 12, -8][k],
       class: "explorable-label", "text-anchor": "middle", text: OUTCOMES[k] }, picture));
     const marks = {
-      q: UI.svg("rect", { width: 14, height: 14, class: "explorable-q-mark" }, picture),
-      p: UI.svg("circle", { r: 8, class: "explorable-p-mark" }, picture),
+      q: UI.svg("rect", { width: 18, height: 18, class: "explorable-q-mark" }, picture),
+      p: UI.svg("circle", { r: 10, class: "explorable-p-mark" }, picture),
     };
     UI.svg("line", { x1: BARS.left - 4, x2: 396, y1: BARS.bottom, y2: BARS.bottom, class: "explorable-axis" }, picture);
     const bars = { p: [], q: [] };
@@ -104,7 +104,7 @@
         thirds[who].textContent = `${who}(x₃) = 1 − ${who}(x₁) − ${who}(x₂) = ${(state[who][2] / 100).toFixed(2)}`;
         const [x, y] = point(state[who]);
         if (who === "p") { marks.p.setAttribute("cx", x); marks.p.setAttribute("cy", y); }
-        else { marks.q.setAttribute("x", x - 7); marks.q.setAttribute("y", y - 7); }
+        else { marks.q.setAttribute("x", x - 9); marks.q.setAttribute("y", y - 9); }
         state[who].forEach((k, i) => {
           const h = (k / 100) * BARS.height;
           bars[who][i].setAttribute("y", BARS.bottom - h);
