@@ -397,3 +397,17 @@ def test_the_figures_math_passes_its_node_unit_tests():
     run = subprocess.run([node, "--test", str(ROOT / "tests" / "js")], capture_output=True, text=True, timeout=120)
     assert run.returncode == 0, run.stdout[-4000:] + run.stderr[-2000:]
     assert re.search(r"^# pass [1-9]", run.stdout, re.M) and re.search(r"^# fail 0", run.stdout, re.M), run.stdout[-2000:]
+
+
+@pytest.mark.parametrize("doc", sorted(set(FIGURES.values())))
+def test_figures_work_from_a_file_url(browser, doc):
+    """A reader who opens _build/html/... from disk (file://) gets the same figures."""
+    page, log = open_page(browser, (SITE / f"{doc}.html").as_uri())
+    try:
+        figures = [f for f, d in FIGURES.items() if d == doc]
+        for figure in figures:
+            page.locator(f'[data-explorable="{figure}"].explorable-ready').wait_for(timeout=10_000)
+        assert page.locator("[data-explorable] [data-quantity]").count() > 0
+        assert log["errors"] == []
+    finally:
+        page.close()
