@@ -10,10 +10,12 @@ How grading works, and why a submission cannot talk it into marks:
    sandbox on every test's inputs (or, where a test says so, from ``mathlib``),
    and refused unless the master earns full marks on its own tests.
 2. Each submission runs in its own bubblewrap sandbox (``grader/sandbox.py``):
-   a new user and PID namespace as an unprivileged user, no network, no view
-   of the checkout, ``mathlib``, the masters, the grader, the other
-   submissions or the real home folder, fresh tmpfs for /tmp and HOME, and
-   limits on memory, CPU time, processes, file size, output and wall time.
+   a new user and PID namespace as an unprivileged user (on the host too, even
+   when the grader runs as root), no network, no view of the checkout,
+   ``mathlib``, the masters, the grader, the other submissions, the real home
+   folder or the grader's keyring, a system call filter, fresh tmpfs for /tmp
+   and HOME, and limits on memory, CPU time, processes, file size, output and
+   wall time.
    Inside, an IPython shell runs the notebook's code cells in order, then calls
    the student's functions on the hidden inputs and sends back raw answers.
 3. The grader validates those answers (types, shapes, sizes) and scores them
@@ -25,8 +27,9 @@ How grading works, and why a submission cannot talk it into marks:
    CSV is written as its submission finishes, with a Markdown feedback file
    per submission in ``feedback/`` next to the CSV. Running again resumes.
 
-Where the sandbox cannot run (no bubblewrap, no user namespaces, not Linux),
-grading stops with a message saying what is missing; ``--no-sandbox`` grades
+Where the sandbox cannot run (no bubblewrap, no unprivileged user namespaces,
+not Linux, an architecture other than x86-64 and aarch64), grading stops with a
+message saying what is missing; ``--no-sandbox`` grades
 notebooks the instructor trusts without one.
 """
 

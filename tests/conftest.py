@@ -21,7 +21,7 @@ settings.load_profile("book")
 # stay in one kernel, a module's tests in one process). The sandbox tests check that no
 # sandbox process is left over and that the checkout is unchanged after grading, which only
 # holds while nothing else grades beside them: their modules take turns.
-SERIAL = {"test_autograder.py", "test_grader.py"}
+SERIAL = {"test_autograder.py", "test_grader.py", "test_sandbox_hardening.py"}
 LOCK = Path(__file__).resolve().parents[1] / "_build" / ".serial-tests.lock"
 
 

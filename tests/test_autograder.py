@@ -16,12 +16,14 @@ import os
 import re
 import socket
 import threading
+import time
 
 import nbformat
 import pytest
 from markdown_it import MarkdownIt
 
 from grading import A1, A2, A3, FULL, INV_DET, PINV_SLOGDET, ROOT, grade, needs_sandbox, rows, solved, untouched, with_cell
+from grader import sandbox
 
 MARKER = "autograde-leftover-5e1f"   # in the command line of every process an attack leaves behind
 LIMITS = ["--timeout", "20", "--memory", "512M", "--processes", "8", "--file-size", "1M",
@@ -315,14 +317,30 @@ def tree_signature(root, skip=()):
 
 
 def leftover_processes():
+    """Processes an attack left, bubblewraps, and anything running as a sandbox's host user.
+
+    (bubblewrap gets its options through a descriptor, so its command line names none of
+    them: it is found by its name and by the host uids the grader gives sandboxes.)
+    """
     found = []
     for pid in os.listdir("/proc"):
         try:
             cmdline = open(f"/proc/{pid}/cmdline", "rb").read().decode(errors="ignore")
-        except OSError:
+            comm = open(f"/proc/{pid}/comm").read().strip()
+            uid = int(next(line for line in open(f"/proc/{pid}/status") if line.startswith("Uid:")).split()[1])
+        except (OSError, StopIteration, ValueError):
             continue
-        if MARKER in cmdline or ("bwrap" in cmdline and "--die-with-parent" in cmdline):
-            found.append(cmdline.replace("\0", " ")[:200])
+        if MARKER in cmdline or comm == "bwrap" or uid in sandbox.HOST_IDS:
+            found.append(f"{comm} (uid {uid}): " + cmdline.replace("\0", " ")[:200])
+    return found
+
+
+def settled(find, seconds=5.0):
+    """What `find` still finds once processes killed at the batch's end have had `seconds` to go
+    (a SIGKILLed sandbox's init dies a moment after its bubblewrap, which the grader waited for)."""
+    deadline = time.monotonic() + seconds
+    while (found := find()) and time.monotonic() < deadline:
+        time.sleep(0.1)
     return found
 
 
@@ -430,7 +448,7 @@ def batch(tmp_path_factory):
     listener.close()
     return {"done": done, "rows": rows(out / "grades.csv"), "feedback": out / "feedback", "subs": subs,
             "changed": [p for p in set(before[0]) | set(after[0]) if before[0].get(p) != after[0].get(p)],
-            "home_changed": before[1] != after[1], "leftovers": leftover_processes(),
+            "home_changed": before[1] != after[1], "leftovers": settled(leftover_processes),
             "connections": len(connections)}
 
 

@@ -10,6 +10,7 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import nbformat
 import numpy as np
@@ -18,6 +19,7 @@ from markdown_it import MarkdownIt
 
 from grading import A1, A2, A3, AUTOGRADE, FULL, INV_DET, PINV_SLOGDET, grade, needs_sandbox, rows, solved, untouched, with_cell
 from grader import batch, build, checks, feedback, submissions
+from grader.model import Status
 
 A3_CASES = build.bundles()[A3].cases
 
@@ -82,11 +84,11 @@ def test_the_sandbox_learns_neither_the_kind_of_a_check_nor_its_place():
         assert (call["call"], call["args"]) == (A3_CASES[owner]["call"], A3_CASES[owner]["args"])
 
 
-def test_monte_carlo_needs_real_scatter_across_seeds():
-    case = checks.validate_cases([{"question": "q", "points": 1, "check": "mc", "call": "f",
+def test_monte_carlo_against_its_own_standard_error_needs_real_scatter_across_seeds():
+    case = checks.validate_cases([{"question": "q", "points": 1, "check": "mc-stderr", "call": "f",
                                    "args": [[0.5], [[2.0]], [-0.5], [[0.8]], 100_000, 3],
                                    "truth": {"reference": "kl_mvn", "args": [[0.5], [[2.0]], [-0.5], [[0.8]]]}}])[0]
-    seeds = [args[-1] for args, _ in checks.KINDS["mc"].calls(case)]
+    seeds = [args[-1] for args, _ in checks.KINDS["mc-stderr"].calls(case)]
     assert len(set(seeds)) == checks.MC_SEEDS
     import mathlib
     honest = [mathlib.mc_kl_mvn([0.5], [[2.0]], [-0.5], [[0.8]], 100_000, rng=np.random.default_rng(s))
@@ -102,6 +104,8 @@ def test_monte_carlo_needs_real_scatter_across_seeds():
     ]
     for answers, ok in cases:
         assert checks.judge([case], [expected], [answers])[0].passed is ok
+
+
 @pytest.mark.parametrize("table", [
     [{"question": "q", "points": 1, "check": "raises", "call": "f", "error": "ValueError"}],
     [{"question": "q", "points": 1, "check": "close", "call": "f", "args": [[0.5, 0.5], [1.0, 0.0]],
@@ -113,6 +117,35 @@ def test_monte_carlo_needs_real_scatter_across_seeds():
 def test_a_table_where_a_constant_or_raising_alone_could_earn_points_is_refused(table):
     with pytest.raises(ValueError, match="no ordinary value test"):
         checks.expected_answers(checks.validate_cases(table))
+
+
+def test_monte_carlo_is_judged_on_the_draws_the_question_fixes():
+    args = [[1.0, -1.0], [[1.0, 0.95], [0.95, 1.0]], [0.0, 0.0], [[2.0, 0.3], [0.3, 1.0]], 100_000, 7]
+    case = checks.validate_cases([{"question": "q", "points": 1, "check": "mc", "call": "f", "args": args,
+                                   "reference": "mc_kl_mvn"}])[0]
+    expected = checks.expected_answers([case])[0]
+    n, seed = args[4], args[5]
+    mu1, S1, mu2, S2 = (np.asarray(a, dtype=float) for a in args[:4])
+
+    def honest(seed, ddof=1):  # the question's own recipe, written as a student would
+        z = np.random.default_rng(seed).standard_normal((n, 2))
+        L1, L2 = np.linalg.cholesky(S1), np.linalg.cholesky(S2)
+        w = np.linalg.solve(L2, (mu1 + z @ L1.T - mu2).T).T
+        ratio = 0.5 * (np.sum(w**2, 1) - np.sum(z**2, 1)) + np.log(np.prod(np.diag(L2)) / np.prod(np.diag(L1)))
+        return [ratio.mean(), ratio.std(ddof=ddof) / np.sqrt(n)]
+
+    exact = checks.KINDS["close"].expect({"reference": "kl_mvn", "args": args[:4], "kwargs": {}}, [])
+    pilot = honest(seed + 10_000)[1]
+    fakes = [
+        [float(exact), pilot],                                                  # the closed form
+        [float(exact) + pilot * np.random.default_rng(seed).standard_normal(), pilot],  # ... with plausible noise
+        honest(seed + 1),                                                       # other draws
+        [honest(seed)[0], 2 * honest(seed)[1]],                                 # an invented stderr
+    ]
+    assert checks.judge([case], [expected], [[{"value": honest(seed)}]])[0].passed
+    assert checks.judge([case], [expected], [[{"value": honest(seed, ddof=0)}]])[0].passed
+    for fake in fakes:
+        assert not checks.judge([case], [expected], [[{"value": fake}]])[0].passed, fake
 
 
 def test_points_are_clamped_to_each_question():
@@ -168,7 +201,9 @@ def test_no_check_reads_the_source():
 @pytest.mark.parametrize("name, shown", [
     (b"=HYPERLINK(x).ipynb", "%3DHYPERLINK(x).ipynb"), (b"bob\n<!--.ipynb", "bob%0A<!--.ipynb"),
     (b"zz_\xff.ipynb", "zz_%FF.ipynb"), (b"zz_\xfe.ipynb", "zz_%FE.ipynb"), (b"100%.ipynb", "100%25.ipynb"),
-    (b"a\xe2\x80\xa8b.ipynb", "a%E2%80%A8b.ipynb"), (b"plain.ipynb", "plain.ipynb")])
+    (b"a\xe2\x80\xa8b.ipynb", "a%E2%80%A8b.ipynb"), (b"plain.ipynb", "plain.ipynb"),
+    (b" =1+1.ipynb", "%20=1+1.ipynb"), ("\u00a0@x.ipynb".encode(), "%C2%A0@x.ipynb"),
+    ("\uff1dx.ipynb".encode(), "%EF%BC%9Dx.ipynb"), (b"-1.ipynb", "%2D1.ipynb")])
 def test_file_names_are_spelt_one_to_one_and_cannot_break_the_csv_or_the_feedback(name, shown):
     assert submissions.display_name(name) == shown
 
@@ -204,6 +239,49 @@ def stalling_notebook():
     (under 64 KiB, the most the old source reader read; it took half a minute over it)."""
     body = "".join(f"%time x{i} = {i}\n" for i in range(300)) + "x = [" + "1, " * 17_000 + "]\n"
     return with_cell(untouched(A2), "%%writefile /tmp/f.py\n" + body)
+
+
+def test_no_two_submissions_share_a_feedback_file():
+    """An outside attack: a name chosen to equal another's escaped stem and hash overwrote its feedback."""
+    names = [b"Jane Doe.ipynb", b"Jane_Doe.ipynb", b"Jane_Doe-0ee193f1.ipynb", b"Jane%20Doe.ipynb",
+             b"a" * 250 + b".ipynb", b"a" * 251 + b".ipynb", b"\xff" * 200 + b".ipynb", b"\xfe" * 200 + b".ipynb",
+             "\u00e9".encode() * 100 + b".ipynb"]
+    files = [submissions.feedback_file(submissions.Submission(submissions.display_name(n), "")) for n in names]
+    assert len(set(files)) == len(names)
+    assert all("/" not in f and len(f.encode()) < 255 for f in files)
+    # a cut name ends in %% and a hash, which no display name spells: it cannot be chosen
+    cut = files[names.index(b"a" * 251 + b".ipynb")]
+    assert "%%" in cut and submissions.feedback_file(
+        submissions.Submission(submissions.display_name(cut.removesuffix(".md").encode() + b".ipynb"), "")) != cut
+
+
+def test_a_notebook_of_many_cells_is_refused_before_it_is_validated(tmp_path):
+    """An outside attack: 350,000 empty cells in 20 MiB took 22 s and 0.8 GB to validate."""
+    path = tmp_path / "many.ipynb"
+    cell = '{"cell_type": "raw", "id": "c%d", "metadata": {}, "source": ""}'
+    path.write_text('{"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": [' +
+                    ", ".join(cell % i for i in range(300_000)) + "]}")
+    started = time.monotonic()
+    sub = submissions.read(path, build.bundles())
+    assert time.monotonic() - started < 3
+    assert sub.verdict.status is Status.TOO_LARGE and "cells" in sub.verdict.detail
+
+
+def test_a_file_the_grader_cannot_open_is_a_status_not_the_end_of_the_batch(tmp_path, monkeypatch):
+    nbformat.write(solved(A3), tmp_path / "fine.ipynb")
+    (tmp_path / "locked.ipynb").write_text("{}")
+    real_open = open
+
+    def open_(path, *args, **kwargs):
+        if Path(path).name == "locked.ipynb":
+            raise PermissionError(13, "Permission denied")
+        return real_open(path, *args, **kwargs)
+
+    monkeypatch.setattr(submissions, "open", open_, raising=False)
+    subs = submissions.folder(tmp_path, build.bundles())
+    verdicts = {s.name: s.verdict for s in subs}
+    assert verdicts["fine.ipynb"] is None
+    assert verdicts["locked.ipynb"].status is Status.UNREADABLE and "cannot open" in verdicts["locked.ipynb"].detail
 
 
 def test_reading_a_notebook_is_bounded_work_before_the_batch(tmp_path):

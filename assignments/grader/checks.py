@@ -19,9 +19,10 @@ from typing import Callable
 import numpy as np
 
 MAX_NUMBERS = 10_000      # numbers in one answer, as in the runner
-MC_SE_WINDOW = 5          # an MC estimate must be this many of its own standard errors from the truth
-MC_SE_RATIO = 2.0         # ... and its standard error within this factor of mathlib's
-MC_SEEDS = 8              # an MC case calls the estimator with this many seeds ...
+MC_RTOL = (1e-9, 1e-4)    # "mc": an estimate on the question's own draws, and its stderr (ddof 0 or 1), as recomputed here
+MC_SE_WINDOW = 5          # "mc-stderr": an estimate must be this many of its own standard errors from the truth
+MC_SE_RATIO = 2.0         # ... and its standard error within this factor of the master's estimator's
+MC_SEEDS = 8              # ... called with this many seeds ...
 MC_SCATTER = (0.3, 2.2)   # ... whose estimates' spread / mean stderr must fall in here
 DEFAULT_RTOL, DEFAULT_ATOL = 1e-7, 1e-10
 
@@ -106,6 +107,34 @@ def _close(case, expected, answers):
         got, expected, rtol=case.get("rtol", DEFAULT_RTOL), atol=case.get("atol", DEFAULT_ATOL)))
 
 
+def _mc_draws_expected(case, master):
+    """(estimate, stderr) on the draws the test fixes: the master's, or mathlib's `reference` estimator
+    called with ``rng=np.random.default_rng(seed)``.
+
+    The question says how to draw (assignment 2: ``z = np.random.default_rng(seed).standard_normal((n, m))``
+    and ``x = mu1 + z @ L1.T``). An estimator has then one right answer, which no shortcut reaches:
+    the closed form with noise of a plausible size (any statistical test of an estimate against
+    the truth passes that) differs from it by about a standard error, and the check asks for
+    agreement to rounding.
+    """
+    if "reference" in case:
+        *args, seed = case["args"]
+        estimate = _mathlib(case["reference"], args, {**case["kwargs"], "rng": np.random.default_rng(seed)})
+        return np.array([estimate.estimate, estimate.stderr])
+    try:
+        pair = numbers(_value(master[0]))
+    except InvalidAnswer as error:
+        raise MasterProblem(f"the master's estimator returned {error}") from None
+    if pair.shape != (2,):
+        raise MasterProblem("the master's estimator must return a pair (estimate, stderr)")
+    return pair
+
+
+def _mc_draws(case, expected, answers):
+    got = numbers(answers[0]["value"])
+    return got.shape == (2,) and bool(np.all(np.abs(got - expected) <= np.multiply(MC_RTOL, np.abs(expected))))
+
+
 def _mc_calls(case):
     """The estimator called with MC_SEEDS seeds: the case's own and the next ones."""
     *args, seed = case["args"]
@@ -143,8 +172,9 @@ def _mc_reference(case, master):
 def _mc(case, expected, answers):
     """Every seed's (estimate, stderr) near the truth, and the estimates scattered as stderr says.
 
-    An estimator that returns the exact value with an invented standard error
-    gives the same number for every seed: its scatter is zero, and it fails.
+    An estimator that returns the exact value with an invented standard error gives the same
+    number for every seed: its scatter is zero, and it fails. (Noise of the right size passes:
+    where the draws can be fixed, prefer "mc".)
     """
     pairs = np.array([numbers(a["value"]) for a in answers])
     if pairs.shape != (MC_SEEDS, 2) or not np.all(np.isfinite(pairs)) or np.any(pairs[:, 1] <= 0):
@@ -316,7 +346,12 @@ KINDS = {
                                    "one of " + ", ".join(repr(p) for p in PROPERTIES) + " (or a list of them)"),
                       "interval": (False, _interval, "a list [low, high]")},
                      needs_values=True, gives_values=False),
-    "mc": Kind(_mc_calls, _mc_master_calls, _mc_reference, _mc,
+    "mc": Kind(_one_call, _own_calls(_one_call), _mc_draws_expected, _mc_draws,
+               lambda c, e: (f"(estimate, stderr) on the draws the question fixes: {_fmt(e)} "
+                             f"(rtol {MC_RTOL[0]:g} and {MC_RTOL[1]:g})"),
+               {"reference": (False, lambda v: isinstance(v, str), "the name of a mathlib estimator taking rng=")},
+               load=lambda e: np.asarray(e, dtype=float)),
+    "mc-stderr": Kind(_mc_calls, _mc_master_calls, _mc_reference, _mc,
                lambda c, e: (f"for each of {MC_SEEDS} seeds, (estimate, stderr) with the estimate within "
                              f"{MC_SE_WINDOW} standard errors of {e['exact']:.6g}, a stderr within a factor "
                              f"{MC_SE_RATIO:g} of {e['stderr']:.3g}, and estimates that differ from seed to "
@@ -325,6 +360,7 @@ KINDS = {
                                         "(the master's function) or {\"reference\": name, \"args\": [...]} (mathlib's)")}),
 }
 VALUE_KINDS = {name for name, kind in KINDS.items() if kind.gives_values}
+MC_KINDS = ("mc", "mc-stderr")
 COMMON_FIELDS = {"call", "args", "kwargs", "points", "check", "public"}
 
 
@@ -365,7 +401,7 @@ def validate_case(case):
             return field, f"must be {words}, not {case[field]!r}"
     if case["check"] == "property" and ("in interval" in _properties(case)) != ("interval" in case):
         return "interval", "is given exactly when the property 'in interval' is asked for"
-    if case["check"] == "mc" and not (case["args"] and type(case["args"][-1]) is int):
+    if case["check"] in ("mc", "mc-stderr") and not (case["args"] and type(case["args"][-1]) is int):
         return "args", "a Monte Carlo test's last argument is the seed, a whole number"
     return None
 
@@ -417,7 +453,7 @@ def expected_answers(cases, master=None):
         if _depends(case, exp) and case["call"] not in ordinary:
             error = ValueError(f"{case['call']} has only {case['check']} tests whose answer a constant can give "
                                "(inf, a whole number) or that need values, and no ordinary value test "
-                               "(close, equals or mc) to earn them with")
+                               "(close, equals, mc or mc-stderr) to earn them with")
             error.case = i
             raise error
     return expected

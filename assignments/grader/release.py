@@ -45,6 +45,8 @@ def public_tests(assignment, expected):
         elif test["check"] == "property":
             shown.update(property=list(exp), interval=test.get("interval"))
         elif test["check"] == "mc":
+            shown.update(expected=np.asarray(exp).tolist(), rtol=list(checks.MC_RTOL))
+        elif test["check"] == "mc-stderr":
             shown["expected"] = exp["exact"]
         out[test["question"]]["tests"].append(shown)
     return out

@@ -23,7 +23,10 @@ def _holds(test, value):
                     and _np.all(_np.linalg.eigvalsh((got + got.T) / 2) > 0)):
                 return False
         return True
-    if test["check"] == "mc":
+    if test["check"] == "mc":   # on the draws the question fixes: equal to rounding
+        want = _np.asarray(test["expected"], dtype=float)
+        return got.shape == (2,) and bool(_np.all(_np.abs(got - want) <= _np.multiply(test["rtol"], _np.abs(want))))
+    if test["check"] == "mc-stderr":   # one seed: within 5 of its own standard errors of the truth
         estimate, stderr = got
         return bool(stderr > 0 and abs(estimate - test["expected"]) < 5 * stderr)
     return False

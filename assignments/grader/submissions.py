@@ -11,7 +11,6 @@ follow the notebook format.
 import hashlib
 import json
 import os
-import re
 import warnings
 from collections import Counter
 from dataclasses import dataclass, field
@@ -23,6 +22,10 @@ from . import feedback
 from .model import Refused, Status, Verdict
 
 NOTEBOOK_BYTES = 20 << 20  # a larger submission is not graded
+NOTEBOOK_CELLS = 2_000     # ... nor one with more cells (reading and validating cost grows with them)
+FEEDBACK_NAME_BYTES = 200  # a feedback file's longer name is cut and ends in a hash
+# A name a spreadsheet may read as a formula starts with one of these, after any spaces.
+FORMULA_STARTS = "=+-@\uff1d\uff0b\uff0d\uff20"
 ALL = "all"                # the assignment option that grades every notebook against its own assignment
 
 
@@ -40,7 +43,8 @@ class Submission:
 def display_name(raw):
     """A file name (bytes) as printable text, one to one: every byte that is not printable
     UTF-8 (control, format and separator characters, undecodable bytes) and ``%`` itself
-    become ``%XX``, and so does a leading ``= + - @`` (a formula, to a spreadsheet)."""
+    become ``%XX``, and so does the first character of a name that a spreadsheet could read
+    as a formula (``= + - @`` or their full-width forms, after any spaces)."""
     out = []
     for ch in raw.decode("utf-8", "surrogateescape"):
         if ch == "%" or feedback.unsafe(ch):
@@ -48,14 +52,22 @@ def display_name(raw):
         else:
             out.append(ch)
     text = "".join(out)
-    return f"%{ord(text[0]):02X}{text[1:]}" if text[:1] in ("=", "+", "-", "@") else text
+    if text.lstrip()[:1] and text.lstrip()[0] in FORMULA_STARTS:
+        first = "".join(f"%{b:02X}" for b in text[0].encode("utf-8"))
+        return first + text[1:]
+    return text
 
 
 def feedback_file(sub):
-    """The feedback file's name: the stem where it is plain, else a safe stem and a hash of the name."""
+    """The feedback file's name, one to one with the submission's: its display name (which
+    has no ``/`` and spells every ``%`` as ``%25``) without ``.ipynb``, and ``.md``. A name too
+    long for a file is cut and ends in ``%%`` and a hash of the whole, which no display name
+    can spell, so that no two submissions share a feedback file."""
     stem = sub.name.removesuffix(".ipynb")
-    safe = re.sub(r"[^A-Za-z0-9._-]", "_", stem)
-    return f"{safe}.md" if safe == stem else f"{safe}-{hashlib.sha256(sub.name.encode()).hexdigest()[:8]}.md"
+    if len(stem.encode()) <= FEEDBACK_NAME_BYTES:
+        return f"{stem}.md"
+    cut = stem.encode()[:FEEDBACK_NAME_BYTES - 20].decode("utf-8", "ignore")
+    return f"{cut}%%{hashlib.sha256(sub.name.encode()).hexdigest()[:16]}.md"
 
 
 def _refuse_duplicate_keys(pairs):
@@ -82,6 +94,8 @@ def _notebook(data):
         return None, Verdict(Status.UNREADABLE, "(not nbformat 3 or 4)")
     if raw["nbformat"] == 3 and "cells" in raw or raw["nbformat"] == 4 and "worksheets" in raw:
         return None, Verdict(Status.CONFLICTING, "(cells beside worksheets: Jupyter shows only one of them)")
+    if _cell_count(raw) > NOTEBOOK_CELLS:
+        return None, Verdict(Status.TOO_LARGE, f"(more than {NOTEBOOK_CELLS} cells)")
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -92,11 +106,25 @@ def _notebook(data):
     return nb, None
 
 
+def _cell_count(raw):
+    """Cells of a parsed notebook file, counted before nbformat reads and validates them."""
+    if raw["nbformat"] == 4:
+        cells = raw.get("cells")
+        return len(cells) if isinstance(cells, list) else 0
+    sheets = raw.get("worksheets")
+    return sum(len(w.get("cells", [])) if isinstance(w, dict) and isinstance(w.get("cells"), list) else 0
+               for w in sheets) if isinstance(sheets, list) else 0
+
+
 def read(path, bundles):
     """The submission at `path`, read once, by the grader; never run from the folder."""
-    with open(path, "rb") as f:
-        data = f.read(NOTEBOOK_BYTES + 1)
-    sub = Submission(display_name(os.fsencode(path.name)), hashlib.sha256(data).hexdigest())
+    name = display_name(os.fsencode(path.name))
+    try:
+        with open(path, "rb") as f:
+            data = f.read(NOTEBOOK_BYTES + 1)
+    except OSError as error:
+        return Submission(name, "", verdict=Verdict(Status.UNREADABLE, f"(the grader cannot open it: {error.strerror})"))
+    sub = Submission(name, hashlib.sha256(data).hexdigest())
     if len(data) > NOTEBOOK_BYTES:
         sub.verdict = Verdict(Status.TOO_LARGE, f"(more than {NOTEBOOK_BYTES >> 20} MiB)")
         return sub
