@@ -5,9 +5,10 @@
 
 How grading works, and why a submission cannot talk it into marks:
 
-1. Before any student code runs, the grader reads the hidden tests from the
-   master notebooks and computes every expected answer with ``mathlib``, in its
-   own process.
+1. Before any student code runs, the expected answers are in the grader's
+   bundles: built (``build``) from each master, whose solutions run in the same
+   sandbox on every test's inputs (or, where a test says so, from ``mathlib``),
+   and refused unless the master earns full marks on its own tests.
 2. Each submission runs in its own bubblewrap sandbox (``grader/sandbox.py``):
    a new user and PID namespace as an unprivileged user (on the host too, even
    when the grader runs as root), no network, no view of the checkout,
@@ -40,7 +41,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from grader import notebooks  # noqa: E402
+from grader import build  # noqa: E402
 from grader.model import Refused  # noqa: E402
 from grader.sandbox import Limits, SandboxUnavailable  # noqa: E402
 
@@ -61,6 +62,7 @@ def main(argv=None):
     sub = parser.add_subparsers(dest="command", required=True)
     b = sub.add_parser("build", help="student copies and bundles")
     b.add_argument("out")
+    b.add_argument("--no-sandbox", action="store_true", help="run the masters without a sandbox")
     g = sub.add_parser("grade", help="grade every .ipynb in a folder into one CSV, with feedback files")
     g.add_argument("folder")
     g.add_argument("csv")
@@ -83,7 +85,7 @@ def main(argv=None):
         signal.signal(stop, lambda number, frame: sys.exit(128 + number))
     try:
         if args.command == "build":
-            notebooks.build(args.out)
+            build.build(args.out, sandboxed=not args.no_sandbox)
         else:
             grade(args)
     except Refused as error:

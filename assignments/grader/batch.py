@@ -33,7 +33,8 @@ from pathlib import Path
 
 import numpy as np
 
-from . import checks, feedback, notebooks, submissions
+from . import build, checks, feedback, submissions
+from .protocol import parse_answers
 from .model import Refused, Status, Verdict
 from .sandbox import ANSWERS_BYTES, Bubblewrap, Limits, Unsandboxed
 
@@ -57,26 +58,6 @@ class Run:
     answers_bytes: int = 0
     open_pipes: int = 2
     timed_out: bool = False
-
-
-def parse_answers(data, count):
-    """Raw answers from the runner's JSON lines; anything malformed is ignored."""
-    answers, cells, done = [None] * count, [], False
-    for line in bytes(data).split(b"\n"):
-        try:
-            record = json.loads(line)
-        except (ValueError, RecursionError):
-            continue
-        if not isinstance(record, dict):
-            continue
-        k = record.get("case")
-        if type(k) is int and 0 <= k < count and answers[k] is None:
-            answers[k] = record
-        elif type(record.get("cell")) is int:
-            cells.append((record["cell"], str(record.get("error", ""))[:feedback.MAX_SHOWN]))
-        elif record.get("done") is True:
-            done = True
-    return answers, cells, done
 
 
 def natural(text):
@@ -211,7 +192,10 @@ class Batch:
             return self._grade()
 
     def _grade(self):
-        all_bundles = notebooks.bundles()  # expected answers: computed before anything runs
+        broken = []
+        all_bundles = build.bundles(sandboxed=self.sandboxed, log=self.log, errors=broken)  # before anything runs
+        for error in broken:
+            self.log(f"skipping a broken master: {error}")
         subs = submissions.folder(self.folder, all_bundles)
         bundles = submissions.choose(subs, all_bundles, self.assignment)
         self.log(f"grading {', '.join(sorted(bundles)) or 'nothing'} ({len(subs)} notebooks in {self.folder})")
