@@ -22,10 +22,20 @@ class IndexTermUses(SphinxTransform):
         page = title.astext() if title is not None else self.env.docname
         for count, ref in enumerate(refs):
             term = ref["reftarget"]
-            target_id = f"term-use-{count}"
+            # The entry points at the paragraph itself (one id per paragraph), so that a search
+            # hit shows the paragraph's text; an empty target there showed nothing useful.
+            block = ref.parent
+            while block is not None and not isinstance(block, (nodes.paragraph, nodes.term, nodes.title)):
+                block = block.parent
+            block = block if block is not None else ref.parent
+            uses = [i for i in block["ids"] if i.startswith("term-use-")]
+            if uses:
+                target_id = uses[0]
+            else:
+                target_id = f"term-use-{count}"
+                block["ids"].insert(0, target_id)
             entry = ("single", f"{term[:1].upper() + term[1:]}; {page}", target_id, "", None)
-            target = nodes.target("", "", ids=[target_id])
-            ref.parent.insert(ref.parent.index(ref), [addnodes.index(entries=[entry]), target])
+            ref.parent.insert(ref.parent.index(ref), addnodes.index(entries=[entry]))
 
 
 def setup(app):

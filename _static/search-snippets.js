@@ -50,9 +50,18 @@ document.addEventListener("DOMContentLoaded", () => {
   const htmlToText = Search.htmlToText;
   Search.htmlToText = (htmlString, anchor) => {
     const doc = new DOMParser().parseFromString(htmlString, "text/html");
+    // The page's own furniture inside [role=main] (download menu, "on this page" contents,
+    // the print-only contents, previous/next links) is not what a result should quote.
+    doc.querySelectorAll(".bd-header-article, .bd-sidebar-secondary, .prev-next-area, .onlyprint, nav").forEach((e) => e.remove());
     doc.querySelectorAll("span.math, div.math").forEach((e) => {
       e.replaceWith(" " + plainFormula(e) + " ");
     });
-    return htmlToText("<!DOCTYPE html>" + doc.documentElement.outerHTML, anchor);
+    // A glossary hit points at its term: quote the definition with it.
+    const target = anchor && doc.querySelector(`[role="main"] ${anchor}`);
+    if (target && target.tagName === "DT" && target.nextElementSibling?.tagName === "DD") {
+      target.append(" " + target.nextElementSibling.textContent);
+    }
+    const text = htmlToText("<!DOCTYPE html>" + doc.documentElement.outerHTML, anchor);
+    return text.replace(/\s+/g, " ").trim();
   };
 });
