@@ -208,3 +208,89 @@ def test_a_malformed_grades_file_is_refused_with_its_line_and_field(tmp_path):
     write(path, "submission,assignment,status,total\n")
     with pytest.raises(Refused, match="grades.csv, line 1, field max_total"):
         gradebook.read_grades([path])
+
+
+# ---------------------------------------------------------------- a graded folder, end to end (no sandbox: trusted notebooks)
+
+from grading import A1, FULL, grade, solved, with_cell  # noqa: E402
+import nbformat  # noqa: E402
+from grader import batch, notebooks  # noqa: E402
+
+
+def without_my_jsd():
+    nb = solved(A1)
+    nb.cells = [c for c in nb.cells if "my_jsd" not in c.source]
+    return nb
+
+
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("term")
+    subs = tmp / "subs"
+    (subs / "s001").mkdir(parents=True)
+    nbformat.write(solved(A1), subs / "s001" / "a1.IPYNB")
+    nbformat.write(with_cell(solved(A1), "def broken(:\n    pass", at=3), subs / "borelemile_LATE_1002_9_a1.ipynb")
+    nbformat.write(without_my_jsd(), subs / "s003.ipynb")
+    (subs / "notes.txt").write_text("not a notebook")
+    roster_path = write(tmp / "roster.csv", ROSTER)
+    done = grade(subs, tmp / "out" / "grades.csv", "--no-sandbox", "--jobs", "2", "--roster", str(roster_path))
+    return tmp, subs, done
+
+
+def test_statuses_say_what_the_student_can_fix(graded):
+    tmp, _, done = graded
+    rows = {r["submission"]: r for r in csv.DictReader(open(tmp / "out" / "grades.csv", newline=""))}
+    assert rows["s001/a1.IPYNB"]["status"] == "ok" and rows["s001/a1.IPYNB"]["total"] == str(FULL[A1])
+    # the inserted cell is the notebook's fourth, counting markdown cells as Jupyter shows them
+    assert rows["borelemile_LATE_1002_9_a1.ipynb"]["status"] == "syntax error in cell 4"
+    assert rows["s003.ipynb"]["status"] == "function `my_jsd` is not defined"
+    assert list(rows) == sorted(rows, key=batch.natural)        # rows in name order, not finishing order
+    feedback = (tmp / "out" / "feedback" / "borelemile_LATE_1002_9_a1.md").read_text()
+    assert "cell 4 raised ` SyntaxError" in feedback
+
+
+def test_nothing_is_lost_and_the_run_says_what_needs_the_instructor(graded):
+    tmp, _, done = graded
+    assert done.returncode == 1, done.stderr
+    assert "notes.txt: not graded: not a notebook (.txt)" in done.stdout
+    assert "summary: 3 graded now, 0 already graded, 1 files not notebooks" in done.stdout
+    students = read(tmp / "out" / "term" / f"{A1}.students.csv")
+    assert [r[0] for r in students[1:]] == ["s001", "s002", "s003", "s004"]
+    assert students[4][5] == "no submission"
+    # Ada in full, Émile's other cells still ran, Kurt without q4's 3 points, Emmy nothing to import
+    assert [r[-1] for r in read(tmp / "out" / "term" / f"{A1}.canvas.csv")[2:]] == ["15", "15", "12", ""]
+    assert read(tmp / "out" / "term" / "unmatched.csv") == [["file", "reason"],
+                                                           ["notes.txt", "not a notebook (.txt)"]]
+
+
+def test_an_empty_folder_is_one_sentence_and_exit_status_2(tmp_path):
+    (tmp_path / "empty" / "sub").mkdir(parents=True)
+    (tmp_path / "empty" / "sub" / "a.pdf").write_text("x")
+    done = grade(tmp_path / "empty", tmp_path / "grades.csv", "--no-sandbox")
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert done.stderr.strip().endswith("holds no notebook (.ipynb file), only 1 other file.")
+
+
+def test_shards_merge_into_exactly_what_one_run_writes(graded, tmp_path):
+    tmp, subs, _ = graded
+    parts = []
+    for k in (1, 2):
+        out = tmp_path / f"part{k}" / "grades.csv"
+        grade(subs, out, "--no-sandbox", "--jobs", "1", "--shard", f"{k}/2")
+        parts.append(str(out))
+    merged = tmp_path / "merged" / "grades.csv"
+    done = grade.__globals__["subprocess"].run(
+        [grade.__globals__["sys"].executable, str(grade.__globals__["AUTOGRADE"]), "merge", str(merged), *parts],
+        capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert merged.read_bytes() == (tmp / "out" / "grades.csv").read_bytes()
+    one = {p.name: p.read_text() for p in (tmp / "out" / "feedback").iterdir()}
+    assert {p.name: p.read_text() for p in (merged.parent / "feedback").iterdir()} == one
+    assert all(0 < len(list(Path(p).parent.glob("feedback/*.md"))) < 3 for p in parts)  # each did a part
+
+
+def test_a_change_of_the_tests_points_changes_the_version_a_resume_checks():
+    bundle = notebooks.bundles()[A1]
+    changed = notebooks.Bundle(bundle.name, bundle.title, [dict(c) for c in bundle.cases], bundle.expected)
+    changed.cases[0]["points"] += 1
+    assert batch.version(changed) != batch.version(bundle) == batch.version(bundle)

@@ -161,3 +161,36 @@ def write_plain(path, entries, questions, roster):
                 [number(e.points[q]) if q in e.points else "" for q in questions] +
                 [number(e.manual) if e.written else "", number(e.penalty) if graded else "",
                  number(e.final), number(e.out_of)])
+
+
+def merge(parts, path):
+    """Join the grades CSVs of a sharded run (and their feedback folders) into what one run writes."""
+    import shutil
+
+    from .batch import read_rows, write_sorted
+
+    columns, rows = None, {}
+    for part in parts:
+        with open(part, newline="") as f:
+            header = next(csv.reader(f), None)
+        if columns is not None and header != columns:
+            raise Refused(f"{where(part, 1)}: its columns are not those of {Path(parts[0]).name}")
+        columns = header
+        for row in read_rows(part):
+            if row["submission"] in rows:
+                raise Refused(f"{Path(part).name}: {row['submission']} is also in another part")
+            rows[row["submission"]] = row
+        feedback = Path(part).parent / "feedback"
+        if feedback.is_dir():
+            target = Path(path).parent / "feedback"
+            target.mkdir(parents=True, exist_ok=True)
+            for item in feedback.iterdir():
+                shutil.copy2(item, target / item.name)
+    write_sorted(path, columns, rows.values())
+    assignments = {r["assignment"] for r in rows.values() if r["assignment"]}
+    if len(assignments) > 1:
+        first = columns.index("max_total") + 1
+        for a in assignments:
+            mine = [r for r in rows.values() if r["assignment"] == a]
+            used = [c for c in columns[first:-2] if any(r.get(c) for r in mine)]
+            write_sorted(Path(path).with_name(f"{Path(path).stem}.{a}.csv"), columns[:first] + used + columns[-2:], mine)
