@@ -287,6 +287,7 @@ def test_shards_merge_into_exactly_what_one_run_writes(graded, tmp_path):
     one = {p.name: p.read_text() for p in (tmp / "out" / "feedback").iterdir()}
     assert {p.name: p.read_text() for p in (merged.parent / "feedback").iterdir()} == one
     assert all(0 < len(list(Path(p).parent.glob("feedback/*.md"))) < 3 for p in parts)  # each did a part
+    assert (tmp / "out" / f"stats.{A1}.html").exists()
 
 
 def test_a_change_of_the_tests_points_changes_the_version_a_resume_checks():
@@ -294,3 +295,26 @@ def test_a_change_of_the_tests_points_changes_the_version_a_resume_checks():
     changed = notebooks.Bundle(bundle.name, bundle.title, [dict(c) for c in bundle.cases], bundle.expected)
     changed.cases[0]["points"] += 1
     assert batch.version(changed) != batch.version(bundle) == batch.version(bundle)
+
+
+# ---------------------------------------------------------------- class statistics
+
+def test_statistics_per_question_mean_spread_and_most_failed_checks(tmp_path):
+    from grader import stats
+    cases = [{"question": "q1", "points": 1, "call": "f", "args": [i]} for i in range(3)] + \
+            [{"question": "q2", "points": 2, "call": "g", "args": ["<script>"]}]
+    rows = [{"status": "ok", "total": "5", "q1": "3", "q2": "2", "failed": ""},
+            {"status": "ok", "total": "1", "q1": "1", "q2": "0", "failed": "2 3 4"},
+            {"status": "function `f` is not defined", "total": "2", "q1": "0", "q2": "2", "failed": "1 2 3"},
+            {"status": "not a readable notebook (x)", "total": "0", "q1": "", "q2": "", "failed": ""}]
+    per, apart = stats.summary(rows, ["q1", "q2"], cases)
+    assert apart == 1
+    assert per["q1"]["n"] == 3 and per["q1"]["mean"] == pytest.approx(4 / 3)
+    assert per["q1"]["sd"] == pytest.approx(((3 - 4 / 3) ** 2 + (1 - 4 / 3) ** 2 + (4 / 3) ** 2) ** 0.5 / 3 ** 0.5)
+    assert [(k, n) for k, n, _ in per["q1"]["failed"]] == [(2, 2), (3, 2), (1, 1)]
+    assert per["q2"]["full"] == 2 and per["q2"]["failed"][0][:2] == (4, 1)
+    page = tmp_path / "stats.html"
+    stats.write(page, "A & B", rows, ["q1", "q2"], cases)
+    text = page.read_text()
+    assert "data:image/png;base64," in text and "<script>" not in text and "&lt;script&gt;" in text
+    assert "A &amp; B: class statistics" in text

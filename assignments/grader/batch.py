@@ -39,6 +39,7 @@ from .model import NEEDS_INSTRUCTOR, Refused, Status, Verdict, status_of
 from .sandbox import ANSWERS_BYTES, Bubblewrap, Limits, Unsandboxed
 
 BASE_COLUMNS = ["submission", "assignment", "status", "total", "max_total"]
+FAILED_COLUMN = "failed"     # the numbers of the checks that did not pass, for the class statistics
 HASH_COLUMN = "sha256"
 VERSION_COLUMN = "version"   # of the master's tests and of the grader: a change regrades
 CHUNK = 1 << 16
@@ -91,7 +92,7 @@ class Grades:
     def __init__(self, path, bundles, regrade):
         self.path = Path(path)
         questions = sorted({q for b in bundles.values() for q in b.questions}, key=natural)
-        self.columns = BASE_COLUMNS + questions + [HASH_COLUMN, VERSION_COLUMN]
+        self.columns = BASE_COLUMNS + questions + [FAILED_COLUMN, HASH_COLUMN, VERSION_COLUMN]
         self.rows = {}
         if self.path.exists() and not regrade:
             try:
@@ -132,7 +133,7 @@ class Grades:
         if len(bundles) > 1:
             rows = read_rows(self.path)
             for name, bundle in bundles.items():
-                columns = BASE_COLUMNS + bundle.questions + [HASH_COLUMN, VERSION_COLUMN]
+                columns = BASE_COLUMNS + bundle.questions + [FAILED_COLUMN, HASH_COLUMN, VERSION_COLUMN]
                 write_sorted(self.path.with_name(f"{self.path.stem}.{name}.csv"), columns,
                              [r for r in rows if r.get("assignment") == name])
 
@@ -326,7 +327,12 @@ class Batch:
         finally:
             self.grades.close()
         self.grades.finish(bundles)
-        self.log(f"wrote {self.csv_path} and {self.feedback_dir}/")
+        from . import stats
+        rows = read_rows(self.csv_path)
+        for name, bundle in bundles.items():
+            stats.write(self.csv_path.parent / f"stats.{name}.html", bundle.title,
+                        [r for r in rows if r.get("assignment") == name], bundle.questions, bundle.cases)
+        self.log(f"wrote {self.csv_path}, {self.feedback_dir}/ and the class statistics (stats.*.html)")
         self.summary["statuses"] = Counter(r["status"] for r in read_rows(self.csv_path))
         self.summary["written"] = len(written)
         return written
@@ -436,5 +442,6 @@ class Batch:
         results, cells, done = score(sub, run.answers)
         verdict = _verdict(run, cells, done, self.sandbox, out_of_memory)
         earned = checks.points(results)
-        scored = {"status": str(verdict), **earned, "total": sum(earned.values())}
+        scored = {"status": str(verdict), **earned, "total": sum(earned.values()),
+                  FAILED_COLUMN: " ".join(str(i + 1) for i, r in enumerate(results) if not r.passed)}
         return scored, results, _notes(run, sub, cells, verdict.status, self.limits)

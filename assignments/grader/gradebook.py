@@ -8,6 +8,7 @@ assignment, "no submission" where there is none.
 """
 
 import csv
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -75,7 +76,7 @@ def read_grades(paths):
             if needed not in header:
                 raise Refused(f"{where(path, 1, needed)}: the grades file has no such column")
         for line, row in lines:
-            for key in ["total", "max_total"] + [h for h in header if h.startswith("q")]:
+            for key in ["total", "max_total"] + [h for h in header if re.fullmatch(r"q\d+\w*", h)]:
                 try:
                     float(row.get(key) or 0)
                 except ValueError:
@@ -192,5 +193,5 @@ def merge(parts, path):
         first = columns.index("max_total") + 1
         for a in assignments:
             mine = [r for r in rows.values() if r["assignment"] == a]
-            used = [c for c in columns[first:-2] if any(r.get(c) for r in mine)]
-            write_sorted(Path(path).with_name(f"{Path(path).stem}.{a}.csv"), columns[:first] + used + columns[-2:], mine)
+            used = [c for c in columns[first:-3] if any(r.get(c) for r in mine)]
+            write_sorted(Path(path).with_name(f"{Path(path).stem}.{a}.csv"), columns[:first] + used + columns[-3:], mine)
