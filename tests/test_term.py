@@ -318,3 +318,37 @@ def test_statistics_per_question_mean_spread_and_most_failed_checks(tmp_path):
     text = page.read_text()
     assert "data:image/png;base64," in text and "<script>" not in text and "&lt;script&gt;" in text
     assert "A &amp; B: class statistics" in text
+
+
+# ---------------------------------------------------------------- written answers
+
+def test_written_answers_are_reviewed_without_names_and_graded_through_a_csv(tmp_path):
+    from grader import manual
+    folder = tmp_path / "written"
+    paths = {}
+    for sid, text in [("s001", "Rounding: the explainer shows 4 digits."), ("s002", "<img src=x onerror=alert(1)>")]:
+        nb = solved(A1)
+        nb.cells.append(manual.tagged("q5", 2, text))
+        paths[sid] = tmp_path / f"{sid}.ipynb"
+        nbformat.write(nb, paths[sid])
+    nb = solved(A1)
+    nb.cells.append(manual.tagged("q5", 2))
+    assert manual.questions(nb) == {"q5": 2.0}
+    answers = manual.collect(paths)
+    assert answers == {"q5": {"s001": "Rounding: the explainer shows 4 digits.", "s002": "<img src=x onerror=alert(1)>"}}
+    page, sheet = manual.review(folder, "Assignment 1", answers, {"q5": 2.0})
+    text = page.read_text()
+    assert "s001" not in text and "s002" not in text and "<img" not in text and "&lt;img src=x" in text
+    labels = [row[0] for row in read(sheet)[1:]]
+    assert labels == sorted(labels) and len(set(labels)) == 2
+    key = (folder / "written.key").read_text().encode()
+    ada = manual.label(key, "q5", "s001")
+    write(sheet, f"label,points,comment\n{ada},1.5,close\n{manual.label(key, 'q5', 's002')},,\n")
+    assert manual.scores(folder, ["s001", "s002"], {"q5": 2.0}) == {("s001", "q5"): (1.5, "close")}
+    for bad, said in [(f"{ada},3,\n", "q5.scores.csv, line 2, field points: 3 is outside 0 to 2, the points of q5"),
+                      ("Aunknown,1,\n", "q5.scores.csv, line 2, field label: 'Aunknown' is no student's answer to q5"),
+                      (f"{ada},lots,\n", "q5.scores.csv, line 2, field points: 'lots' is not a number")]:
+        write(sheet, "label,points,comment\n" + bad)
+        with pytest.raises(Refused) as error:
+            manual.scores(folder, ["s001", "s002"], {"q5": 2.0})
+        assert str(error.value) == said

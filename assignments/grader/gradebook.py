@@ -33,6 +33,7 @@ class Entry:
     assignment: str
     maximum: float
     submission: str = ""
+    path: object = None                            # the notebook's file, for its written answers
     status: str = NO_SUBMISSION
     submitted: object = None
     late_days: int = 0
@@ -124,7 +125,7 @@ def build(roster, found, skipped, rows, questions, policies=None, written=None, 
             entry = Entry(student, a, maxima[a], written_max=written_max.get(a, 0.0))
             if (student.id, a) in chosen:
                 f, row = chosen[student.id, a]
-                entry.submission, entry.submitted, entry.lms_late = f.name, f.submitted, f.late
+                entry.submission, entry.submitted, entry.lms_late, entry.path = f.name, f.submitted, f.late, f.path
                 if row is None:
                     entry.status = NOT_GRADED
                 else:

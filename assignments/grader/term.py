@@ -14,7 +14,7 @@ empty list means nothing needs them.
 import csv
 from pathlib import Path
 
-from . import gradebook, intake, notebooks, roster as rosters
+from . import gradebook, intake, manual, notebooks, roster as rosters
 from .export import canvas, moodle
 from .policy import Policy
 
@@ -32,6 +32,28 @@ def assignments_of_masters():
     return questions, titles
 
 
+def _written(term, folder, titles, policies, roster, log):
+    """Review pages for the written answers; the instructor's points, where given, into the entries."""
+    import nbformat
+    maxima = {}
+    for master in notebooks.masters():
+        nb = nbformat.read(master, as_version=4)
+        maxima[nb.metadata["assignment"]["name"]] = manual.questions(nb)
+    for a, entries in term.entries.items():
+        if not maxima.get(a):
+            continue
+        where = folder / a
+        answers = manual.collect({e.student.id: e.path for e in entries if e.path is not None})
+        manual.review(where, titles.get(a, a), answers, maxima[a])
+        given = manual.scores(where, [s.id for s in roster.students], maxima[a])
+        for e in entries:
+            e.written_max = sum(maxima[a].values())
+            e.written = {q: given[e.student.id, q] for q in maxima[a] if (e.student.id, q) in given}
+            if e.submission:
+                e.penalty = policies[a].deduction(e.auto + e.manual, e.late_days)
+        log(f"{a}: written answers to review in {where}/ ({len(given)} graded so far)")
+
+
 def run(roster_path, folder, grades_paths, out, policy=None, canvas_ids=None, written=None, written_max=None,
         log=print):
     out = Path(out)
@@ -44,6 +66,7 @@ def run(roster_path, folder, grades_paths, out, policy=None, canvas_ids=None, wr
     questions = {a: q for a, q in questions.items() if a in graded}
     policies = {a: policy or Policy() for a in questions}
     term = gradebook.build(roster, found, skipped, rows, questions, policies, written, written_max)
+    _written(term, out / "written", titles, policies, roster, log)
     for a, entries in term.entries.items():
         gradebook.write_plain(out / f"{a}.students.csv", entries, questions.get(a, []), roster)
         canvas.write(out / f"{a}.canvas.csv", entries, titles.get(a, a), (canvas_ids or {}).get(a))
