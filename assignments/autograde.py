@@ -10,9 +10,10 @@ instructor's input cannot be used (one sentence says which file, line and field)
 
 How grading works, and why a submission cannot talk it into marks:
 
-1. Before any student code runs, the grader reads the hidden tests from the
-   master notebooks and computes every expected answer with ``mathlib``, in its
-   own process.
+1. Before any student code runs, the expected answers are in the grader's
+   bundles: built (``build``) from each master, whose solutions run in the same
+   sandbox on every test's inputs (or, where a test says so, from ``mathlib``),
+   and refused unless the master earns full marks on its own tests.
 2. Each submission runs in its own bubblewrap sandbox (``grader/sandbox.py``):
    a new user and PID namespace as an unprivileged user (on the host too, even
    when the grader runs as root), no network, no view of the checkout,
@@ -45,7 +46,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from grader import notebooks  # noqa: E402
+from grader import build  # noqa: E402
 from grader.model import Refused  # noqa: E402
 from grader.sandbox import Limits, SandboxUnavailable  # noqa: E402
 
@@ -66,6 +67,7 @@ def main(argv=None):
     sub = parser.add_subparsers(dest="command", required=True)
     b = sub.add_parser("build", help="student copies and bundles")
     b.add_argument("out")
+    b.add_argument("--no-sandbox", action="store_true", help="run the masters without a sandbox")
     g = sub.add_parser("grade", help="grade every .ipynb in a folder into one CSV, with feedback files")
     g.add_argument("folder")
     g.add_argument("csv")
@@ -97,7 +99,7 @@ def main(argv=None):
         signal.signal(stop, lambda number, frame: sys.exit(128 + number))
     try:
         if args.command == "build":
-            notebooks.build(args.out)
+            build.build(args.out, sandboxed=not args.no_sandbox)
         elif args.command == "merge":
             from grader import gradebook
             gradebook.merge(args.parts, args.csv)
@@ -134,13 +136,13 @@ def grade(args):
                     file_size=args.file_size, output=args.output)
     batch = Batch(args.folder, args.csv, limits, jobs=args.jobs, sandboxed=not args.no_sandbox,
                   brief=args.brief, regrade=args.regrade, assignment=args.assignment, shard=args.shard)
-    written = batch.run()
+    batch.run()
     look = batch.needs_instructor()
     if args.roster:
         from grader import term
-        _, lines = term.run(args.roster, args.folder, [args.csv], Path(args.csv).parent / "term", policy,
-                            {batch_assignment: args.canvas_assignment for batch_assignment in
-                             {r["assignment"] for r in written if r.get("assignment")}} if args.canvas_assignment else None)
+        canvas_ids = {a: args.canvas_assignment for a in batch.bundles} if args.canvas_assignment else None
+        _, lines = term.run(args.roster, args.folder, [args.csv], Path(args.csv).parent / "term", batch.bundles,
+                            policy, canvas_ids)
         look += lines
     summary = batch.summary
     statuses = ", ".join(f"{n} {s}" for s, n in sorted(summary["statuses"].items(), key=lambda x: (-x[1], x[0])))

@@ -8,7 +8,7 @@ separately (:func:`book_kl_mvn` and friends) so that the two can be compared.
   dimension ``m`` that may stay a symbol; :func:`expected_quadratic_form` is the
   identity that takes the expectation of a quadratic form, and
   :func:`expectation_under` applies it to every form in an expression. Chapter
-  B.2 derives (B.9)--(B.11) from these steps on the page.
+  2 derives (B.9)--(B.11) from these steps on the page.
 - :func:`latex` prints results in the book's notation (det, transposes as
   :math:`{}^\top`, a 1 x 1 trace as the form itself).
 """

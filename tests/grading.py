@@ -14,11 +14,11 @@ ROOT = Path(__file__).resolve().parent.parent
 AUTOGRADE = ROOT / "assignments" / "autograde.py"
 sys.path.insert(0, str(ROOT / "assignments"))
 
-from grader import notebooks  # noqa: E402
+from grader import build  # noqa: E402
 
 A1, A2, A3 = "a1_discrete_divergences", "a2_kl_between_normals", "a3_cross_entropy_loss"
 FULL = {A1: 15, A2: 12, A3: 13}
-MASTERS = {p.stem: p for p in notebooks.masters()}
+MASTERS = {p.stem: p for p in build.masters()}
 
 
 def needs_sandbox():
@@ -42,14 +42,16 @@ def master(name):
 
 
 def solved(name):
-    """A submission that solves everything: the master without its hidden tests."""
+    """A submission that solves everything: the master without its tests."""
     nb = master(name)
-    nb.cells = [c for c in nb.cells if "hidden-tests" not in c.metadata.get("tags", [])]
+    nb.cells = [c for c in nb.cells if "tests" not in c.metadata.get("tags", [])]
     return nb
 
 
 def untouched(name):
-    return notebooks.student_copy(master(name))
+    """The student copy as `make assignments` builds it (built now if it is missing or stale)."""
+    build.bundles()
+    return nbformat.read(build.OUT / "student" / name / f"{name}.ipynb", as_version=4)
 
 
 def with_cell(nb, source, at=None):

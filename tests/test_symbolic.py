@@ -12,7 +12,7 @@ from mathlib import symbolic
 
 @pytest.fixture(scope="module")
 def derivation():
-    """(B.9)-(B.11) derived from the library's steps, as chapter B.2 does on the page."""
+    """(B.9)-(B.11) derived from the library's steps, as chapter 2 does on the page."""
     s = symbolic.MvnSymbols()
     log_ratio = symbolic.mvn_logpdf_expr(s.x, s.mu1, s.Sigma1, s.m) - symbolic.mvn_logpdf_expr(s.x, s.mu2, s.Sigma2, s.m)
     kl = symbolic.expectation_under(log_ratio, s.x, s.mu1, s.Sigma1).doit()

@@ -5,6 +5,7 @@ none starts a sandbox.
 """
 
 import csv
+import dataclasses
 import os
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -214,7 +215,8 @@ def test_a_malformed_grades_file_is_refused_with_its_line_and_field(tmp_path):
 
 from grading import A1, FULL, grade, solved, with_cell  # noqa: E402
 import nbformat  # noqa: E402
-from grader import batch, notebooks  # noqa: E402
+from grader import batch, build  # noqa: E402
+from grader import bundle as bundles_io  # noqa: E402
 
 
 def without_my_jsd():
@@ -287,14 +289,19 @@ def test_shards_merge_into_exactly_what_one_run_writes(graded, tmp_path):
     one = {p.name: p.read_text() for p in (tmp / "out" / "feedback").iterdir()}
     assert {p.name: p.read_text() for p in (merged.parent / "feedback").iterdir()} == one
     assert all(0 < len(list(Path(p).parent.glob("feedback/*.md"))) < 3 for p in parts)  # each did a part
-    assert (tmp / "out" / f"stats.{A1}.html").exists()
+    assert (tmp / "out" / f"stats.{A1}.html").exists() and (merged.parent / f"stats.{A1}.html").exists()
 
 
-def test_a_change_of_the_tests_points_changes_the_version_a_resume_checks():
-    bundle = notebooks.bundles()[A1]
-    changed = notebooks.Bundle(bundle.name, bundle.title, [dict(c) for c in bundle.cases], bundle.expected)
-    changed.cases[0]["points"] += 1
-    assert batch.version(changed) != batch.version(bundle) == batch.version(bundle)
+def test_a_resume_checks_the_bundles_hash_of_the_master_and_the_grader(tmp_path):
+    bundle = build.bundles(sandboxed=False)[A1]
+    assert batch.version(bundle) == bundle.source[:16]
+    changed = tmp_path / f"{A1}.ipynb"
+    nb = nbformat.read(build.MASTERS / f"{A1}.ipynb", as_version=4)
+    test = next(c for c in nb.cells if "tests" in c.metadata.get("tags", []))
+    test.source = test.source.replace('"points": 1', '"points": 2', 1)
+    nbformat.write(nb, changed)
+    assert batch.version(dataclasses.replace(bundle, source=bundles_io.source_hash(changed))) != batch.version(bundle)
+    assert batch.version(None) == bundles_io.code_hash()[:16]   # a notebook of no assignment: the grader's code
 
 
 # ---------------------------------------------------------------- class statistics
@@ -322,33 +329,42 @@ def test_statistics_per_question_mean_spread_and_most_failed_checks(tmp_path):
 
 # ---------------------------------------------------------------- written answers
 
+A4 = "a4_deep_learning_losses"
+
+
 def test_written_answers_are_reviewed_without_names_and_graded_through_a_csv(tmp_path):
     from grader import manual
-    folder = tmp_path / "written"
+    a4 = build.bundles(sandboxed=False)[A4]
+    assert {w: (spec["question"], spec["points"]) for w, spec in a4.written.items()} == {"q4w": ("q4", 2)}
+    student = nbformat.read(build.OUT / "student" / A4 / f"{A4}.ipynb", as_version=4)
+    cell = next(c for c in student.cells if "written" in c.metadata.get("tags", []))
+    assert cell.source.startswith(a4.written["q4w"]["prompt"]) and cell.source.endswith("*Write your answer here.*")
     paths = {}
-    for sid, text in [("s001", "Rounding: the explainer shows 4 digits."), ("s002", "<img src=x onerror=alert(1)>")]:
-        nb = solved(A1)
-        nb.cells.append(manual.tagged("q5", 2, text))
+    for sid, text in [("s001", "Disjoint supports: V is constant."), ("s002", "<img src=x onerror=alert(1)>"),
+                      ("s003", None)]:
+        cell.source = a4.written["q4w"]["prompt"] + "\n\n" + (text or "*Write your answer here.*")
         paths[sid] = tmp_path / f"{sid}.ipynb"
-        nbformat.write(nb, paths[sid])
-    nb = solved(A1)
-    nb.cells.append(manual.tagged("q5", 2))
-    assert manual.questions(nb) == {"q5": 2.0}
-    answers = manual.collect(paths)
-    assert answers == {"q5": {"s001": "Rounding: the explainer shows 4 digits.", "s002": "<img src=x onerror=alert(1)>"}}
-    page, sheet = manual.review(folder, "Assignment 1", answers, {"q5": 2.0})
+        nbformat.write(student, paths[sid])
+    answers = manual.collect(paths, a4.written)
+    assert answers == {"q4w": {"s001": "Disjoint supports: V is constant.", "s002": "<img src=x onerror=alert(1)>",
+                               "s003": ""}}
+    folder = tmp_path / "written"
+    page, sheet = manual.review(folder, a4.title, answers, {"q4w": 2}, {"q4w": a4.written["q4w"]["prompt"]})
     text = page.read_text()
     assert "s001" not in text and "s002" not in text and "<img" not in text and "&lt;img src=x" in text
+    assert "(no answer)" in text and "up to 2 points" in text and "In words." in text
     labels = [row[0] for row in read(sheet)[1:]]
-    assert labels == sorted(labels) and len(set(labels)) == 2
+    assert labels == sorted(labels) and len(set(labels)) == 3
     key = (folder / "written.key").read_text().encode()
-    ada = manual.label(key, "q5", "s001")
-    write(sheet, f"label,points,comment\n{ada},1.5,close\n{manual.label(key, 'q5', 's002')},,\n")
-    assert manual.scores(folder, ["s001", "s002"], {"q5": 2.0}) == {("s001", "q5"): (1.5, "close")}
-    for bad, said in [(f"{ada},3,\n", "q5.scores.csv, line 2, field points: 3 is outside 0 to 2, the points of q5"),
-                      ("Aunknown,1,\n", "q5.scores.csv, line 2, field label: 'Aunknown' is no student's answer to q5"),
-                      (f"{ada},lots,\n", "q5.scores.csv, line 2, field points: 'lots' is not a number")]:
+    ada = manual.label(key, "q4w", "s001")
+    write(sheet, f"label,points,comment\n{ada},1.5,close\n{manual.label(key, 'q4w', 's002')},,\n")
+    assert manual.scores(folder, ["s001", "s002"], {"q4w": 2}) == {("s001", "q4w"): (1.5, "close")}
+    manual.review(folder, a4.title, answers, {"q4w": 2})   # a later run keeps the points, adds s003's row
+    assert read(sheet)[1] == [ada, "1.5", "close"] and len(read(sheet)) == 4
+    for bad, said in [(f"{ada},3,\n", "q4w.scores.csv, line 2, field points: 3 is outside 0 to 2, the points of q4w"),
+                      ("Aunknown,1,\n", "q4w.scores.csv, line 2, field label: 'Aunknown' is no student's answer to q4w"),
+                      (f"{ada},lots,\n", "q4w.scores.csv, line 2, field points: 'lots' is not a number")]:
         write(sheet, "label,points,comment\n" + bad)
         with pytest.raises(Refused) as error:
-            manual.scores(folder, ["s001", "s002"], {"q5": 2.0})
+            manual.scores(folder, ["s001", "s002"], {"q4w": 2})
         assert str(error.value) == said

@@ -34,14 +34,16 @@ from pathlib import Path
 
 import numpy as np
 
-from . import checks, feedback, notebooks, submissions
+from . import build, checks, feedback, submissions
+from . import bundle as bundles_io
+from .protocol import parse_answers
 from .model import NEEDS_INSTRUCTOR, Refused, Status, Verdict, status_of
 from .sandbox import ANSWERS_BYTES, Bubblewrap, Limits, Unsandboxed
 
 BASE_COLUMNS = ["submission", "assignment", "status", "total", "max_total"]
 FAILED_COLUMN = "failed"     # the numbers of the checks that did not pass, for the class statistics
 HASH_COLUMN = "sha256"
-VERSION_COLUMN = "version"   # of the master's tests and of the grader: a change regrades
+VERSION_COLUMN = "version"   # of the master and of the grader (the bundle's source hash): a change regrades
 CHUNK = 1 << 16
 SCRATCH_PREFIX = "autograde-"
 
@@ -60,26 +62,6 @@ class Run:
     answers_bytes: int = 0
     open_pipes: int = 2
     timed_out: bool = False
-
-
-def parse_answers(data, count):
-    """Raw answers from the runner's JSON lines; anything malformed is ignored."""
-    answers, cells, done = [None] * count, [], False
-    for line in bytes(data).split(b"\n"):
-        try:
-            record = json.loads(line)
-        except (ValueError, RecursionError):
-            continue
-        if not isinstance(record, dict):
-            continue
-        k = record.get("case")
-        if type(k) is int and 0 <= k < count and answers[k] is None:
-            answers[k] = record
-        elif type(record.get("cell")) is int:
-            cells.append((record["cell"], str(record.get("error", ""))[:feedback.MAX_SHOWN]))
-        elif record.get("done") is True:
-            done = True
-    return answers, cells, done
 
 
 def natural(text):
@@ -153,14 +135,19 @@ def write_sorted(path, columns, rows):
     os.replace(tmp, path)
 
 
+def write_stats(csv_path, bundles):
+    """The class statistics page of each assignment (``stats.<name>.html``) beside the grades CSV."""
+    from . import stats
+    rows = read_rows(csv_path)
+    for name, bundle in bundles.items():
+        stats.write(Path(csv_path).parent / f"stats.{name}.html", bundle.title,
+                    [r for r in rows if r.get("assignment") == name], bundle.questions, bundle.cases)
+
+
 def version(bundle):
-    """What a grade depends on besides the notebook: the assignment's tests and points, and the grader's code."""
-    digest = hashlib.sha256()
-    for source in sorted(Path(__file__).parent.glob("*.py")):
-        digest.update(source.read_bytes())
-    if bundle is not None:
-        digest.update(json.dumps([bundle.name, bundle.cases], sort_keys=True, default=str).encode())
-    return digest.hexdigest()[:16]
+    """What a grade depends on besides the notebook: the bundle's source hash (the master's bytes and the
+    grader's code, ``bundle.source_hash``), or for a notebook of no assignment the grader's code alone."""
+    return (bundle.source if bundle is not None and bundle.source else bundles_io.code_hash())[:16]
 
 
 def in_shard(name, shard):
@@ -279,7 +266,11 @@ class Batch:
             return self._grade()
 
     def _grade(self):
-        all_bundles = notebooks.bundles()  # expected answers: computed before anything runs
+        broken = []
+        all_bundles = build.bundles(sandboxed=self.sandboxed, log=self.log, errors=broken)  # before anything runs
+        for error in broken:
+            self.log(f"skipping a broken master: {error}")
+        self.bundles = all_bundles
         subs, skipped = submissions.scan(self.folder, all_bundles)
         if not subs:
             raise Refused(f"the submissions folder {self.folder} holds no notebook (.ipynb file)"
@@ -327,11 +318,7 @@ class Batch:
         finally:
             self.grades.close()
         self.grades.finish(bundles)
-        from . import stats
-        rows = read_rows(self.csv_path)
-        for name, bundle in bundles.items():
-            stats.write(self.csv_path.parent / f"stats.{name}.html", bundle.title,
-                        [r for r in rows if r.get("assignment") == name], bundle.questions, bundle.cases)
+        write_stats(self.csv_path, bundles)
         self.log(f"wrote {self.csv_path}, {self.feedback_dir}/ and the class statistics (stats.*.html)")
         self.summary["statuses"] = Counter(r["status"] for r in read_rows(self.csv_path))
         self.summary["written"] = len(written)

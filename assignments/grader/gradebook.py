@@ -166,10 +166,12 @@ def write_plain(path, entries, questions, roster):
 
 
 def merge(parts, path):
-    """Join the grades CSVs of a sharded run (and their feedback folders) into what one run writes."""
+    """Join the grades CSVs of a sharded run (and their feedback folders) into what one run writes, with the
+    class statistics of each assignment whose bundle is built."""
     import shutil
 
-    from .batch import read_rows, write_sorted
+    from . import build, bundle as bundles_io
+    from .batch import read_rows, write_sorted, write_stats
 
     columns, rows = None, {}
     for part in parts:
@@ -190,6 +192,8 @@ def merge(parts, path):
                 shutil.copy2(item, target / item.name)
     write_sorted(path, columns, rows.values())
     assignments = {r["assignment"] for r in rows.values() if r["assignment"]}
+    found = {a: bundles_io.read(build.OUT / "grader" / a) for a in assignments}
+    write_stats(path, {a: b for a, b in found.items() if b is not None})
     if len(assignments) > 1:
         first = columns.index("max_total") + 1
         for a in assignments:

@@ -1,16 +1,18 @@
-"""Written answers: collected into one review page per question, graded by the instructor through a CSV.
+"""Written answers: collected into one review page each, graded by the instructor through a CSV.
 
-The convention (narrow, so that masters can change around it): a markdown cell whose
-metadata has the tag ``written`` and ``"written": {"question": "q5", "points": 2}`` is the
-answer cell of a prose question; the student copy keeps it (its text is what the student
-writes). ``collect`` reads those cells from each student's notebook, as data.
+A written answer is a markdown cell of the master tagged ``written``, under its question, with
+its ``points`` in the cell's metadata (``master.py``; the page "Writing an assignment"). The
+student copy keeps the cell and its tag, with the model answer cut out; the bundle lists the
+written answers in the master's order, each with its id (``q4w``), points and prompt.
+``collect`` reads the student's notebooks as data: their k-th markdown cell tagged ``written``
+answers the k-th written answer, the prompt it starts with taken off.
 
-``review`` writes, per question, ``written/<question>.html``: every answer side by side,
+``review`` writes, per written answer, ``written/<id>.html``: every answer side by side,
 each under an opaque label (a keyed hash of the student's id, so the order and the labels
 hide who wrote it), the text escaped and shown as inert preformatted text; and
-``written/<question>.scores.csv`` (``label,points,comment``) for the instructor to fill, which
-is kept once it exists. ``scores`` reads them back; an unknown label, a number that is not
-one, or points outside 0 and the question's maximum are refused with the file, line and field.
+``written/<id>.scores.csv`` (``label,points,comment``) for the instructor to fill, which
+is kept once it exists (answers that come in later get a row at its end). ``scores`` reads them back; an unknown label, a number that is not
+one, or points outside 0 and the answer's maximum are refused with the file, line and field.
 """
 
 import csv
@@ -20,34 +22,32 @@ import html
 import secrets
 from pathlib import Path
 
+from .master import TEXT_STUB, WRITTEN, tags
 from .model import Refused
 from .roster import read_csv, where
 
 MAX_ANSWER = 20_000   # characters of one answer shown
 
 
-def cells(nb):
-    """{question: (points, text)} of a notebook's written-answer cells (nbformat 4, read as data)."""
+def answers(nb, written):
+    """{written answer id: the student's text} of a notebook (nbformat 4, read as data); `written` is
+    the bundle's {id: {"prompt", ...}}, in the master's order."""
+    cells = [c for c in nb.get("cells", []) if c.get("cell_type") == "markdown" and isinstance(c.get("metadata"), dict)
+             and isinstance(c["metadata"].get("tags", []), list) and WRITTEN in tags(c)]
     out = {}
-    for cell in nb.get("cells", []):
-        meta = cell.get("metadata", {}) if isinstance(cell.get("metadata"), dict) else {}
-        tags = meta.get("tags", []) if isinstance(meta.get("tags"), list) else []
-        spec = meta.get("written")
-        if cell.get("cell_type") == "markdown" and "written" in tags and isinstance(spec, dict):
-            q, points = spec.get("question"), spec.get("points")
-            if isinstance(q, str) and isinstance(points, (int, float)) and q not in out:
-                source = cell.get("source", "")
-                out[q] = (float(points), ("".join(source) if isinstance(source, list) else str(source))[:MAX_ANSWER])
+    for (wid, spec), cell in zip(written.items(), cells):
+        source = cell.get("source", "")
+        text = ("".join(source) if isinstance(source, list) else str(source)).strip()
+        prompt = spec.get("prompt", "")
+        if prompt and text.startswith(prompt):
+            text = text[len(prompt):].strip()
+        out[wid] = "" if text == TEXT_STUB else text[:MAX_ANSWER]
     return out
 
 
-def questions(master_nb):
-    """{question: points} of a master's written-answer cells: what each is worth."""
-    return {q: p for q, (p, _) in cells(master_nb).items()}
-
-
-def collect(paths):
-    """{question: {student id: text}} from {student id: notebook path}; a file that cannot be read has no answers."""
+def collect(paths, written):
+    """{written answer id: {student id: text}} from {student id: notebook path}; a file that cannot be read
+    has no answers."""
     import nbformat
     out = {}
     for student, path in paths.items():
@@ -55,8 +55,8 @@ def collect(paths):
             nb = nbformat.read(path, as_version=4)
         except Exception:  # noqa: BLE001 -- an unreadable notebook has its status in the grades already
             continue
-        for q, (_, text) in cells(nb).items():
-            out.setdefault(q, {})[student] = text
+        for wid, text in answers(nb, written).items():
+            out.setdefault(wid, {})[student] = text
     return out
 
 
@@ -72,8 +72,8 @@ def label(key, question, student):
     return "A" + hmac.new(key, f"{question}\0{student}".encode(), hashlib.sha256).hexdigest()[:8]
 
 
-def review(folder, title, answers, maxima):
-    """The review pages and score sheets of every written question into `folder`; returns their paths."""
+def review(folder, title, answers, maxima, prompts=None):
+    """The review pages and score sheets of every written answer into `folder`; returns their paths."""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     key = _key(folder)
@@ -87,6 +87,8 @@ def review(folder, title, answers, maxima):
                         '<style>main{display:grid;grid-template-columns:repeat(auto-fill,minmax(22em,1fr));gap:1em}'
                         'pre{white-space:pre-wrap;overflow-wrap:anywhere}</style>\n'
                         f"<h1>{html.escape(title)}: {q} (up to {maxima.get(q, 0):g} points)</h1>\n"
+                        + (f"<blockquote><pre>{html.escape(prompts[q])}</pre></blockquote>\n"
+                           if (prompts or {}).get(q) else "") +
                         f"<p>{len(shown)} answers, in an order that hides who wrote them; grade them in "
                         f"{q}.scores.csv.</p>\n<main>\n{items}\n</main>\n")
         sheet = folder / f"{q}.scores.csv"
@@ -95,6 +97,15 @@ def review(folder, title, answers, maxima):
                 w = csv.writer(f)
                 w.writerow(["label", "points", "comment"])
                 w.writerows([lab, "", ""] for lab, _ in shown)
+        else:  # your points stay; answers that came in since get a row at the end
+            _, rows = read_csv(sheet, "score sheet")
+            have = {row.get("label") for _, row in rows}
+            new = [[lab, "", ""] for lab, _ in shown if lab not in have]
+            if new:
+                with open(sheet, "a", newline="") as f:
+                    if not sheet.read_bytes().endswith(b"\n"):
+                        f.write("\r\n")
+                    csv.writer(f).writerows(new)
         written += [page, sheet]
     return written
 
@@ -127,12 +138,3 @@ def scores(folder, students, maxima):
                               f"the points of {q}")
             out[labels[row["label"]], q] = (points, row.get("comment", ""))
     return out
-
-
-def tagged(question, points, text=""):
-    """A written-answer cell as a master holds it (for masters and tests): nbformat 4 markdown."""
-    import nbformat
-    cell = nbformat.v4.new_markdown_cell(text or "*Your answer here.*")
-    cell.metadata.update({"tags": ["written"], "written": {"question": question, "points": points}})
-    return cell
-

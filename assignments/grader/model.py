@@ -47,3 +47,52 @@ def status_of(text):
 
 class Refused(Exception):
     """Input from the instructor that cannot be graded with; the message is one sentence naming it."""
+
+
+class AuthoringError(Refused):
+    """A master that cannot be built or graded with: one sentence naming its file, the cell and the field."""
+
+    def __init__(self, file, message, cell=None, field=None):
+        self.file, self.cell, self.field, self.message = file, cell, field, message
+        where = ", ".join([str(file)] + ([f"cell {cell}"] * (cell is not None)) + ([f"{field}"] * bool(field)))
+        super().__init__(f"{where}: {message}")
+
+
+@dataclass(frozen=True)
+class Question:
+    """One question of a master: its id (q1, q2, ... in order), its prompt's cell and its points
+    (the sum of its tests' points)."""
+    id: str
+    number: int
+    cell: int          # index of its markdown cell in the master
+    points: int
+
+
+@dataclass(frozen=True)
+class Written:
+    """A written answer of a master: a markdown cell tagged written, under its question, graded by the
+    instructor. Its id is the question's and ``w`` (q4w; q4w2, q4w3 for a question's later ones);
+    ``prompt`` is its text before the solution region, which the student's cell also starts with."""
+    id: str
+    question: str
+    cell: int          # 1-based, as JupyterLab shows it
+    points: int
+    prompt: str = ""
+
+
+@dataclass(frozen=True)
+class Assignment:
+    """A master notebook, read: its cells (nbformat), questions and tests (validated dicts, each with
+    its question's id and the 1-based `cell` of the master it was written in) and written answers
+    (``Written``, graded by the instructor, not part of ``maximum``)."""
+    name: str
+    title: str
+    file: str
+    notebook: object
+    questions: tuple
+    tests: tuple
+    written: tuple = ()
+
+    @property
+    def maximum(self):
+        return sum(q.points for q in self.questions)

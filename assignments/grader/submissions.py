@@ -23,6 +23,7 @@ from .model import Refused, Status, Verdict
 
 NOTEBOOK_BYTES = 20 << 20  # a larger submission is not graded
 NOTEBOOK_CELLS = 2_000     # ... nor one with more cells (reading and validating cost grows with them)
+NOTEBOOK_BRACES = 100_000  # ... nor one with more "{" (an upper bound on its JSON objects, counted before parsing)
 FEEDBACK_NAME_BYTES = 200  # a feedback file's longer name is cut and ends in a hash
 # A name a spreadsheet may read as a formula starts with one of these, after any spaces.
 FORMULA_STARTS = "=+-@\uff1d\uff0b\uff0d\uff20"
@@ -34,7 +35,7 @@ class Submission:
     name: str          # the file's name, losslessly as printable text (see display_name)
     digest: str        # of its content
     cells: list = field(default_factory=list)
-    bundle: object = None                        # notebooks.Bundle, when it can be graded
+    bundle: object = None                        # bundle.Bundle, when it can be graded
     verdict: Verdict | None = None               # why it cannot run, if it cannot
     claimed: str | None = None                   # the known assignment its metadata names, if any
     owners: list = field(default_factory=list)   # owners[k]: the case that the sandbox's call k serves
@@ -85,6 +86,8 @@ class _Conflict(ValueError):
 
 def _notebook(data):
     """(notebook as nbformat 4, None) or (None, Verdict): what Jupyter would show, or why not."""
+    if data.count(b"{") > NOTEBOOK_BRACES:  # parsing costs about 10 us an object: bound it first
+        return None, Verdict(Status.TOO_LARGE, f"(more than {NOTEBOOK_BRACES} JSON objects)")
     try:
         text = data.decode("utf-8")
         raw = json.loads(text, object_pairs_hook=_refuse_duplicate_keys)

@@ -1,0 +1,149 @@
+"""Step 3 of the pipeline: expected answers from the master's own solutions, and the build's proof.
+
+A master is code too: its code cells run in the same sandbox and runner as a submission
+("submission zero"), on every input of every test (``checks.master_calls``), and what its
+solutions return becomes the expected answers (``checks.expected_answers``), computed before
+any student code runs. Then the master's answers are scored like a submission's: a master that
+does not earn full marks on its own tests is refused (like nbgrader's validate). The untouched
+student copy runs too, and must earn nothing: a copy that earns points gives the answer away.
+"""
+
+import json
+import os
+import selectors
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+
+from . import checks, master as master_format
+from .model import AuthoringError
+from .protocol import parse_answers
+from .sandbox import ANSWERS_BYTES, Bubblewrap, Limits, SandboxUnavailable, Unsandboxed
+
+LIMITS = Limits(timeout=120)
+
+
+def sandbox_for(workdir, sandboxed=True, log=print):
+    """Bubblewrap where it runs; elsewhere (or with sandboxed=False) the masters run unsandboxed, with a word."""
+    if sandboxed:
+        box = Bubblewrap(LIMITS, workdir)
+        try:
+            box.check()
+            return box
+        except SandboxUnavailable as why:
+            log(f"note: the masters run without a sandbox here ({why})")
+    return Unsandboxed(LIMITS, workdir)
+
+
+def run(sandbox, cells, calls, name):
+    """(raw answers per call, [(cell, error)], done) of one notebook's code cells and calls in `sandbox`."""
+    job = Path(sandbox.workdir) / f"{name}.json"
+    job.write_text(json.dumps({"cells": cells, "calls": calls}))
+    read, write = os.pipe()
+    try:
+        process, cgroup = sandbox.start(job, write, name)
+    finally:
+        os.close(write)
+    output = threading.Thread(target=lambda: [None for _ in iter(lambda: process.stdout.read(1 << 16), b"")],
+                              daemon=True)
+    output.start()
+    data, deadline = bytearray(), time.monotonic() + sandbox.limits.timeout
+    selector = selectors.DefaultSelector()
+    selector.register(read, selectors.EVENT_READ)
+    try:
+        while time.monotonic() < deadline:
+            if not selector.select(timeout=0.1):
+                continue
+            chunk = os.read(read, 1 << 16)
+            if not chunk:
+                break
+            data += chunk[:max(0, ANSWERS_BYTES - len(data))]
+    finally:
+        selector.close()
+        os.close(read)
+        if process.poll() is None:
+            process.kill()
+        process.wait()
+        output.join(timeout=5)
+        if cgroup is not None:
+            cgroup.remove()
+    return parse_answers(data, len(calls))
+
+
+def code_cells(nb):
+    return [c.source for c in nb.cells if c.cell_type == "code"]
+
+
+def _located(assignment, i, message):
+    case = assignment.tests[i]
+    index = sum(1 for t in assignment.tests[:i] if t["cell"] == case["cell"])
+    return AuthoringError(assignment.file, f"{case['call']}: {message}", case["cell"], f"TESTS[{index}]")
+
+
+def _cell_errors(assignment, nb, cells):
+    """The first code cell that raised, as a located refusal, or None."""
+    numbers = [i + 1 for i, c in enumerate(nb.cells) if c.cell_type == "code"]
+    for i, error in sorted(cells):
+        if 0 <= i < len(numbers):
+            return AuthoringError(assignment.file, f"the cell raised {error}", numbers[i])
+    return None
+
+
+def expected(assignment, sandbox):
+    """The expected answer of every test of `assignment`, from its master run in `sandbox`.
+
+    Refuses (AuthoringError, located) a master whose cells raise, whose solutions cannot give an
+    expected answer, or whose answers do not earn full marks on its own tests."""
+    nb = assignment.notebook
+    tests = [dict(t) for t in assignment.tests]
+    # The master as a student would hand it in: without its tests cells.
+    cells = [c for c in nb.cells if master_format.TESTS not in master_format.tags(c)]
+    nb_run = type(nb)(nb)
+    nb_run.cells = cells
+    planned = checks.master_calls(tests)
+    raw, errors, done = run(sandbox, code_cells(nb_run), [call for call, _ in planned], f"master-{assignment.name}")
+    problem = _cell_errors(assignment, nb_run, errors)
+    if problem:
+        raise problem
+    if not done:
+        raise AuthoringError(assignment.file, "the master did not finish running its tests "
+                             f"(within {sandbox.limits.timeout:g} s, or it crashed)")
+    per_case = [[] for _ in tests]
+    for (call, owner), answer in zip(planned, raw):
+        per_case[owner].append(answer)
+    try:
+        expect = checks.expected_answers(tests, per_case)
+    except ValueError as error:
+        raise _located(assignment, error.case, str(error)) from None
+    # The master, graded like a submission on its own answers: full marks or a refusal.
+    graded = [answers[:len(checks.KINDS[t["check"]].calls(t))] for t, answers in zip(tests, per_case)]
+    for i, result in enumerate(checks.judge(tests, expect, graded)):
+        if not result.passed:
+            shown = checks.KINDS[tests[i]["check"]].shows(tests[i], expect[i])
+            came = result.note or json.dumps((result.answer or {}).get("value"))[:200]
+            raise _located(assignment, i, f"the master's own solution does not pass this test (expected "
+                           f"{shown}; came back: {came}{': ' + result.detail[:200] if result.detail else ''})")
+    return expect
+
+
+def untouched_scores_nothing(assignment, copy, bundle_cases, expect, sandbox):
+    """Refuse a student copy that earns points as it is."""
+    rng = np.random.default_rng(0)
+    calls, owners = checks.calls(bundle_cases, rng)
+    raw, _, _ = run(sandbox, code_cells(copy), calls, f"copy-{assignment.name}")
+    answers = [[] for _ in bundle_cases]
+    for owner, answer in zip(owners, raw):
+        answers[owner].append(answer)
+    earned = checks.points(checks.judge(bundle_cases, expect, answers))
+    given = {q: p for q, p in earned.items() if p}
+    if given:
+        q, p = next(iter(given.items()))
+        raise AuthoringError(assignment.file, f"the untouched student copy already earns {p} point(s) of {q}: "
+                             "its solution regions leave the answer in the copy")
+
+
+def workdir():
+    return tempfile.TemporaryDirectory(prefix="autograde-build-")

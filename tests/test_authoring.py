@@ -1,0 +1,283 @@
+"""Writing an assignment: the master's format, the build's refusals, expected answers from the
+master's own solutions, the student's self-check, and every master built and listed with no list.
+
+Refusals are checked on mutations of the example master (assignment 4), each naming the file,
+the cell and the field; the builds here run the masters unsandboxed (they are the project's own),
+so that these tests start no sandbox.
+"""
+
+import contextlib
+import copy
+import io
+import json
+import shutil
+import subprocess
+import sys
+
+import nbformat
+import numpy as np
+import pytest
+
+from grading import A3, AUTOGRADE, ROOT
+from grader import build, checks, master, release
+from grader.model import AuthoringError
+
+A4 = "a4_deep_learning_losses"
+EXAMPLE = build.MASTERS / f"{A4}.ipynb"
+
+
+def example():
+    return nbformat.read(EXAMPLE, as_version=4)
+
+
+def cell_with(nb, text):
+    return next(i for i, c in enumerate(nb.cells) if text in c.source)
+
+
+def edit(nb, text, old, new):
+    i = cell_with(nb, text)
+    assert old in nb.cells[i].source, old
+    nb.cells[i].source = nb.cells[i].source.replace(old, new, 1)
+
+
+def _no_metadata(nb):
+    del nb.metadata["assignment"]
+
+
+def _no_title(nb):
+    del nb.metadata["assignment"]["title"]
+
+
+def _wrong_total(nb):
+    nb.metadata["assignment"]["points"] = 21
+
+
+def _points_as_text(nb):
+    edit(nb, "TESTS", '"points": 1, "check": "close", "public": True', '"points": "1", "check": "close", "public": True')
+
+
+def _unknown_kind(nb):
+    edit(nb, "TESTS", '"check": "raises"', '"check": "raise"')
+
+
+def _unknown_field(nb):
+    edit(nb, "TESTS", '"check": "raises"', '"check": "raises", "rtol": 1e-3')
+
+
+def _not_literal(nb):
+    edit(nb, "TESTS", '"args": [0, 0.1, 4]', '"args": [0, 0.1, len("four")]')
+
+
+def _typed_points(nb):
+    edit(nb, "Label smoothing trains", "Label smoothing", "(3 points) Label smoothing")
+
+
+def _unclosed(nb):
+    edit(nb, "def smooth_labels", "    # END SOLUTION\n", "", )
+
+
+def _question_without_tests(nb):
+    del nb.cells[cell_with(nb, "smooth_labels\", \"args\"")]
+
+
+def _otter_question(nb):
+    nb.cells.insert(2, nbformat.v4.new_raw_cell("# BEGIN QUESTION\nname: q1\npoints: 2"))
+
+
+def _otter_one_line(nb):
+    edit(nb, "def smooth_labels", "    y[label] += 1 - epsilon\n", "    y[label] += 1 - epsilon  # SOLUTION\n")
+
+
+def _old_hidden_tests(nb):
+    nb.cells[cell_with(nb, "smooth_labels\", \"args\"")].metadata["tags"] = ["hidden-tests"]
+
+
+def _tagged_without_region(nb):
+    nb.cells[cell_with(nb, "import numpy")].metadata["tags"] = ["solution"]
+
+
+def _written_without_points(nb):
+    del nb.cells[cell_with(nb, "**In words.**")].metadata["points"]
+
+
+def _written_points_as_text(nb):
+    nb.cells[cell_with(nb, "**In words.**")].metadata["points"] = "2"
+
+
+REFUSED = {   # mutation: (cell number or None, text that names the field or says what is wrong)
+    "no metadata": (_no_metadata, None, "metadata.assignment:"),
+    "no title": (_no_title, None, "metadata.assignment.title:"),
+    "points do not add up": (_wrong_total, None, "metadata.assignment.points: says 21 but the tests' points add up to 20"),
+    "points as text": (_points_as_text, 5, "TESTS[0].points: must be a whole number"),
+    "unknown kind": (_unknown_kind, 5, "TESTS[3].check: unknown check 'raise'"),
+    "unknown field": (_unknown_field, 5, "TESTS[3].rtol: a 'raises' test has no field 'rtol'"),
+    "not literal": (_not_literal, 5, "TESTS: the tests must be plain literals"),
+    "typed points": (_typed_points, 3, "remove the typed number or points"),
+    "unclosed region": (_unclosed, 4, "inside the one opened on line 2"),
+    "question without tests": (_question_without_tests, 3, "question q1 has no tests"),
+    "otter question": (_otter_question, 3, "tag the question's markdown cell 'question'"),
+    "otter one-line solution": (_otter_one_line, 4, "put the line between # BEGIN SOLUTION and # END SOLUTION"),
+    "old hidden-tests tag": (_old_hidden_tests, 5, "replaced by 'tests'"),
+    "solution tag without region": (_tagged_without_region, 2, "needs a region"),
+    "written answer without points": (_written_without_points, 14, "metadata.points: a written answer says its "
+                                      "points in the cell's metadata"),
+    "written points as text": (_written_points_as_text, 14, "metadata.points: a written answer says its points"),
+}
+
+
+@pytest.mark.parametrize("mutation", REFUSED)
+def test_a_bad_master_is_refused_naming_file_cell_and_field(tmp_path, mutation):
+    change, cell, words = REFUSED[mutation]
+    nb = example()
+    change(nb)
+    nbformat.write(nb, tmp_path / "mine.ipynb")
+    with pytest.raises(AuthoringError) as refusal:
+        master.read(tmp_path / "mine.ipynb")
+    where = "mine.ipynb" + (f", cell {cell}" if cell else "")
+    assert str(refusal.value).startswith(where) and words in str(refusal.value), str(refusal.value)
+    assert "\n" not in str(refusal.value)
+
+
+def test_the_example_master_uses_every_feature():
+    assignment = master.read(EXAMPLE)
+    assert {t["check"] for t in assignment.tests} == set(checks.KINDS)
+    assert {t["public"] for t in assignment.tests} == {True, False}
+    assert any("reference" in t for t in assignment.tests) and any("expected" in t for t in assignment.tests)
+    assert any("written" in master.tags(c) for c in assignment.notebook.cells)
+    assert [(w.id, w.question, w.points) for w in assignment.written] == [("q4w", "q4", 2)]
+    assert assignment.maximum == assignment.notebook.metadata["assignment"]["points"]
+
+
+def test_nbgrader_markers_are_stripped_like_otters():
+    source = "def f(x):\n    ### BEGIN SOLUTION\n    return 2 * x\n    ### END SOLUTION\n"
+    assert master.strip_solutions(source, "f.ipynb", 1, master.CODE_STUB) == "def f(x):\n    ...  # your code here\n"
+    text = "Why?\n\n<!-- BEGIN SOLUTION -->\nBecause.\n<!-- END SOLUTION -->"
+    assert master.strip_solutions(text, "f.ipynb", 1, master.TEXT_STUB) == "Why?\n\n" + master.TEXT_STUB
+
+
+@pytest.mark.parametrize("expected, answer, ok", [
+    (0.5, 0.5, True), (0.5, 0.25, False), (3, 3.0, True), (0.0, 0, True), ("0.5", 0.5, False),
+    (True, 1, False), (1, True, False), ("indefinite", "indefinite", True), ([1.0, 2.0], [1, 2], True),
+    ([1.0, 2.0], [[1.0, 2.0]], False)])
+def test_exact_checks_compare_numbers_as_numbers(expected, answer, ok):
+    case = {"check": "equals", "call": "f", "args": [], "kwargs": {}, "question": "q", "points": 1}
+    [result] = checks.judge([case], [expected], [[{"value": answer}]])
+    assert result.passed is ok
+
+
+@pytest.mark.parametrize("prop, value, ok", [
+    ("symmetric positive definite", [[2.0, 0.5], [0.5, 1.0]], True),
+    ("symmetric positive definite", [[1.0, 2.0], [2.0, 1.0]], False),   # indefinite
+    ("symmetric positive definite", [[2.0, 0.5], [0.4, 1.0]], False),   # not symmetric
+    ("sums to one", [0.2, 0.8], True), ("sums to one", [0.5, 0.6], False), ("sums to one", [1.5, -0.5], False),
+    ("in interval", [0.0, 1.0], True), ("in interval", [0.5, 1.01], False)])
+def test_property_checks(prop, value, ok):
+    case = {"check": "property", "property": prop, "interval": [0, 1], "call": "f", "args": [], "kwargs": {},
+            "question": "q", "points": 1}
+    assert checks.KINDS["property"].passes(case, [prop], [{"value": value}]) is ok
+
+
+def two_masters(tmp_path, break_it, other=True):
+    """A folder with a copy of the example that `break_it` changes and (other) assignment 3's master."""
+    folder = tmp_path / "masters"
+    folder.mkdir()
+    if other:
+        shutil.copy(build.MASTERS / f"{A3}.ipynb", folder)
+    nb = example()
+    nb.metadata["assignment"]["name"] = "a5_broken"
+    break_it(nb)
+    nbformat.write(nb, folder / "a5_broken.ipynb")
+    return folder
+
+
+@pytest.mark.parametrize("break_it, words", [
+    (lambda nb: edit(nb, "def distillation_loss", "return T**2 *", "return T *"),   # mathlib's answer differs
+     "a5_broken.ipynb, cell 8, TESTS[1]: distillation_loss: the master's own solution does not pass this test"),
+    (lambda nb: edit(nb, "def optimal_discriminator", "np.divide(p, total", "np.divide(2 * p, total"),
+     "a5_broken.ipynb, cell 15, TESTS[2]: optimal_discriminator: the master's own solution does not pass"),
+    (lambda nb: edit(nb, "def smooth_labels", "        raise ValueError", "        pass  #"),
+     "a5_broken.ipynb, cell 5, TESTS[3]: smooth_labels: the master's own solution does not pass this test"),
+    (lambda nb: edit(nb, "def covariance", "    # BEGIN SOLUTION\n    return np.diag(np.exp(np.asarray(log_var, dtype=float)))\n",
+                     "    return np.diag(np.exp(np.asarray(log_var, dtype=float)))\n    # BEGIN SOLUTION\n"),
+     "a5_broken.ipynb: the untouched student copy already earns"),
+    (lambda nb: edit(nb, "import numpy", "import numpy as np", "import numpy as np\n1 / 0"),
+     "a5_broken.ipynb, cell 2: the cell raised ZeroDivisionError"),
+])
+def test_a_broken_master_is_named_and_skipped_and_the_other_built(tmp_path, monkeypatch, break_it, words):
+    other = "distillation_loss" in words   # one case builds a good master beside it (each build takes seconds)
+    monkeypatch.setattr(build, "MASTERS", two_masters(tmp_path, break_it, other))
+    out = tmp_path / "out"
+    with pytest.raises(build.BuildErrors) as refusal:
+        build.build(out, sandboxed=False, log=lambda line: None)
+    [error] = refusal.value.errors
+    assert str(error).startswith(words), str(error)
+    if other:
+        assert (out / "student" / A3 / f"{A3}.ipynb").exists() and (out / "grader" / A3 / "bundle.json").exists()
+    assert not (out / "student" / "a5_broken").exists() and not (out / "grader" / "a5_broken").exists()
+    assert "a5_broken" not in (out / "student" / "index.md").read_text()
+
+
+def test_the_build_command_says_one_sentence_per_broken_master(tmp_path):
+    folder = two_masters(tmp_path, _no_title, other=False)
+    script = (f"import sys; sys.path.insert(0, {str(AUTOGRADE.parent)!r}); from grader import build; "
+              f"build.MASTERS = __import__('pathlib').Path({str(folder)!r}); import autograde; "
+              f"sys.exit(autograde.main(['build', {str(tmp_path / 'out')!r}, '--no-sandbox']))")
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert done.stderr == "autograde: a5_broken.ipynb, metadata.assignment.title: missing or empty: the metadata " \
+                          'must hold {"assignment": {"name": "a5_broken", "title": "Assignment n: ..."}}.\n'
+
+
+def run_cells(nb, extra=()):
+    """Run a notebook's code cells in one namespace (the project's own notebooks only); the printed text."""
+    namespace, out = {}, io.StringIO()
+    with contextlib.redirect_stdout(out):
+        for source in [c.source for c in nb.cells if c.cell_type == "code"] + list(extra):
+            try:
+                exec(source, namespace)
+            except Exception as error:  # noqa: BLE001 -- as in a notebook: the next cell runs
+                print(f"cell raised {type(error).__name__}")
+    return out.getvalue()
+
+
+def test_the_self_check_runs_public_tests_only_without_the_grader():
+    bundle = build.bundles()[A4]
+    copy_path = build.OUT / "student" / A4 / f"{A4}.ipynb"
+    student = nbformat.read(copy_path, as_version=4)
+    sources = [c.source for c in student.cells if c.cell_type == "code"]
+    assert sources[-1] == "check_all()" and sum(s.startswith('check("q') for s in sources) == 4
+    selfcheck = next(s for s in sources if "_PUBLIC" in s)
+    assert "import grader" not in selfcheck and "from grader" not in selfcheck   # self-contained
+    untouched = run_cells(student)
+    assert "All questions: 0 of 4 pass their public tests." in untouched
+    assert "Question 3: 0 of 2 public tests passed; the grader decides its 6 point(s)" in untouched
+    solutions = [c.source for c in example().cells if c.cell_type == "code" and "tests" not in master.tags(c)]
+    solved = run_cells(student, solutions + ["check_all()"])
+    assert "All questions: 4 of 4 pass their public tests." in solved
+    publics = sum(case["public"] for case in bundle.cases)
+    assert solved.split("All questions: 0 of 4")[-1].count("  passed:") == publics
+    # A wrong answer fails its public test, and says what came back.
+    wrong = run_cells(student, solutions + ["def smooth_labels(label, epsilon, K):\n    return np.ones(K) / K",
+                                            'check("q1")'])
+    assert "FAILED: smooth_labels(0, 0.1, 4): returned [0.25 0.25 0.25 0.25]" in wrong
+
+
+def test_points_shown_come_from_the_tests():
+    assignment = master.read(EXAMPLE)
+    text = release.questions_markdown(assignment)
+    for q in assignment.questions:
+        points = sum(t["points"] for t in assignment.tests if t["question"] == q.id)
+        assert f"**Question {q.number} ({points} points).**" in text
+
+
+def test_every_master_is_built_listed_and_kept_apart_from_its_tests():
+    built = build.bundles()
+    assert set(built) == {nbformat.read(p, as_version=4).metadata["assignment"]["name"] for p in build.masters()}
+    index = (build.OUT / "student" / "index.md").read_text()
+    for name in built:
+        assert f"<_build/assignments/student/{name}/{name}.ipynb>" in index
+        student = build.OUT / "student" / name
+        assert sorted(p.name for p in student.iterdir()) == sorted([f"{name}.ipynb", "questions.md"])
+        assert not list(student.rglob("*.json"))
+    page = (ROOT / "assignments.md").read_text()
+    assert "_build/assignments/student/index.md" in page and "a1_discrete" not in page
