@@ -265,6 +265,13 @@ def test_nothing_is_lost_and_the_run_says_what_needs_the_instructor(graded):
                                                            ["notes.txt", "not a notebook (.txt)"]]
 
 
+def test_a_broken_master_skipped_by_the_run_needs_the_instructor():
+    from grader.model import AuthoringError
+    run = batch.Batch("subs", "grades.csv")
+    run.broken = [AuthoringError("a5.ipynb", "the tests give it no points", 3)]
+    assert run.needs_instructor() == ["a broken master, skipped: a5.ipynb, cell 3: the tests give it no points"]
+
+
 def test_an_empty_folder_is_one_sentence_and_exit_status_2(tmp_path):
     (tmp_path / "empty" / "sub").mkdir(parents=True)
     (tmp_path / "empty" / "sub" / "a.pdf").write_text("x")

@@ -246,6 +246,7 @@ class Batch:
         self.shard = shard
         self.log = log
         self.summary = {}
+        self.broken = []             # refusals of masters skipped by this run
         self.selector = selectors.DefaultSelector()
         self.rng = np.random.default_rng(secrets.randbits(64))  # the order of calls, unknown to students
         self.count = 0
@@ -266,7 +267,7 @@ class Batch:
             return self._grade()
 
     def _grade(self):
-        broken = []
+        self.broken = broken = []
         all_bundles = build.bundles(sandboxed=self.sandboxed, log=self.log, errors=broken)  # before anything runs
         for error in broken:
             self.log(f"skipping a broken master: {error}")
@@ -326,7 +327,8 @@ class Batch:
 
     def needs_instructor(self):
         """Lines saying what the instructor must look at (empty when nothing)."""
-        lines = [f"{name}: not graded: {reason}" for name, reason in self.summary.get("skipped", [])]
+        lines = [f"a broken master, skipped: {error}" for error in self.broken]
+        lines += [f"{name}: not graded: {reason}" for name, reason in self.summary.get("skipped", [])]
         for status, count in sorted(self.summary.get("statuses", {}).items()):
             if status_of(status) in NEEDS_INSTRUCTOR:
                 lines.append(f"{count} submission{'s' * (count != 1)}: {status}")
