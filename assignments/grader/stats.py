@@ -10,7 +10,10 @@ counted apart.
 import base64
 import html
 import io
+import os
 import statistics
+import sys
+import tempfile
 from collections import Counter
 
 from .model import Status, status_of
@@ -48,11 +51,27 @@ def _png(figure):
     return base64.b64encode(buffer.getvalue()).decode()
 
 
+def _pyplot():
+    """matplotlib's pyplot (Agg), its configuration and font cache kept out of the grader's HOME."""
+    if "matplotlib" in sys.modules or "MPLCONFIGDIR" in os.environ:
+        import matplotlib
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+        return plt
+    with tempfile.TemporaryDirectory(prefix="autograde-matplotlib-") as config:
+        os.environ["MPLCONFIGDIR"] = config
+        try:
+            import matplotlib
+            matplotlib.use("Agg")
+            import matplotlib.pyplot as plt
+        finally:
+            del os.environ["MPLCONFIGDIR"]
+    return plt
+
+
 def write(path, title, rows, questions, cases):
     """The statistics page of one assignment at `path`."""
-    import matplotlib
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    plt = _pyplot()
 
     per, apart = summary(rows, questions, cases)
     totals = [float(r["total"]) for r in rows if r.get("total") not in (None, "")]
