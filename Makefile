@@ -10,7 +10,7 @@ BOOK   := $(BIN)/jupyter-book build -W -n --keep-going .
 ASSIGNMENTS := _build/assignments
 GRADES ?= _build/grades.csv
 
-.PHONY: book test test-baseline screenshots lab bench assignments grade clean lock
+.PHONY: book test test-baseline screenshots lab bench assignments grade merge-grades clean lock
 
 book: assignments
 	$(BOOK)
@@ -47,15 +47,24 @@ assignments: $(READY)
 # TIMEOUT (s), JOBS, MEMORY (e.g. 1G), PROCESSES, FILESIZE, OUTPUT; ASSIGNMENT=name (or all)
 # chooses the assignment graded (default: the one most notebooks name); FEEDBACK=brief gives
 # the score per question only; REGRADE=1 grades everything again; SANDBOX=off only for trusted notebooks.
+# A term: ROSTER=roster.csv (per-student, Canvas and Moodle files in term/ beside the CSV), DUE, PENALTY,
+# LATE_LIMIT, CANVAS_ASSIGNMENT; SHARD=k/n grades part k of n (`make merge-grades` joins the parts).
 GRADE_OPTIONS = $(if $(TIMEOUT),--timeout $(TIMEOUT)) $(if $(JOBS),--jobs $(JOBS)) \
 	$(if $(MEMORY),--memory $(MEMORY)) $(if $(PROCESSES),--processes $(PROCESSES)) \
 	$(if $(FILESIZE),--file-size $(FILESIZE)) $(if $(OUTPUT),--output $(OUTPUT)) \
 	$(if $(ASSIGNMENT),--assignment $(ASSIGNMENT)) \
 	$(if $(filter brief,$(FEEDBACK)),--brief) $(if $(REGRADE),--regrade) \
-	$(if $(filter off,$(SANDBOX)),--no-sandbox)
+	$(if $(filter off,$(SANDBOX)),--no-sandbox) \
+	$(if $(SHARD),--shard $(SHARD)) $(if $(ROSTER),--roster $(ROSTER)) $(if $(DUE),--due $(DUE)) \
+	$(if $(PENALTY),--penalty $(PENALTY)) $(if $(LATE_LIMIT),--late-limit $(LATE_LIMIT)) \
+	$(if $(CANVAS_ASSIGNMENT),--canvas-assignment $(CANVAS_ASSIGNMENT))
 grade: $(READY)
 	@test -n "$(SUBMISSIONS)" || { echo "usage: make grade SUBMISSIONS=folder [GRADES=file.csv] [TIMEOUT=s] [JOBS=n] ..."; exit 2; }
 	$(BIN)/python assignments/autograde.py grade $(SUBMISSIONS) $(GRADES) $(GRADE_OPTIONS)
+
+# The parts of a sharded run (PARTS="part1/grades.csv part2/grades.csv ...") into GRADES.
+merge-grades: $(READY)
+	$(BIN)/python assignments/autograde.py merge $(GRADES) $(PARTS)
 
 # Accuracy and speed against peers, and how soon the site's pages are ready against the last
 # client-side MathJax build (not part of `make test`: timings are measured, not asserted).

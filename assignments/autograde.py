@@ -2,6 +2,11 @@
 
     python assignments/autograde.py build OUT                   student copies and bundles
     python assignments/autograde.py grade FOLDER CSV [options]  grade every notebook in FOLDER
+    python assignments/autograde.py merge CSV PART.csv ...      join the parts of a sharded run
+
+Exit status: 0 when everything is graded, 1 when something needs the instructor (a file
+not graded or matched to no student, a row the grader could not grade), 2 when the
+instructor's input cannot be used (one sentence says which file, line and field).
 
 How grading works, and why a submission cannot talk it into marks:
 
@@ -79,6 +84,15 @@ def main(argv=None):
     g.add_argument("--regrade", action="store_true", help="grade everything again instead of resuming")
     g.add_argument("--no-sandbox", action="store_true",
                    help="run without a sandbox: ONLY for notebooks you trust (your own, a TA's)")
+    g.add_argument("--shard", type=shard, default=None, help="k/n: grade only part k of n of the folder")
+    g.add_argument("--roster", default=None, help="the class list (CSV): grades per student, LMS files")
+    g.add_argument("--due", default=None, help="the due date, e.g. 2025-03-01T23:59 (UTC unless it says)")
+    g.add_argument("--penalty", type=float, default=0.0, help="share of the points taken per started day late")
+    g.add_argument("--late-limit", type=float, default=float("inf"), help="days late after which nothing counts")
+    g.add_argument("--canvas-assignment", default=None, help="Canvas's id of the assignment, for its column")
+    m = sub.add_parser("merge", help="join the CSVs (and feedback) of a sharded run into what one run writes")
+    m.add_argument("csv")
+    m.add_argument("parts", nargs="+")
     args = parser.parse_args(argv)
     # Stopped by a signal, the grader still removes its scratch folder and sandboxes on the way out.
     for stop in (signal.SIGTERM, signal.SIGHUP):
@@ -86,8 +100,11 @@ def main(argv=None):
     try:
         if args.command == "build":
             build.build(args.out, sandboxed=not args.no_sandbox)
+        elif args.command == "merge":
+            from grader import gradebook
+            gradebook.merge(args.parts, args.csv)
         else:
-            grade(args)
+            return grade(args)
     except Refused as error:
         print(f"autograde: {error}.", file=sys.stderr)
         return 2
@@ -102,13 +119,39 @@ def main(argv=None):
     return 0
 
 
-def grade(args):
-    from grader.batch import Batch
+def shard(text):
+    match = re.fullmatch(r"\s*(\d+)\s*/\s*(\d+)\s*", text)
+    if not match or not 1 <= int(match.group(1)) <= int(match.group(2)):
+        raise argparse.ArgumentTypeError(f"not a part: {text!r} (say 1/4 for the first of four)")
+    return int(match.group(1)), int(match.group(2))
 
+
+def grade(args):
+    """Grade the folder, then (with a roster) the term's files; 1 when something needs the instructor."""
+    from grader.batch import Batch
+    from grader.policy import Policy, when
+
+    policy = Policy(when(args.due, what="the due date") if args.due else None, args.penalty, args.late_limit)
     limits = Limits(timeout=args.timeout, memory=args.memory, processes=args.processes,
                     file_size=args.file_size, output=args.output)
-    Batch(args.folder, args.csv, limits, jobs=args.jobs, sandboxed=not args.no_sandbox,
-          brief=args.brief, regrade=args.regrade, assignment=args.assignment).run()
+    batch = Batch(args.folder, args.csv, limits, jobs=args.jobs, sandboxed=not args.no_sandbox,
+                  brief=args.brief, regrade=args.regrade, assignment=args.assignment, shard=args.shard)
+    batch.run()
+    look = batch.needs_instructor()
+    if args.roster:
+        from grader import term
+        canvas_ids = {a: args.canvas_assignment for a in batch.bundles} if args.canvas_assignment else None
+        _, lines = term.run(args.roster, args.folder, [args.csv], Path(args.csv).parent / "term", batch.bundles,
+                            policy, canvas_ids)
+        look += lines
+    summary = batch.summary
+    statuses = ", ".join(f"{n} {s}" for s, n in sorted(summary["statuses"].items(), key=lambda x: (-x[1], x[0])))
+    print(f"summary: {summary['written']} graded now, {summary['resumed']} already graded, "
+          f"{len(summary['skipped'])} files not notebooks; by status: {statuses or 'none'}")
+    if look:
+        print(f"needs the instructor ({len(look)}):\n" + "\n".join(f"  {line}" for line in look))
+        return 1
+    return 0
 
 
 if __name__ == "__main__":

@@ -96,6 +96,14 @@ def _tagged_without_region(nb):
     nb.cells[cell_with(nb, "import numpy")].metadata["tags"] = ["solution"]
 
 
+def _written_without_points(nb):
+    del nb.cells[cell_with(nb, "**In words.**")].metadata["points"]
+
+
+def _written_points_as_text(nb):
+    nb.cells[cell_with(nb, "**In words.**")].metadata["points"] = "2"
+
+
 REFUSED = {   # mutation: (cell number or None, text that names the field or says what is wrong)
     "no metadata": (_no_metadata, None, "metadata.assignment:"),
     "no title": (_no_title, None, "metadata.assignment.title:"),
@@ -111,6 +119,9 @@ REFUSED = {   # mutation: (cell number or None, text that names the field or say
     "otter one-line solution": (_otter_one_line, 4, "put the line between # BEGIN SOLUTION and # END SOLUTION"),
     "old hidden-tests tag": (_old_hidden_tests, 5, "replaced by 'tests'"),
     "solution tag without region": (_tagged_without_region, 2, "needs a region"),
+    "written answer without points": (_written_without_points, 14, "metadata.points: a written answer says its "
+                                      "points in the cell's metadata"),
+    "written points as text": (_written_points_as_text, 14, "metadata.points: a written answer says its points"),
 }
 
 
@@ -133,6 +144,7 @@ def test_the_example_master_uses_every_feature():
     assert {t["public"] for t in assignment.tests} == {True, False}
     assert any("reference" in t for t in assignment.tests) and any("expected" in t for t in assignment.tests)
     assert any("written" in master.tags(c) for c in assignment.notebook.cells)
+    assert [(w.id, w.question, w.points) for w in assignment.written] == [("q4w", "q4", 2)]
     assert assignment.maximum == assignment.notebook.metadata["assignment"]["points"]
 
 

@@ -465,7 +465,8 @@ def reported(batch, stem):
 
 
 def test_the_batch_finishes_and_writes_every_row(batch):
-    assert batch["done"].returncode == 0, batch["done"].stderr
+    # two files are not notebooks Jupyter shows: the run says so and exits 1
+    assert batch["done"].returncode == 1 and "needs the instructor" in batch["done"].stdout, batch["done"].stderr
     odd_names = {"%3DHYPERLINK(x)", "bob%0A<!--", "zz_%FF", "zz_%FE"}   # two names that differ in bytes only
     assert set(batch["rows"]) == set(batch["subs"]) | {"not_a_notebook", "a_two_faces"} | odd_names
     assert all(batch["rows"][name]["total"] == "0" for name in odd_names)
@@ -533,7 +534,7 @@ def test_feedback_is_inert(batch):
 
 def test_answers_given_before_the_time_ran_out_count(batch):
     row = batch["rows"]["m_slow_function"]
-    assert row["status"] == f"timed out after {TIMEOUT} s"
+    assert row["status"] == f"stopped after {TIMEOUT} s"
     # The calls run in a random order: those made before the endless one count, so the total
     # is anything from 0 (the endless call came first) to all but my_jsd's looping cases.
     assert int(row["q4"]) < 3 and int(row["total"]) <= FULL[A1] - 2
@@ -562,7 +563,7 @@ def test_limits_hold(batch):
     assert reported(batch, "a_fork_bomb") <= 8
     assert reported(batch, "a_big_files") <= 1 << 20
     assert batch["rows"]["a_memory_hog"]["status"] == "ran out of memory"
-    assert batch["rows"]["a_endless_loop"]["status"] == f"timed out after {TIMEOUT} s"
+    assert batch["rows"]["a_endless_loop"]["status"] == f"stopped after {TIMEOUT} s"
     assert "only the first 65,536 were kept" in feedback(batch, "a_output_flood")
 
 
@@ -572,6 +573,6 @@ def test_feedback_says_what_was_checked_and_what_came_back(batch):
     assert "my_kl([-0.2, 1.2], [0.5, 0.5])" in text and "raises ValueError" in text
     assert "returned a value instead of raising" in text
     assert "Score: **13 / 15**" in text
-    assert "timed out" in feedback(batch, "a_endless_loop")
+    assert "stopped after" in feedback(batch, "a_endless_loop")
     assert "memory" in feedback(batch, "a_memory_hog")
-    assert "code cell 2 raised ` RuntimeError: oops `" in feedback(batch, "m_raises_at_top")
+    assert "cell 4 raised ` RuntimeError: oops `" in feedback(batch, "m_raises_at_top")

@@ -11,5 +11,11 @@ Grading (``batch``, ``make grade``), for each submission: ``submissions`` (the f
 Jupyter shows it, before anything runs) -> ``protocol`` (the job out, raw answers back) through
 ``sandbox`` (bubblewrap and ``Limits``) and ``runner`` (what runs inside) -> ``checks`` (the one
 table of kinds of test: calls, expected answers, judging raw answers, points) -> ``feedback``
-(a file per student) and the CSV. ``model`` holds the shared types.
+(a file per student) and the CSV, then ``stats`` (the class statistics page). ``model`` holds the
+shared types.
+
+A term (``make grade ... ROSTER=``, after the batch): ``intake`` (every file of the LMS download,
+matched to a student of the ``roster``) -> ``gradebook`` (each student's entry per assignment,
+with the deadline ``policy``) and ``manual`` (written answers: review pages and score sheets) ->
+``export`` (Canvas and Moodle files), all run by ``term``.
 """

@@ -18,6 +18,7 @@ left by a grader that was killed is removed by the next run.
 """
 
 import csv
+import hashlib
 import json
 import os
 import secrets
@@ -27,19 +28,22 @@ import shutil
 import signal
 import tempfile
 import time
-from collections import deque
+from collections import Counter, deque
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
 from . import build, checks, feedback, submissions
+from . import bundle as bundles_io
 from .protocol import parse_answers
-from .model import Refused, Status, Verdict
+from .model import NEEDS_INSTRUCTOR, Refused, Status, Verdict, status_of
 from .sandbox import ANSWERS_BYTES, Bubblewrap, Limits, Unsandboxed
 
 BASE_COLUMNS = ["submission", "assignment", "status", "total", "max_total"]
+FAILED_COLUMN = "failed"     # the numbers of the checks that did not pass, for the class statistics
 HASH_COLUMN = "sha256"
+VERSION_COLUMN = "version"   # of the master and of the grader (the bundle's source hash): a change regrades
 CHUNK = 1 << 16
 SCRATCH_PREFIX = "autograde-"
 
@@ -70,7 +74,7 @@ class Grades:
     def __init__(self, path, bundles, regrade):
         self.path = Path(path)
         questions = sorted({q for b in bundles.values() for q in b.questions}, key=natural)
-        self.columns = BASE_COLUMNS + questions + [HASH_COLUMN]
+        self.columns = BASE_COLUMNS + questions + [FAILED_COLUMN, HASH_COLUMN, VERSION_COLUMN]
         self.rows = {}
         if self.path.exists() and not regrade:
             try:
@@ -80,9 +84,9 @@ class Grades:
                 raise Refused(f"the grades file {self.path} cannot be read to resume from "
                               f"({type(error).__name__}): pass --regrade to start afresh") from None
 
-    def done(self, sub):
+    def done(self, sub, version):
         row = self.rows.get(sub.name)
-        return row is not None and row.get(HASH_COLUMN) == sub.digest
+        return row is not None and row.get(HASH_COLUMN) == sub.digest and row.get(VERSION_COLUMN) == version
 
     def open(self, keep):
         """Rewrite the file with the rows of `keep` (submission names), then append from there."""
@@ -104,6 +108,55 @@ class Grades:
     def close(self):
         self.file.close()
 
+    def finish(self, bundles):
+        """Rewrite the file with its rows sorted by name; with more than one assignment, a CSV per
+        assignment beside it (``grades.<assignment>.csv``) with that assignment's questions only."""
+        write_sorted(self.path, self.columns, read_rows(self.path))
+        if len(bundles) > 1:
+            rows = read_rows(self.path)
+            for name, bundle in bundles.items():
+                columns = BASE_COLUMNS + bundle.questions + [FAILED_COLUMN, HASH_COLUMN, VERSION_COLUMN]
+                write_sorted(self.path.with_name(f"{self.path.stem}.{name}.csv"), columns,
+                             [r for r in rows if r.get("assignment") == name])
+
+
+def read_rows(path):
+    with open(path, newline="") as f:
+        return list(csv.DictReader(f))
+
+
+def write_sorted(path, columns, rows):
+    """A grades CSV with its rows in the order of their names (numbers by value), replaced at once."""
+    tmp = Path(path).with_name(Path(path).name + ".tmp")
+    with open(tmp, "w", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=columns, restval="", extrasaction="ignore")
+        writer.writeheader()
+        writer.writerows(sorted(rows, key=lambda r: natural(r["submission"])))
+    os.replace(tmp, path)
+
+
+def write_stats(csv_path, bundles):
+    """The class statistics page of each assignment (``stats.<name>.html``) beside the grades CSV."""
+    from . import stats
+    rows = read_rows(csv_path)
+    for name, bundle in bundles.items():
+        stats.write(Path(csv_path).parent / f"stats.{name}.html", bundle.title,
+                    [r for r in rows if r.get("assignment") == name], bundle.questions, bundle.cases)
+
+
+def version(bundle):
+    """What a grade depends on besides the notebook: the bundle's source hash (the master's bytes and the
+    grader's code, ``bundle.source_hash``), or for a notebook of no assignment the grader's code alone."""
+    return (bundle.source if bundle is not None and bundle.source else bundles_io.code_hash())[:16]
+
+
+def in_shard(name, shard):
+    """Whether a submission is in part k of n (shard = (k, n)): fixed by its name alone."""
+    if shard is None:
+        return True
+    k, n = shard
+    return int(hashlib.sha256(name.encode()).hexdigest(), 16) % n == k - 1
+
 
 def _verdict(run, cells, done, sandbox, out_of_memory):
     if run.timed_out:
@@ -112,13 +165,31 @@ def _verdict(run, cells, done, sandbox, out_of_memory):
         return Verdict(Status.OUT_OF_MEMORY)
     code = run.process.returncode
     if done and code == 0:
-        return Verdict(Status.OK)
+        return _understood(run.sub, cells)
     return Verdict(Status.CRASHED, f"(killed by signal {-code})" if code < 0 else f"(exit status {code})")
+
+
+def _understood(sub, cells):
+    """OK, or what the student can fix: the first cell with a syntax error, the functions never defined.
+
+    Only the grader's words and names from the master appear: a cell's error text counts
+    only as the sign of a syntax error, an answer only when it is the NameError the runner
+    gives for a function the notebook never defined.
+    """
+    for i, error in sorted(cells):
+        if error.startswith(("SyntaxError", "IndentationError", "TabError")) and 0 <= i < len(sub.numbers):
+            return Verdict(Status.SYNTAX_ERROR, f"in cell {sub.numbers[i]}")
+    missing = [name for name in dict.fromkeys(c["call"] for c in sub.bundle.cases)
+               if any((a or {}).get("error") == f"NameError: name '{name}' is not defined"
+                      for a, c in zip(sub.answers, sub.bundle.cases) if c["call"] == name)]
+    if missing:
+        return Verdict(Status.UNDEFINED, ", ".join(f"`{m}`" for m in missing))
+    return Verdict(Status.OK)
 
 
 def _notes(run, sub, cells, status, limits):
     """What the full feedback says about the run; text from the sandbox only as inline code."""
-    notes = [f"code cell {i + 1} raised {_one_line(e)}" for i, e in sorted(cells) if 0 <= i < len(sub.cells)]
+    notes = [f"cell {sub.numbers[i]} raised {_one_line(e)}" for i, e in sorted(cells) if 0 <= i < len(sub.numbers)]
     if run.output_bytes > limits.output:
         notes.append(f"printed {run.output_bytes:,} bytes; only the first {limits.output:,} were kept")
     if run.answers_bytes > ANSWERS_BYTES:
@@ -144,6 +215,7 @@ def score(sub, answers_data):
     answers = [[] for _ in cases]
     for k, owner in enumerate(sub.owners):
         answers[owner].append(raw[k])
+    sub.answers = [a[0] if a else None for a in answers]   # one per case, for the status
     return checks.judge(cases, sub.bundle.expected, answers), cells, done
 
 
@@ -161,7 +233,7 @@ def _sweep_scratch():
 
 class Batch:
     def __init__(self, folder, csv_path, limits=None, jobs=None, sandboxed=True, brief=False, regrade=False,
-                 assignment=None, log=print):
+                 assignment=None, shard=None, log=print):
         self.folder = Path(folder)
         self.csv_path = Path(csv_path)
         self.feedback_dir = self.csv_path.parent / "feedback"
@@ -171,7 +243,10 @@ class Batch:
         self.brief = brief
         self.regrade = regrade
         self.assignment = assignment
+        self.shard = shard
         self.log = log
+        self.summary = {}
+        self.broken = []             # refusals of masters skipped by this run
         self.selector = selectors.DefaultSelector()
         self.rng = np.random.default_rng(secrets.randbits(64))  # the order of calls, unknown to students
         self.count = 0
@@ -192,18 +267,33 @@ class Batch:
             return self._grade()
 
     def _grade(self):
-        broken = []
+        self.broken = broken = []
         all_bundles = build.bundles(sandboxed=self.sandboxed, log=self.log, errors=broken)  # before anything runs
         for error in broken:
             self.log(f"skipping a broken master: {error}")
-        subs = submissions.folder(self.folder, all_bundles)
-        bundles = submissions.choose(subs, all_bundles, self.assignment)
-        self.log(f"grading {', '.join(sorted(bundles)) or 'nothing'} ({len(subs)} notebooks in {self.folder})")
+        self.bundles = all_bundles
+        subs, skipped = submissions.scan(self.folder, all_bundles)
+        if not subs:
+            raise Refused(f"the submissions folder {self.folder} holds no notebook (.ipynb file)"
+                          + (f", only {len(skipped)} other file{'s' * (len(skipped) != 1)}" if skipped else ""))
+        subs = [s for s in subs if in_shard(s.name, self.shard)]
+        skipped = [s for s in skipped if in_shard(s.name, self.shard)]
+        bundles = submissions.choose(subs, all_bundles, self.assignment) if subs else {}
+        part = f", part {self.shard[0]} of {self.shard[1]}" if self.shard else ""
+        self.log(f"grading {', '.join(sorted(bundles)) or 'nothing'} ({len(subs)} notebooks in {self.folder}{part})")
         self.grades = Grades(self.csv_path, bundles, self.regrade)
-        todo = [s for s in subs if not self.grades.done(s)]
-        keep = [name for name in self.grades.rows if name not in {s.name for s in todo}]
+        versions = {s.name: version(s.bundle) for s in subs}
+        todo = [s for s in subs if not self.grades.done(s, versions[s.name])]
+        stale = [s for s in todo if s.name in self.grades.rows and self.grades.rows[s.name].get(HASH_COLUMN) == s.digest]
+        names = {s.name for s in subs}
+        keep = [name for name in self.grades.rows if name not in {s.name for s in todo}]  # nothing graded is lost
+        self.summary = {"skipped": [(s.name, s.reason) for s in skipped], "resumed": len(subs) - len(todo),
+                        "regraded": len(stale), "gone": sorted(set(self.grades.rows) - names, key=natural)}
         if len(subs) > len(todo):
-            self.log(f"{len(subs) - len(todo)} submissions already graded (same content): skipped")
+            self.log(f"{len(subs) - len(todo)} submissions already graded (same content, tests and grader): skipped")
+        if stale:
+            self.log(f"{len(stale)} submissions graded again: the master's tests or the grader changed since")
+        self.versions = versions
         self.grades.open(keep)
         self.feedback_dir.mkdir(parents=True, exist_ok=True)
         written = []
@@ -228,8 +318,21 @@ class Batch:
                         written.append(self._finish(run.sub, run))
         finally:
             self.grades.close()
-        self.log(f"wrote {self.csv_path} and {self.feedback_dir}/")
+        self.grades.finish(bundles)
+        write_stats(self.csv_path, bundles)
+        self.log(f"wrote {self.csv_path}, {self.feedback_dir}/ and the class statistics (stats.*.html)")
+        self.summary["statuses"] = Counter(r["status"] for r in read_rows(self.csv_path))
+        self.summary["written"] = len(written)
         return written
+
+    def needs_instructor(self):
+        """Lines saying what the instructor must look at (empty when nothing)."""
+        lines = [f"a broken master, skipped: {error}" for error in self.broken]
+        lines += [f"{name}: not graded: {reason}" for name, reason in self.summary.get("skipped", [])]
+        for status, count in sorted(self.summary.get("statuses", {}).items()):
+            if status_of(status) in NEEDS_INSTRUCTOR:
+                lines.append(f"{count} submission{'s' * (count != 1)}: {status}")
+        return lines
     def _start(self, sub):
         self.count += 1
         job = self.workdir / f"job-{self.count}.json"
@@ -298,7 +401,8 @@ class Batch:
     def _finish(self, sub, run):
         """Score one submission, write its feedback, then its row (the row marks it graded)."""
         row = {"submission": sub.name, "assignment": sub.bundle.name if sub.bundle else "", "total": 0,
-               "max_total": sub.bundle.maximum if sub.bundle else 0, HASH_COLUMN: sub.digest}
+               "max_total": sub.bundle.maximum if sub.bundle else 0, HASH_COLUMN: sub.digest,
+               VERSION_COLUMN: self.versions[sub.name]}
         try:
             if run is None:
                 scored, results, notes = {"status": str(sub.verdict)}, None, []
@@ -327,5 +431,6 @@ class Batch:
         results, cells, done = score(sub, run.answers)
         verdict = _verdict(run, cells, done, self.sandbox, out_of_memory)
         earned = checks.points(results)
-        scored = {"status": str(verdict), **earned, "total": sum(earned.values())}
+        scored = {"status": str(verdict), **earned, "total": sum(earned.values()),
+                  FAILED_COLUMN: " ".join(str(i + 1) for i, r in enumerate(results) if not r.passed)}
         return scored, results, _notes(run, sub, cells, verdict.status, self.limits)

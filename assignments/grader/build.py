@@ -46,7 +46,9 @@ def build_one(path, out, sandbox):
     expected = expect.expected(assignment, sandbox)
     cases = [dict(t) for t in assignment.tests]
     result = bundles_io.Bundle(assignment.name, assignment.title, cases, expected,
-                               {q.id: q.points for q in assignment.questions}, bundles_io.source_hash(path))
+                               {q.id: q.points for q in assignment.questions}, bundles_io.source_hash(path),
+                               {w.id: {"question": w.question, "points": w.points, "prompt": w.prompt}
+                                for w in assignment.written})
     copy = release.student_copy(assignment, expected)
     expect.untouched_scores_nothing(assignment, copy, cases, expected, sandbox)
     student = Path(out) / "student" / assignment.name

@@ -1,7 +1,8 @@
 """Step 5 of the pipeline: the grader's bundle, the only input of grading.
 
 ``_build/assignments/grader/<name>/bundle.json`` holds one assignment's tests (hidden and
-public) and their expected answers, computed at build time from the master's solutions; it
+public) and their expected answers, computed at build time from the master's solutions, and
+its written answers (id, question, points, prompt: what the term's review pages need); it
 lives outside the student folder, which is what the site links and what may be published.
 ``source`` is a hash of the master and of the grader's code: a bundle whose hash differs from
 the master's now is stale and is built again before grading.
@@ -10,7 +11,7 @@ the master's now is stale and is built again before grading.
 import hashlib
 import json
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -30,6 +31,7 @@ class Bundle:
     expected: list
     points: dict          # question id -> its points, in the questions' order
     source: str = ""
+    written: dict = field(default_factory=dict)   # written answer id -> {"question", "points", "prompt"}
 
     @property
     def maximum(self):
@@ -40,12 +42,20 @@ class Bundle:
         return list(self.points)
 
 
-def source_hash(master_path):
-    """The hash that makes a bundle stale: the master's bytes and every file of the grader's code."""
-    digest = hashlib.sha256(Path(master_path).read_bytes())
+def _code(digest):
     for path in sorted(CODE.glob("*.py")):
         digest.update(path.name.encode() + b"\0" + path.read_bytes())
     return digest.hexdigest()
+
+
+def source_hash(master_path):
+    """The hash that makes a bundle stale: the master's bytes and every file of the grader's code."""
+    return _code(hashlib.sha256(Path(master_path).read_bytes()))
+
+
+def code_hash():
+    """The hash of the grader's code alone (what a row of no assignment depends on)."""
+    return _code(hashlib.sha256())
 
 
 def _plain(value):
@@ -60,6 +70,7 @@ def write(bundle, folder):
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     data = {"name": bundle.name, "title": bundle.title, "source": bundle.source, "points": bundle.points,
+            "written": bundle.written,
             "tests": [{"case": case, "expected": _plain(exp)} for case, exp in zip(bundle.cases, bundle.expected)]}
     tmp = folder / f".{FILE}.{os.getpid()}"
     tmp.write_text(json.dumps(data, indent=1))
@@ -72,6 +83,7 @@ def read(folder):
         data = json.loads((Path(folder) / FILE).read_text())
         cases = [t["case"] for t in data["tests"]]
         expected = [checks.KINDS[c["check"]].load(t["expected"]) for c, t in zip(cases, data["tests"])]
-        return Bundle(data["name"], data["title"], cases, expected, data["points"], data["source"])
+        return Bundle(data["name"], data["title"], cases, expected, data["points"], data["source"],
+                      data.get("written", {}))
     except (OSError, ValueError, KeyError, TypeError):
         return None

@@ -9,6 +9,10 @@ The format (the book's page "Writing an assignment" explains it for instructors)
 - solution regions, in any code cell: ``# BEGIN SOLUTION`` ... ``# END SOLUTION`` (otter's, and
   nbgrader's ``### BEGIN SOLUTION``); in markdown cells (written answers, tagged ``written``)
   also ``<!-- BEGIN SOLUTION -->`` ... ``<!-- END SOLUTION -->``;
+- a markdown cell tagged ``written`` under a question is a written answer, graded by the
+  instructor: its cell metadata says its ``points`` (a whole number, 0 for feedback only), and
+  its model answer, if any, is a solution region; its id is the question's and ``w`` (q4w, then
+  q4w2, ...), the name of its review page and score sheet;
 - a code cell tagged ``tests`` under a question holds ``TESTS = [{...}, ...]``, plain literals,
   one dict per test (fields: ``checks.KINDS``); ``"public": True`` for the tests students run;
 - every other cell is copied to the student as it is.
@@ -22,7 +26,7 @@ import re
 from pathlib import Path
 
 from . import checks
-from .model import Assignment, AuthoringError, Question
+from .model import Assignment, AuthoringError, Question, Written
 
 NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*")
 QUESTION, TESTS, WRITTEN, SOLUTION = "question", "tests", "written", "solution"
@@ -139,7 +143,7 @@ def read(path):
         raise AuthoringError(file, "the fields are name, title and points", None,
                              f"metadata.assignment.{sorted(unknown)[0]}")
 
-    questions, tests, current = [], [], None
+    questions, tests, written, current = [], [], [], None
     for index, cell in enumerate(nb.cells):
         number, cell_tags = index + 1, tags(cell)
         for pattern, message in FOREIGN:
@@ -170,6 +174,9 @@ def read(path):
                 questions[current][2] += test["points"]
                 questions[current][3] += 1
             continue
+        if WRITTEN in cell_tags:
+            written.append(_written(cell, file, number, questions[current][0] if current is not None else None,
+                                    written))
         if has_solution(cell.source) or SOLUTION in cell_tags or WRITTEN in cell_tags:
             if SOLUTION in cell_tags and not has_solution(cell.source):
                 raise AuthoringError(file, "a cell tagged solution needs a region between # BEGIN SOLUTION and "
@@ -189,4 +196,23 @@ def read(path):
                              + ", ".join(f"{q[0]}: {q[2]}" for q in questions) + ")", None,
                              "metadata.assignment.points")
     return Assignment(meta["name"], meta["title"], file, nb,
-                      tuple(Question(q[0], n + 1, q[1], q[2]) for n, q in enumerate(questions)), tuple(tests))
+                      tuple(Question(q[0], n + 1, q[1], q[2]) for n, q in enumerate(questions)), tuple(tests),
+                      tuple(written))
+
+
+def _written(cell, file, number, question, earlier):
+    """The Written of a cell tagged written (under `question`), its points from the cell's metadata."""
+    if cell.cell_type != "markdown":
+        raise AuthoringError(file, "a cell tagged written must be a markdown cell", number, "tags")
+    if question is None:
+        raise AuthoringError(file, "this written answer comes before any question: put it under the markdown "
+                             "cell tagged question it answers", number)
+    points = cell.get("metadata", {}).get("points")
+    if type(points) is not int or points < 0:
+        raise AuthoringError(file, f"a written answer says its points in the cell's metadata, a whole number of "
+                             f"at least 0, as {{\"points\": 2}}, not {points!r}", number, "metadata.points")
+    same = sum(w.question == question for w in earlier)
+    lines = cell.source.split("\n")
+    start = next((k for k, line in enumerate(lines) if BEGIN.match(line)), 0)  # no region: all is the answer
+    return Written(f"{question}w" + (str(same + 1) if same else ""), question, number, points,
+                   "\n".join(lines[:start]).strip())

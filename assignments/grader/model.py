@@ -7,7 +7,9 @@ from enum import Enum
 class Status(Enum):
     """What became of one submission, in the CSV's words."""
     OK = "ok"
-    TIMED_OUT = "timed out"
+    SYNTAX_ERROR = "syntax error"         # "syntax error in cell 4", cells counted as Jupyter shows them
+    UNDEFINED = "function not defined"    # "function `my_jsd` is not defined"
+    TIMED_OUT = "stopped"                 # "stopped after 120 s"
     OUT_OF_MEMORY = "ran out of memory"
     CRASHED = "crashed"
     TOO_LARGE = "too large"
@@ -26,7 +28,21 @@ class Verdict:
     detail: str = ""
 
     def __str__(self):
+        if self.status is Status.UNDEFINED:
+            return f"function {self.detail} is not defined" if self.detail else self.status.value
         return f"{self.status.value} {self.detail}" if self.detail else self.status.value
+
+
+# Statuses that ask the instructor to look: the run exits non-zero when a row has one.
+NEEDS_INSTRUCTOR = {Status.TOO_LARGE, Status.UNREADABLE, Status.CONFLICTING, Status.UNKNOWN_ASSIGNMENT,
+                    Status.OTHER_ASSIGNMENT, Status.NO_SANDBOX, Status.GRADER_ERROR}
+
+
+def status_of(text):
+    """The Status a CSV's status text starts with (None for text of no status)."""
+    if text.startswith("function ") and text.endswith(" is not defined"):
+        return Status.UNDEFINED
+    return next((s for s in sorted(Status, key=lambda s: -len(s.value)) if text.startswith(s.value)), None)
 
 
 class Refused(Exception):
@@ -53,15 +69,29 @@ class Question:
 
 
 @dataclass(frozen=True)
+class Written:
+    """A written answer of a master: a markdown cell tagged written, under its question, graded by the
+    instructor. Its id is the question's and ``w`` (q4w; q4w2, q4w3 for a question's later ones);
+    ``prompt`` is its text before the solution region, which the student's cell also starts with."""
+    id: str
+    question: str
+    cell: int          # 1-based, as JupyterLab shows it
+    points: int
+    prompt: str = ""
+
+
+@dataclass(frozen=True)
 class Assignment:
     """A master notebook, read: its cells (nbformat), questions and tests (validated dicts, each with
-    its question's id and the 1-based `cell` of the master it was written in)."""
+    its question's id and the 1-based `cell` of the master it was written in) and written answers
+    (``Written``, graded by the instructor, not part of ``maximum``)."""
     name: str
     title: str
     file: str
     notebook: object
     questions: tuple
     tests: tuple
+    written: tuple = ()
 
     @property
     def maximum(self):

@@ -84,6 +84,8 @@ def main(job_path, site_dir, fd):
 
     for k, call in enumerate(job["calls"]):
         try:
+            if call["call"] not in shell.user_ns:
+                raise NameError(f"name '{call['call']}' is not defined")
             function = shell.user_ns[call["call"]]
             fresh = json.loads(json.dumps([call["args"], call["kwargs"]]))
             value = function(*fresh[0], **fresh[1])

@@ -14,7 +14,6 @@ import os
 import warnings
 from collections import Counter
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import nbformat
 
@@ -35,10 +34,12 @@ class Submission:
     name: str          # the file's name, losslessly as printable text (see display_name)
     digest: str        # of its content
     cells: list = field(default_factory=list)
-    bundle: object = None                        # notebooks.Bundle, when it can be graded
+    bundle: object = None                        # bundle.Bundle, when it can be graded
     verdict: Verdict | None = None               # why it cannot run, if it cannot
     claimed: str | None = None                   # the known assignment its metadata names, if any
     owners: list = field(default_factory=list)   # owners[k]: the case that the sandbox's call k serves
+    numbers: list = field(default_factory=list)  # numbers[i]: code cell i's place among all cells, from 1
+    answers: list = field(default_factory=list)  # the first raw answer per case, once scored
 
 
 def display_name(raw):
@@ -64,7 +65,7 @@ def feedback_file(sub):
     has no ``/`` and spells every ``%`` as ``%25``) without ``.ipynb``, and ``.md``. A name too
     long for a file is cut and ends in ``%%`` and a hash of the whole, which no display name
     can spell, so that no two submissions share a feedback file."""
-    stem = sub.name.removesuffix(".ipynb")
+    stem = sub.name.removesuffix(".ipynb").replace("/", "%2F")  # a display name spells % as %25: still one to one
     if len(stem.encode()) <= FEEDBACK_NAME_BYTES:
         return f"{stem}.md"
     cut = stem.encode()[:FEEDBACK_NAME_BYTES - 20].decode("utf-8", "ignore")
@@ -119,9 +120,9 @@ def _cell_count(raw):
                for w in sheets) if isinstance(sheets, list) else 0
 
 
-def read(path, bundles):
+def read(path, bundles, name=None):
     """The submission at `path`, read once, by the grader; never run from the folder."""
-    name = display_name(os.fsencode(path.name))
+    name = name or display_name(os.fsencode(path.name))
     try:
         with open(path, "rb") as f:
             data = f.read(NOTEBOOK_BYTES + 1)
@@ -135,6 +136,7 @@ def read(path, bundles):
     if nb is None:
         return sub
     sub.cells = [cell.source for cell in nb.cells if cell.cell_type == "code"]
+    sub.numbers = [n for n, cell in enumerate(nb.cells, 1) if cell.cell_type == "code"]
     name = nb.metadata.get("assignment", {}).get("name") if isinstance(nb.metadata.get("assignment"), dict) else None
     if isinstance(name, str) and name in bundles:
         sub.claimed = name
@@ -144,12 +146,15 @@ def read(path, bundles):
 
 
 def folder(path, bundles):
-    """Every submission of a folder (regular .ipynb files, no links), read."""
-    path = Path(path)
-    if not path.is_dir():
-        raise Refused(f"the submissions folder {path} does not exist or is not a folder")
-    files = sorted(p for p in path.iterdir() if p.suffix == ".ipynb" and p.is_file() and not p.is_symlink())
-    return [read(p, bundles) for p in files]
+    """Every submission of a folder and its subfolders (regular .ipynb or .IPYNB files, no links), read."""
+    return scan(path, bundles)[0]
+
+
+def scan(path, bundles):
+    """(every notebook of the folder, read; every other file as intake.Skipped, with its reason)."""
+    from . import intake
+    found, skipped = intake.walk(path)
+    return [read(f.path, bundles, f.name) for f in found], skipped
 
 
 def choose(subs, bundles, wanted=None):

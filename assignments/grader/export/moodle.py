@@ -1,0 +1,35 @@
+"""Moodle's grade import (Grades > Import > CSV file): an identifier column and a grade column.
+
+Moodle maps a column "from" the file "to" a user field (email address, ID number,
+username or user id) and a column to a grade item; its own plain-text export names them
+``ID number``, ``Email address`` and ``Assignment: <name> (Real)``, the names written here,
+so that an import of this file maps them without choices. A feedback column,
+``Feedback: <name>``, goes with the grade. A student without a submission gets an empty
+grade, which Moodle skips.
+"""
+
+import csv
+
+from ..gradebook import number
+
+COLUMNS = ["First name", "Last name", "ID number", "Email address"]
+
+
+def column(title):
+    return f"Assignment: {title} (Real)"
+
+
+def write(path, entries, title):
+    with open(path, "w", newline="") as f:
+        out = csv.writer(f)
+        out.writerow(COLUMNS + [column(title), f"Feedback: {title}"])
+        for e in entries:
+            s = e.student
+            first, _, last = s.name.rpartition(" ") if " " in s.name else ("", "", s.name)
+            graded = bool(e.submission)
+            note = f"{e.status}; automatic {number(e.auto)}" if graded else e.status
+            if e.written:
+                note += f", written {number(e.manual)}"
+            if e.penalty:
+                note += f", {e.late_days} day(s) late: -{number(e.penalty)}"
+            out.writerow([first, last, s.id, s.email, number(e.final) if graded else "", note])

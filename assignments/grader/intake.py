@@ -1,0 +1,125 @@
+"""A submissions folder as an LMS downloads it: every file, whose it is, when it came, or why it is not graded.
+
+Layouts read (they may be mixed in one folder):
+
+- Canvas's "Download Submissions": files at the top, named
+  ``<name>_<canvas user id>_<submission id>_<file>``, with ``_LATE`` after the name of a
+  submission Canvas counted late (``lovelaceada_LATE_1234_56789_a1.ipynb``); ``<name>`` is
+  the student's sortable name folded to letters and digits.
+- Moodle's "Download all submissions" (with "download submissions in folders"): a folder
+  per submission, ``<Full Name>_<participant id>_assignsubmission_file_``.
+- A folder per student, named by the student's id, email, login or name.
+- Files at the top named by the student's id (``s1234567.ipynb``).
+
+``walk`` lists every file under the folder: the notebooks (``.ipynb`` in any case) to
+grade, and everything else with the reason it is not graded. ``match`` gives each notebook
+a student of the roster, or the reason it has none. Nothing is run or opened here
+beyond ``stat``.
+"""
+
+import os
+import re
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+from .model import Refused
+
+CANVAS = re.compile(r"(?P<name>[^_/]+?)(?P<late>_late)?_(?P<user>\d+)_(?P<sub>\d+)_(?P<file>[^/]+)", re.I)
+MOODLE = re.compile(r"(?P<name>.+)_(?P<pid>\d+)_assign(?:submission|feedback)_[a-z]+_?", re.I)
+LOOKS_CANVAS = re.compile(r"[^_\s]+_(late_?)?\d", re.I)  # a name that starts like Canvas's
+
+
+@dataclass(frozen=True)
+class Found:
+    """One notebook of the folder, before it is matched."""
+    path: Path
+    name: str                   # its path under the folder, as the grades CSV spells it
+    submitted: datetime         # from the file's modification time (Canvas and Moodle names carry none)
+    lms: str = ""               # "canvas", "moodle", "folder" or "file"
+    key: str = ""               # what the LMS name says the student is (an id, a name)
+    who: str = ""               # the student's name as the LMS spells it, where it does
+    late: bool = False          # Canvas said late
+
+
+@dataclass(frozen=True)
+class Skipped:
+    name: str
+    reason: str
+
+
+def spelt(relative):
+    """A path under the folder as the grades CSV spells it: each part one to one (see submissions.display_name)."""
+    from .submissions import display_name
+    return "/".join(display_name(os.fsencode(part)) for part in Path(relative).parts)
+
+
+def walk(folder):
+    """(notebooks as Found, other files as Skipped), both in name order; Refused for a missing folder."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise Refused(f"the submissions folder {folder} does not exist or is not a folder")
+    found, skipped = [], []
+    for root, dirs, files in os.walk(folder):
+        dirs.sort()
+        root = Path(root)
+        for entry in sorted(dirs):
+            if (root / entry).is_symlink():
+                skipped.append(Skipped(spelt((root / entry).relative_to(folder)), "a link to a folder: not followed"))
+        for entry in sorted(files):
+            path = root / entry
+            relative = path.relative_to(folder)
+            name = spelt(relative)
+            if path.is_symlink():
+                skipped.append(Skipped(name, "a link: not followed"))
+            elif not path.is_file():
+                skipped.append(Skipped(name, "not a regular file"))
+            elif path.suffix.lower() != ".ipynb":
+                skipped.append(Skipped(name, f"not a notebook ({path.suffix or 'no extension'})"))
+            elif entry.startswith(".~") or "/.ipynb_checkpoints/" in f"/{relative.as_posix()}":
+                skipped.append(Skipped(name, "a Jupyter checkpoint or lock file"))
+            else:
+                found.append(_found(path, relative, name))
+    return found, skipped
+
+
+def _found(path, relative, name):
+    when = datetime.fromtimestamp(path.stat().st_mtime, timezone.utc)
+    parts = relative.parts
+    if len(parts) == 1:
+        m = CANVAS.fullmatch(parts[0])
+        if m:
+            return Found(path, name, when, "canvas", m["user"], m["name"], bool(m["late"]))
+        return Found(path, name, when, "file", path.stem)
+    m = MOODLE.fullmatch(parts[0])
+    if m:
+        return Found(path, name, when, "moodle", m["pid"], m["name"])
+    return Found(path, name, when, "folder", parts[0])
+
+
+def owner(found, roster):
+    """(the student, None) or (None, why no student or more than one) for one notebook."""
+    if found.lms == "canvas":
+        tries = [("canvas_id", found.key), ("name", found.who)]
+        said = f"Canvas user {found.key} ({found.who})"
+    elif found.lms == "moodle":
+        tries = [("moodle_id", found.key), ("name", found.who)]
+        said = f"Moodle participant {found.key} ({found.who})"
+    elif found.lms == "folder":
+        tries = [("id", found.key), ("email", found.key), ("login", found.key), ("name", found.key)]
+        said = f"the folder {found.key!r}"
+    else:
+        if LOOKS_CANVAS.match(found.path.name):
+            return None, ("its name starts like a Canvas download's but does not follow "
+                          "<name>_[LATE_]<user id>_<submission id>_<file>")
+        tries = [("id", found.key), ("login", found.key)]
+        said = f"the file name {found.key!r}"
+    for key, value in tries:
+        students = roster.find(key, value)
+        if len(students) == 1:
+            return students[0], None
+        if len(students) > 1:
+            return None, f"{said} fits {len(students)} students of the roster (lines " + \
+                ", ".join(str(s.line) for s in students) + ")"
+    return None, f"no student of the roster is {said}"
+

@@ -1,0 +1,140 @@
+"""Written answers: collected into one review page each, graded by the instructor through a CSV.
+
+A written answer is a markdown cell of the master tagged ``written``, under its question, with
+its ``points`` in the cell's metadata (``master.py``; the page "Writing an assignment"). The
+student copy keeps the cell and its tag, with the model answer cut out; the bundle lists the
+written answers in the master's order, each with its id (``q4w``), points and prompt.
+``collect`` reads the student's notebooks as data: their k-th markdown cell tagged ``written``
+answers the k-th written answer, the prompt it starts with taken off.
+
+``review`` writes, per written answer, ``written/<id>.html``: every answer side by side,
+each under an opaque label (a keyed hash of the student's id, so the order and the labels
+hide who wrote it), the text escaped and shown as inert preformatted text; and
+``written/<id>.scores.csv`` (``label,points,comment``) for the instructor to fill, which
+is kept once it exists (answers that come in later get a row at its end). ``scores`` reads them back; an unknown label, a number that is not
+one, or points outside 0 and the answer's maximum are refused with the file, line and field.
+"""
+
+import csv
+import hashlib
+import hmac
+import html
+import secrets
+from pathlib import Path
+
+from .master import TEXT_STUB, WRITTEN, tags
+from .model import Refused
+from .roster import read_csv, where
+
+MAX_ANSWER = 20_000   # characters of one answer shown
+
+
+def answers(nb, written):
+    """{written answer id: the student's text} of a notebook (nbformat 4, read as data); `written` is
+    the bundle's {id: {"prompt", ...}}, in the master's order."""
+    cells = [c for c in nb.get("cells", []) if c.get("cell_type") == "markdown" and isinstance(c.get("metadata"), dict)
+             and isinstance(c["metadata"].get("tags", []), list) and WRITTEN in tags(c)]
+    out = {}
+    for (wid, spec), cell in zip(written.items(), cells):
+        source = cell.get("source", "")
+        text = ("".join(source) if isinstance(source, list) else str(source)).strip()
+        prompt = spec.get("prompt", "")
+        if prompt and text.startswith(prompt):
+            text = text[len(prompt):].strip()
+        out[wid] = "" if text == TEXT_STUB else text[:MAX_ANSWER]
+    return out
+
+
+def collect(paths, written):
+    """{written answer id: {student id: text}} from {student id: notebook path}; a file that cannot be read
+    has no answers."""
+    import nbformat
+    out = {}
+    for student, path in paths.items():
+        try:
+            nb = nbformat.read(path, as_version=4)
+        except Exception:  # noqa: BLE001 -- an unreadable notebook has its status in the grades already
+            continue
+        for wid, text in answers(nb, written).items():
+            out.setdefault(wid, {})[student] = text
+    return out
+
+
+def _key(folder):
+    path = Path(folder) / "written.key"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_hex(16))
+    return path.read_text().strip().encode()
+
+
+def label(key, question, student):
+    return "A" + hmac.new(key, f"{question}\0{student}".encode(), hashlib.sha256).hexdigest()[:8]
+
+
+def review(folder, title, answers, maxima, prompts=None):
+    """The review pages and score sheets of every written answer into `folder`; returns their paths."""
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    key = _key(folder)
+    written = []
+    for q in sorted(answers):
+        shown = sorted((label(key, q, s), text) for s, text in answers[q].items())
+        page = folder / f"{q}.html"
+        items = "\n".join(f'<section><h2>{lab}</h2><pre>{html.escape(text) or "(no answer)"}</pre></section>'
+                          for lab, text in shown)
+        page.write_text(f'<!doctype html>\n<meta charset="utf-8">\n<title>{html.escape(title)}: {q}</title>\n'
+                        '<style>main{display:grid;grid-template-columns:repeat(auto-fill,minmax(22em,1fr));gap:1em}'
+                        'pre{white-space:pre-wrap;overflow-wrap:anywhere}</style>\n'
+                        f"<h1>{html.escape(title)}: {q} (up to {maxima.get(q, 0):g} points)</h1>\n"
+                        + (f"<blockquote><pre>{html.escape(prompts[q])}</pre></blockquote>\n"
+                           if (prompts or {}).get(q) else "") +
+                        f"<p>{len(shown)} answers, in an order that hides who wrote them; grade them in "
+                        f"{q}.scores.csv.</p>\n<main>\n{items}\n</main>\n")
+        sheet = folder / f"{q}.scores.csv"
+        if not sheet.exists():
+            with open(sheet, "w", newline="") as f:
+                w = csv.writer(f)
+                w.writerow(["label", "points", "comment"])
+                w.writerows([lab, "", ""] for lab, _ in shown)
+        else:  # your points stay; answers that came in since get a row at the end
+            _, rows = read_csv(sheet, "score sheet")
+            have = {row.get("label") for _, row in rows}
+            new = [[lab, "", ""] for lab, _ in shown if lab not in have]
+            if new:
+                with open(sheet, "a", newline="") as f:
+                    if not sheet.read_bytes().endswith(b"\n"):
+                        f.write("\r\n")
+                    csv.writer(f).writerows(new)
+        written += [page, sheet]
+    return written
+
+
+def scores(folder, students, maxima):
+    """{(student id, question): (points, comment)} from the filled score sheets; blanks are not graded yet."""
+    folder = Path(folder)
+    key = _key(folder)
+    out = {}
+    for q, maximum in maxima.items():
+        sheet = folder / f"{q}.scores.csv"
+        if not sheet.exists():
+            continue
+        labels = {label(key, q, s): s for s in students}
+        header, rows = read_csv(sheet, "score sheet")
+        for needed in ("label", "points"):
+            if needed not in header:
+                raise Refused(f"{where(sheet, 1, needed)}: the score sheet has no such column")
+        for line, row in rows:
+            if row["label"] not in labels:
+                raise Refused(f"{where(sheet, line, 'label')}: {row['label']!r} is no student's answer to {q}")
+            if row["points"] == "":
+                continue
+            try:
+                points = float(row["points"])
+            except ValueError:
+                raise Refused(f"{where(sheet, line, 'points')}: {row['points']!r} is not a number") from None
+            if not 0 <= points <= maximum:
+                raise Refused(f"{where(sheet, line, 'points')}: {row['points']} is outside 0 to {maximum:g}, "
+                              f"the points of {q}")
+            out[labels[row["label"]], q] = (points, row.get("comment", ""))
+    return out

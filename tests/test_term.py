@@ -1,0 +1,377 @@
+"""Running a term: the roster, LMS downloads in, LMS files out, deadlines, written answers, statistics.
+
+These tests use the grader only through its CSV rows and the masters' question lists;
+none starts a sandbox.
+"""
+
+import csv
+import dataclasses
+import os
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+
+import grading  # noqa: F401 -- puts the grader on the path
+from grader import gradebook, intake, roster
+from grader.export import canvas, moodle
+from grader.model import Refused
+from grader.policy import Policy, when
+
+ROSTER = """id,name,email,canvas_id,moodle_id,section,tutor
+s001,Ada Lovelace,ada@uni.edu,1001,51,A,Kim
+s002,Émile Borel,emile@uni.edu,1002,52,B,Lee
+s003,Kurt Gödel,kurt@uni.edu,1003,53,A,Kim
+s004,Emmy Noether,emmy@uni.edu,1004,54,B,Lee
+"""
+QUESTIONS = {"a1": ["q1", "q2"]}
+DUE = datetime(2025, 3, 1, 23, 59, tzinfo=timezone.utc)
+
+
+def write(path, text):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+    return path
+
+
+def make_roster(tmp_path, text=ROSTER):
+    return roster.read(write(tmp_path / "roster.csv", text))
+
+
+def touch(folder, name, at=DUE - timedelta(hours=1)):
+    path = folder / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("{}")
+    os.utime(path, (at.timestamp(), at.timestamp()))
+    return path
+
+
+def read(path):
+    with open(path, newline="") as f:
+        return list(csv.reader(f))
+
+
+# ---------------------------------------------------------------- roster
+
+def test_a_roster_keeps_the_instructors_columns_and_matches_headers_loosely(tmp_path):
+    r = make_roster(tmp_path, ROSTER.replace("canvas_id", "Canvas ID").replace("email", "Email Address"))
+    assert [s.id for s in r.students] == ["s001", "s002", "s003", "s004"]
+    assert r.by_id["s002"].email == "emile@uni.edu" and r.by_id["s002"].canvas_id == "1002"
+    assert r.columns == ["tutor"] and r.by_id["s001"].extra == (("tutor", "Kim"),)
+
+
+@pytest.mark.parametrize("text, said", [
+    (ROSTER + "s002,Someone Else,else@uni.edu,,,,\n", "roster.csv, line 6, field id: 's002' is also the id of line 3"),
+    (ROSTER + "s005,X,ada@uni.edu,,,,\n", "roster.csv, line 6, field email: 'ada@uni.edu' is also the email of line 2"),
+    (ROSTER + "s005,X,not-an-email,,,,\n", "roster.csv, line 6, field email: 'not-an-email' is not an email address"),
+    (ROSTER + ",X,x@uni.edu,,,,\n", "roster.csv, line 6, field id: the student has no id"),
+    ("name,email\nAda,ada@uni.edu\n", "roster.csv, line 1: the roster has no id column"),
+    (ROSTER + "s005,X,x@uni.edu,,,,,,extra\n", "roster.csv, line 6: the row has 9 fields, the header 7"),
+    ("id,name\n", "roster.csv: the roster lists no student"),
+])
+def test_a_bad_roster_is_one_sentence_naming_file_line_and_field(tmp_path, text, said):
+    with pytest.raises(Refused) as error:
+        make_roster(tmp_path, text)
+    assert str(error.value).startswith(said)
+    assert "\n" not in str(error.value)
+
+
+# ---------------------------------------------------------------- LMS downloads in
+
+def test_every_file_of_a_mixed_download_is_matched_or_says_why_not(tmp_path):
+    r = make_roster(tmp_path)
+    subs = tmp_path / "subs"
+    touch(subs, "lovelaceada_1001_777001_a1.ipynb")                        # Canvas, by user id
+    touch(subs, "borelemile_LATE_9999_777002_a1-1.IPYNB")                  # Canvas, unknown id, by folded name
+    touch(subs, "Kurt Gödel_53_assignsubmission_file_/a1.ipynb")            # Moodle
+    touch(subs, "s004/work/a1.ipynb")                                        # a folder per student
+    touch(subs, "s004/notes.txt")
+    touch(subs, "stranger_2000_1_a1.ipynb")                                  # Canvas, nobody
+    touch(subs, "lovelaceada_10x01_1_a1.ipynb")                              # malformed Canvas name
+    touch(subs, "README.md")
+    found, skipped = intake.walk(subs)
+    assert sorted(s.name for s in skipped) == ["README.md", "s004/notes.txt"]
+    owners = {f.name: intake.owner(f, r) for f in found}
+    assert len(owners) == 6
+    who = {name: (s.id if s else why) for name, (s, why) in owners.items()}
+    assert who["lovelaceada_1001_777001_a1.ipynb"] == "s001"
+    assert who["borelemile_LATE_9999_777002_a1-1.IPYNB"] == "s002"
+    assert who["Kurt Gödel_53_assignsubmission_file_/a1.ipynb"] == "s003"
+    assert who["s004/work/a1.ipynb"] == "s004"
+    assert who["stranger_2000_1_a1.ipynb"] == "no student of the roster is Canvas user 2000 (stranger)"
+    assert "does not follow <name>_[LATE_]<user id>_<submission id>_<file>" in who["lovelaceada_10x01_1_a1.ipynb"]
+    late = {f.name: f.late for f in found}
+    assert late["borelemile_LATE_9999_777002_a1-1.IPYNB"] and not late["lovelaceada_1001_777001_a1.ipynb"]
+
+
+def test_a_missing_folder_is_one_sentence(tmp_path):
+    with pytest.raises(Refused, match="does not exist or is not a folder"):
+        intake.walk(tmp_path / "nowhere")
+
+
+def test_a_name_that_fits_two_students_is_not_guessed(tmp_path):
+    r = make_roster(tmp_path, ROSTER + "s005,Ada Lovelace,ada2@uni.edu,,,,\n")
+    found, _ = intake.walk(tmp_path / "subs" if touch(tmp_path / "subs", "Ada Lovelace/a1.ipynb") else None)
+    student, why = intake.owner(found[0], r)
+    assert student is None and "fits 2 students of the roster (lines 2, 6)" in why
+
+
+# ---------------------------------------------------------------- the term's entries
+
+def grades_row(name, status="ok", q1=1, q2=2, assignment="a1"):
+    return {"submission": name, "assignment": assignment, "status": status, "total": str(q1 + q2),
+            "max_total": "5", "q1": str(q1), "q2": str(q2)}
+
+
+def small_term(tmp_path, policy=None, written=None):
+    r = make_roster(tmp_path)
+    subs = tmp_path / "subs"
+    touch(subs, "s001/a1.ipynb", DUE - timedelta(days=2))
+    touch(subs, "s001/a1-again.ipynb", DUE - timedelta(hours=2))                  # the later one counts
+    touch(subs, "lovelaceada_1002_5_a1.ipynb".replace("lovelaceada", "borelemile"), DUE + timedelta(hours=30))
+    touch(subs, "nobody/a1.ipynb")
+    found, skipped = intake.walk(subs)
+    rows = {n: grades_row(n) for n in ["s001/a1.ipynb", "nobody/a1.ipynb"]}
+    rows["s001/a1-again.ipynb"] = grades_row("s001/a1-again.ipynb", q1=2, q2=3)
+    rows["borelemile_1002_5_a1.ipynb"] = grades_row("borelemile_1002_5_a1.ipynb", "syntax error in cell 4", 0, 2)
+    return r, gradebook.build(r, found, skipped, rows, QUESTIONS, {"a1": policy or Policy()}, written,
+                              {"a1": 2.0} if written is not None else None)
+
+
+def test_every_student_gets_a_row_and_every_file_a_place(tmp_path):
+    _, term = small_term(tmp_path)
+    entries = {e.student.id: e for e in term.entries["a1"]}
+    assert list(entries) == ["s001", "s002", "s003", "s004"]
+    assert entries["s001"].submission == "s001/a1-again.ipynb" and entries["s001"].final == 5
+    assert entries["s002"].status == "syntax error in cell 4" and entries["s002"].final == 2
+    assert entries["s003"].status == entries["s004"].status == "no submission"
+    assert term.earlier == [("s001/a1.ipynb", "an earlier submission of s001; s001/a1-again.ipynb is graded")]
+    assert term.unmatched == [("nobody/a1.ipynb", "no student of the roster is the folder 'nobody'")]
+
+
+def test_lateness_costs_what_the_instructor_says_and_extensions_hold(tmp_path):
+    policy = Policy(DUE, penalty=0.25, limit=3)
+    _, term = small_term(tmp_path, policy)
+    s002 = term.entries["a1"][1]
+    assert s002.late_days == 2 and s002.penalty == 1.0 and s002.final == 1.0    # 30 h late: two started days
+    assert policy.deduction(4, 4) == 4.0                                       # past the limit: nothing
+    extended = roster.Student("s9", extension="2")
+    assert policy.late_days(extended, DUE + timedelta(hours=30)) == 0
+    assert policy.late_days(roster.Student("s9", extension="2025-03-01T12:00"), DUE - timedelta(hours=1)) == 1
+    with pytest.raises(Refused, match="roster, line 7, field extension"):
+        policy.due_for(roster.Student("s9", extension="next week", line=7))
+    assert when("2025-03-01") == datetime(2025, 3, 1, 23, 59, 59, tzinfo=timezone.utc)
+
+
+# ---------------------------------------------------------------- files out
+
+def test_the_plain_csv_is_keyed_by_student_id_and_carries_everything(tmp_path):
+    r, term = small_term(tmp_path, written={("s001", "a1"): {"q2w": (1.5, "good")}})
+    out = tmp_path / "a1.students.csv"
+    gradebook.write_plain(out, term.entries["a1"], QUESTIONS["a1"], r)
+    rows = read(out)
+    assert rows[0] == ["id", "name", "email", "tutor", "submission", "status", "submitted", "late_days", "auto",
+                       "q1", "q2", "written", "penalty", "final", "out_of"]
+    assert rows[1][:6] == ["s001", "Ada Lovelace", "ada@uni.edu", "Kim", "s001/a1-again.ipynb", "ok"]
+    assert rows[1][8:] == ["5", "2", "3", "1.5", "0", "6.5", "7"]
+    assert rows[3][5] == "no submission" and rows[3][13] == "0"
+
+
+def test_the_canvas_file_has_canvas_gradebook_columns(tmp_path):
+    _, term = small_term(tmp_path)
+    out = tmp_path / "canvas.csv"
+    canvas.write(out, term.entries["a1"], "Assignment 1", canvas_assignment="4242")
+    rows = read(out)
+    # Canvas's gradebook export and import: these five columns, then "Assignment name (id)".
+    assert rows[0] == ["Student", "ID", "SIS User ID", "SIS Login ID", "Section", "Assignment 1 (4242)"]
+    assert rows[1] == ["Points Possible", "", "", "", "", "5"]
+    assert rows[2] == ["Lovelace, Ada", "1001", "s001", "", "A", "5"]
+    assert rows[4][-1] == ""   # no submission: left as Canvas has it
+    canvas.write(out, term.entries["a1"], "Assignment 1")
+    assert read(out)[0][-1] == "Assignment 1"   # a new column Canvas creates
+
+
+def test_the_moodle_file_maps_by_id_number_or_email(tmp_path):
+    _, term = small_term(tmp_path)
+    out = tmp_path / "moodle.csv"
+    moodle.write(out, term.entries["a1"], "Assignment 1")
+    rows = read(out)
+    assert rows[0] == ["First name", "Last name", "ID number", "Email address", "Assignment: Assignment 1 (Real)",
+                       "Feedback: Assignment 1"]
+    assert rows[1][:5] == ["Ada", "Lovelace", "s001", "ada@uni.edu", "5"]
+    assert rows[3][4] == "" and rows[3][5] == "no submission"
+
+
+def test_a_malformed_grades_file_is_refused_with_its_line_and_field(tmp_path):
+    path = write(tmp_path / "grades.csv", "submission,assignment,status,total,max_total,q1\nx.ipynb,a1,ok,2,5,two\n")
+    with pytest.raises(Refused, match=r"^grades.csv, line 2, field q1: 'two' is not a number$"):
+        gradebook.read_grades([path])
+    write(path, "submission,assignment,status,total\n")
+    with pytest.raises(Refused, match="grades.csv, line 1, field max_total"):
+        gradebook.read_grades([path])
+
+
+# ---------------------------------------------------------------- a graded folder, end to end (no sandbox: trusted notebooks)
+
+from grading import A1, FULL, grade, solved, with_cell  # noqa: E402
+import nbformat  # noqa: E402
+from grader import batch, build  # noqa: E402
+from grader import bundle as bundles_io  # noqa: E402
+
+
+def without_my_jsd():
+    nb = solved(A1)
+    nb.cells = [c for c in nb.cells if "my_jsd" not in c.source]
+    return nb
+
+
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("term")
+    subs = tmp / "subs"
+    (subs / "s001").mkdir(parents=True)
+    nbformat.write(solved(A1), subs / "s001" / "a1.IPYNB")
+    nbformat.write(with_cell(solved(A1), "def broken(:\n    pass", at=3), subs / "borelemile_LATE_1002_9_a1.ipynb")
+    nbformat.write(without_my_jsd(), subs / "s003.ipynb")
+    (subs / "notes.txt").write_text("not a notebook")
+    roster_path = write(tmp / "roster.csv", ROSTER)
+    done = grade(subs, tmp / "out" / "grades.csv", "--no-sandbox", "--jobs", "2", "--roster", str(roster_path))
+    return tmp, subs, done
+
+
+def test_statuses_say_what_the_student_can_fix(graded):
+    tmp, _, done = graded
+    rows = {r["submission"]: r for r in csv.DictReader(open(tmp / "out" / "grades.csv", newline=""))}
+    assert rows["s001/a1.IPYNB"]["status"] == "ok" and rows["s001/a1.IPYNB"]["total"] == str(FULL[A1])
+    # the inserted cell is the notebook's fourth, counting markdown cells as Jupyter shows them
+    assert rows["borelemile_LATE_1002_9_a1.ipynb"]["status"] == "syntax error in cell 4"
+    assert rows["s003.ipynb"]["status"] == "function `my_jsd` is not defined"
+    assert list(rows) == sorted(rows, key=batch.natural)        # rows in name order, not finishing order
+    feedback = (tmp / "out" / "feedback" / "borelemile_LATE_1002_9_a1.md").read_text()
+    assert "cell 4 raised ` SyntaxError" in feedback
+
+
+def test_nothing_is_lost_and_the_run_says_what_needs_the_instructor(graded):
+    tmp, _, done = graded
+    assert done.returncode == 1, done.stderr
+    assert "notes.txt: not graded: not a notebook (.txt)" in done.stdout
+    assert "summary: 3 graded now, 0 already graded, 1 files not notebooks" in done.stdout
+    students = read(tmp / "out" / "term" / f"{A1}.students.csv")
+    assert [r[0] for r in students[1:]] == ["s001", "s002", "s003", "s004"]
+    assert students[4][5] == "no submission"
+    # Ada in full, Émile's other cells still ran, Kurt without q4's 3 points, Emmy nothing to import
+    assert [r[-1] for r in read(tmp / "out" / "term" / f"{A1}.canvas.csv")[2:]] == ["15", "15", "12", ""]
+    assert read(tmp / "out" / "term" / "unmatched.csv") == [["file", "reason"],
+                                                           ["notes.txt", "not a notebook (.txt)"]]
+
+
+def test_a_broken_master_skipped_by_the_run_needs_the_instructor():
+    from grader.model import AuthoringError
+    run = batch.Batch("subs", "grades.csv")
+    run.broken = [AuthoringError("a5.ipynb", "the tests give it no points", 3)]
+    assert run.needs_instructor() == ["a broken master, skipped: a5.ipynb, cell 3: the tests give it no points"]
+
+
+def test_an_empty_folder_is_one_sentence_and_exit_status_2(tmp_path):
+    (tmp_path / "empty" / "sub").mkdir(parents=True)
+    (tmp_path / "empty" / "sub" / "a.pdf").write_text("x")
+    done = grade(tmp_path / "empty", tmp_path / "grades.csv", "--no-sandbox")
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert done.stderr.strip().endswith("holds no notebook (.ipynb file), only 1 other file.")
+
+
+def test_shards_merge_into_exactly_what_one_run_writes(graded, tmp_path):
+    tmp, subs, _ = graded
+    parts = []
+    for k in (1, 2):
+        out = tmp_path / f"part{k}" / "grades.csv"
+        grade(subs, out, "--no-sandbox", "--jobs", "1", "--shard", f"{k}/2")
+        parts.append(str(out))
+    merged = tmp_path / "merged" / "grades.csv"
+    done = grade.__globals__["subprocess"].run(
+        [grade.__globals__["sys"].executable, str(grade.__globals__["AUTOGRADE"]), "merge", str(merged), *parts],
+        capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert merged.read_bytes() == (tmp / "out" / "grades.csv").read_bytes()
+    one = {p.name: p.read_text() for p in (tmp / "out" / "feedback").iterdir()}
+    assert {p.name: p.read_text() for p in (merged.parent / "feedback").iterdir()} == one
+    assert all(0 < len(list(Path(p).parent.glob("feedback/*.md"))) < 3 for p in parts)  # each did a part
+    assert (tmp / "out" / f"stats.{A1}.html").exists() and (merged.parent / f"stats.{A1}.html").exists()
+
+
+def test_a_resume_checks_the_bundles_hash_of_the_master_and_the_grader(tmp_path):
+    bundle = build.bundles(sandboxed=False)[A1]
+    assert batch.version(bundle) == bundle.source[:16]
+    changed = tmp_path / f"{A1}.ipynb"
+    nb = nbformat.read(build.MASTERS / f"{A1}.ipynb", as_version=4)
+    test = next(c for c in nb.cells if "tests" in c.metadata.get("tags", []))
+    test.source = test.source.replace('"points": 1', '"points": 2', 1)
+    nbformat.write(nb, changed)
+    assert batch.version(dataclasses.replace(bundle, source=bundles_io.source_hash(changed))) != batch.version(bundle)
+    assert batch.version(None) == bundles_io.code_hash()[:16]   # a notebook of no assignment: the grader's code
+
+
+# ---------------------------------------------------------------- class statistics
+
+def test_statistics_per_question_mean_spread_and_most_failed_checks(tmp_path):
+    from grader import stats
+    cases = [{"question": "q1", "points": 1, "call": "f", "args": [i]} for i in range(3)] + \
+            [{"question": "q2", "points": 2, "call": "g", "args": ["<script>"]}]
+    rows = [{"status": "ok", "total": "5", "q1": "3", "q2": "2", "failed": ""},
+            {"status": "ok", "total": "1", "q1": "1", "q2": "0", "failed": "2 3 4"},
+            {"status": "function `f` is not defined", "total": "2", "q1": "0", "q2": "2", "failed": "1 2 3"},
+            {"status": "not a readable notebook (x)", "total": "0", "q1": "", "q2": "", "failed": ""}]
+    per, apart = stats.summary(rows, ["q1", "q2"], cases)
+    assert apart == 1
+    assert per["q1"]["n"] == 3 and per["q1"]["mean"] == pytest.approx(4 / 3)
+    assert per["q1"]["sd"] == pytest.approx(((3 - 4 / 3) ** 2 + (1 - 4 / 3) ** 2 + (4 / 3) ** 2) ** 0.5 / 3 ** 0.5)
+    assert [(k, n) for k, n, _ in per["q1"]["failed"]] == [(2, 2), (3, 2), (1, 1)]
+    assert per["q2"]["full"] == 2 and per["q2"]["failed"][0][:2] == (4, 1)
+    page = tmp_path / "stats.html"
+    stats.write(page, "A & B", rows, ["q1", "q2"], cases)
+    text = page.read_text()
+    assert "data:image/png;base64," in text and "<script>" not in text and "&lt;script&gt;" in text
+    assert "A &amp; B: class statistics" in text
+
+
+# ---------------------------------------------------------------- written answers
+
+A4 = "a4_deep_learning_losses"
+
+
+def test_written_answers_are_reviewed_without_names_and_graded_through_a_csv(tmp_path):
+    from grader import manual
+    a4 = build.bundles(sandboxed=False)[A4]
+    assert {w: (spec["question"], spec["points"]) for w, spec in a4.written.items()} == {"q4w": ("q4", 2)}
+    student = nbformat.read(build.OUT / "student" / A4 / f"{A4}.ipynb", as_version=4)
+    cell = next(c for c in student.cells if "written" in c.metadata.get("tags", []))
+    assert cell.source.startswith(a4.written["q4w"]["prompt"]) and cell.source.endswith("*Write your answer here.*")
+    paths = {}
+    for sid, text in [("s001", "Disjoint supports: V is constant."), ("s002", "<img src=x onerror=alert(1)>"),
+                      ("s003", None)]:
+        cell.source = a4.written["q4w"]["prompt"] + "\n\n" + (text or "*Write your answer here.*")
+        paths[sid] = tmp_path / f"{sid}.ipynb"
+        nbformat.write(student, paths[sid])
+    answers = manual.collect(paths, a4.written)
+    assert answers == {"q4w": {"s001": "Disjoint supports: V is constant.", "s002": "<img src=x onerror=alert(1)>",
+                               "s003": ""}}
+    folder = tmp_path / "written"
+    page, sheet = manual.review(folder, a4.title, answers, {"q4w": 2}, {"q4w": a4.written["q4w"]["prompt"]})
+    text = page.read_text()
+    assert "s001" not in text and "s002" not in text and "<img" not in text and "&lt;img src=x" in text
+    assert "(no answer)" in text and "up to 2 points" in text and "In words." in text
+    labels = [row[0] for row in read(sheet)[1:]]
+    assert labels == sorted(labels) and len(set(labels)) == 3
+    key = (folder / "written.key").read_text().encode()
+    ada = manual.label(key, "q4w", "s001")
+    write(sheet, f"label,points,comment\n{ada},1.5,close\n{manual.label(key, 'q4w', 's002')},,\n")
+    assert manual.scores(folder, ["s001", "s002"], {"q4w": 2}) == {("s001", "q4w"): (1.5, "close")}
+    manual.review(folder, a4.title, answers, {"q4w": 2})   # a later run keeps the points, adds s003's row
+    assert read(sheet)[1] == [ada, "1.5", "close"] and len(read(sheet)) == 4
+    for bad, said in [(f"{ada},3,\n", "q4w.scores.csv, line 2, field points: 3 is outside 0 to 2, the points of q4w"),
+                      ("Aunknown,1,\n", "q4w.scores.csv, line 2, field label: 'Aunknown' is no student's answer to q4w"),
+                      (f"{ada},lots,\n", "q4w.scores.csv, line 2, field points: 'lots' is not a number")]:
+        write(sheet, "label,points,comment\n" + bad)
+        with pytest.raises(Refused) as error:
+            manual.scores(folder, ["s001", "s002"], {"q4w": 2})
+        assert str(error.value) == said
