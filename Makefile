@@ -10,10 +10,19 @@ BOOK   := $(BIN)/jupyter-book build -W -n --keep-going .
 ASSIGNMENTS := _build/assignments
 GRADES ?= _build/grades.csv
 
-.PHONY: book test test-baseline screenshots lab bench assignments grade clean lock
+.PHONY: book pdf test test-pdf test-baseline screenshots lab bench assignments grade clean lock
 
 book: assignments
 	$(BOOK)
+
+# The whole book as one PDF, into the site beside the notebooks bundle (linked from the landing
+# page and every page's download menu): the -W single-page build, printed by Chromium with a
+# title page and page-numbered contents (pdf/print_book.py; _ext/book_pdf.py).
+PDF := _build/html/appendix-b.pdf
+SINGLE_PAGE := _build/pdf
+pdf: assignments
+	$(BIN)/jupyter-book build -W -n --keep-going --builder singlehtml --path-output $(SINGLE_PAGE) .
+	$(BIN)/python pdf/print_book.py $(SINGLE_PAGE)/_build/singlehtml/intro.html $(PDF)
 
 # Every test: the -W book build (from the notebooks' committed outputs), then one pytest
 # run over the library, its doctests and every notebook under nbval (strict), in
