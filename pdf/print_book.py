@@ -103,11 +103,11 @@ PREPARE = r"""(meta) => {
       part.section.querySelectorAll(':scope > section').forEach(sub => {
         const h = sub.querySelector(':scope > h2, :scope > h3');
         if (!h) return;
-        const anchor = document.createElement('span');   // an id of its own: every chapter has "exercises"
-        anchor.id = 'toc-' + targets.length;
-        sub.prepend(anchor);
-        entry('section', '', h.textContent.trim(), anchor.id);
-        targets.push(anchor.id);
+        // The heading gets an id of its own (every chapter has a section "exercises"): the
+        // page it lands on, not an anchor left at the foot of the page before.
+        h.id = 'toc-' + targets.length;
+        entry('section', '', h.textContent.trim(), h.id);
+        targets.push(h.id);
       });
     }
   }
