@@ -24,6 +24,11 @@ pdf: assignments
 	$(BIN)/jupyter-book build -W -n --keep-going --builder singlehtml --path-output $(SINGLE_PAGE) .
 	$(BIN)/python pdf/print_book.py $(SINGLE_PAGE)/_build/singlehtml/intro.html $(PDF)
 
+# The PDF read back (tests/test_pdf.py), and its links from the site: a step of its own
+# (.ci/run runs it after make test), outside `make test`'s time.
+test-pdf: book pdf
+	TEST_PDF=1 $(BIN)/python -m pytest -q tests/test_pdf.py
+
 # Every test: the -W book build (from the notebooks' committed outputs), then one pytest
 # run over the library, its doctests and every notebook under nbval (strict), in
 # TEST_WORKERS processes side by side (each notebook's cells stay in one process).

@@ -16,10 +16,14 @@ page with Chromium (``pdf/print_book.py``). This extension does two things:
 """
 
 import posixpath
+from pathlib import Path
 
 from docutils import nodes
 from sphinx import addnodes
+from sphinx.util import logging
 from sphinx.util.docutils import SphinxDirective
+
+logger = logging.getLogger(__name__)
 
 PDF = "appendix-b.pdf"   # at the top of the website, beside the notebooks bundle
 LABEL = "Whole book (PDF)"
@@ -79,9 +83,16 @@ class BookPdf(SphinxDirective):
         return [para]
 
 
+def say_if_missing(app, exception):
+    """The site links the PDF whether or not it is there: say how to make it, once."""
+    if exception is None and app.builder.name == "html" and not (Path(app.outdir) / PDF).is_file():
+        logger.info(f"{PDF}, linked from every page, is not built yet: run `make pdf`")
+
+
 def setup(app):
     app.add_directive("book-pdf", BookPdf)
     app.connect("builder-inited", complete_single_page_handlers)
     app.connect("doctree-resolved", trim_for_print)
     app.connect("html-page-context", add_download_entry, priority=900)
+    app.connect("build-finished", say_if_missing)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

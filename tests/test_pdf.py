@@ -266,3 +266,15 @@ def test_the_page_count_is_what_the_content_needs(pages, reader):
                 f"page {k + 1} is nearly empty ({len(body)} characters) in the middle of a part"
     characters = sum(len(squash(p)) for p in pages)
     assert characters / len(pages) > 1200, "too few words per page: runaway pages"
+
+
+def test_the_site_links_the_pdf_from_the_landing_page_and_every_download_menu():
+    if not (SITE / "index.html").is_file():
+        pytest.fail("the site is not built: run `make book` (make test-pdf does it first)")
+    landing = (SITE / "intro.html").read_text()
+    assert re.search(r'<a class="[^"]*book-pdf-link[^"]*" href="appendix-b\.pdf"', landing)
+    for doc in [toc()["root"]] + CHAPTERS + OTHER_PAGES:
+        html = (SITE / f"{doc}.html").read_text()
+        menu = html.split('aria-label="Download this page"')[1].split("</ul>")[0]
+        expected = "../" * doc.count("/") + "appendix-b.pdf"
+        assert f'href="{expected}"' in menu and "Whole book (PDF)" in menu, f"{doc}: no PDF in the download menu"
