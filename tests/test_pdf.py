@@ -88,7 +88,7 @@ def opening(pages, title):
 
 def squash(text):
     """Text with every run of white space as one space (a title may wrap in the PDF)."""
-    return re.sub(r"\s+", " ", text).strip()
+    return re.sub(r"\s+", " ", text.replace("\u200b", "")).strip()   # KaTeX's zero-width spaces
 
 
 def test_every_equation_of_the_appendix_is_numbered_as_on_the_site(pages):
@@ -135,6 +135,32 @@ def test_every_exercise_is_printed_with_its_solution(pages):
             assert f"Exercise {k}.{n}" in text, f"Exercise {k}.{n} is not in the PDF"
         printed = len(set(re.findall(rf"Solution to Exercise {k}\.(\d+)", text)))
         assert printed == solutions, f"chapter {k}: {printed} of {solutions} solutions printed"
+
+
+def test_every_solution_is_printed_open(pages):
+    """Each solution's text, not only its title: the site folds solutions, the PDF must not."""
+    from bs4 import BeautifulSoup
+
+    soup = BeautifulSoup(SINGLE_PAGE.read_text(), "html.parser")
+    unbreak = lambda t: re.sub(r"(\w-)\s+", r"\1", squash(t))   # "first-" at a line's end
+    text = unbreak("".join(pages))
+    solutions = soup.select("div.solution")
+    assert len(solutions) > 10
+    checked = 0
+    for solution in solutions:
+        body = solution.select_one("section#solution-content") or solution
+        # The longest stretch of plain prose in the solution (formulas print differently).
+        runs = [squash(s) for s in body.find_all(string=True, recursive=True)
+                if not s.find_parent(class_=re.compile(r"^(katex.*|highlight.*|cell_output|math)$"))]
+        # else its longest line of code (a solution that is all formulas has its title only)
+        code = [squash(line) for block in body.select(".highlight pre") for line in block.get_text().splitlines()]
+        runs = [r for r in runs if len(r) >= 12] or code
+        if not runs:
+            continue
+        run = max(runs, key=len)
+        checked += 1
+        assert unbreak(run) in text, f"{solution.select_one('.admonition-title').get_text()!r}: {run!r} is not printed"
+    assert checked > 0.8 * len(solutions)
 
 
 def test_no_formula_is_left_as_raw_tex(reader):
@@ -250,6 +276,20 @@ def test_nothing_reaches_past_the_right_margin(pdf_path):
     beyond = [(w, float(x)) for x, w in re.findall(r'<word xMin="[^"]+" yMin="[^"]+" xMax="([^"]+)" yMax="[^"]+">([^<]*)</word>', xml)
               if float(x) > limit]
     assert not beyond, f"words past the right margin: {beyond[:10]}"
+
+
+def test_the_text_is_printed_at_full_size(pdf_path):
+    """Chromium shrinks a whole page to fit something too wide: the prose must stay at 10 pt.
+
+    A 10 pt word of DejaVu Sans (pdf/print.css) is a box 11.64 pt high; shrunk to fit a code
+    line of 120 characters, the same text measured 10.0 pt.
+    """
+    import statistics
+
+    xml = subprocess.run(["pdftotext", "-bbox", str(pdf_path), "-"], capture_output=True, text=True,
+                         check=True).stdout
+    heights = [float(b) - float(a) for a, b in re.findall(r'yMin="([^"]+)" xMax="[^"]+" yMax="([^"]+)"', xml)]
+    assert statistics.median(heights) > 11.5
 
 
 def test_the_page_count_is_what_the_content_needs(pages, reader):
