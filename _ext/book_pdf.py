@@ -34,9 +34,13 @@ PDF = "appendix-b.pdf"   # at the top of the website, beside the notebooks bundl
 LABEL = "Whole book (PDF)"
 
 
+ROOT = Path(__file__).resolve().parent.parent
+
+
 def katex_cache_file(app):
-    version = json.loads((Path(app.srcdir) / "node_modules" / "katex" / "package.json").read_text())["version"]
-    return Path(app.srcdir) / "_build" / f"katex-{version}.json"
+    """_build/katex-<version>.json (KaTeX's version: another version typesets differently)."""
+    version = json.loads((ROOT / "node_modules" / "katex" / "package.json").read_text())["version"]
+    return ROOT / "_build" / f"katex-{version}.json"
 
 
 def cache_katex(app):
