@@ -10,10 +10,24 @@ BOOK   := $(BIN)/jupyter-book build -W -n --keep-going .
 ASSIGNMENTS := _build/assignments
 GRADES ?= _build/grades.csv
 
-.PHONY: book test test-baseline screenshots lab bench assignments grade merge-grades clean lock
+.PHONY: book pdf test test-pdf test-baseline screenshots lab bench assignments grade merge-grades clean lock
 
 book: assignments
 	$(BOOK)
+
+# The whole book as one PDF, into the site beside the notebooks bundle (linked from the landing
+# page and every page's download menu): the -W single-page build, printed by Chromium with a
+# title page and page-numbered contents (pdf/print_book.py; _ext/book_pdf.py).
+PDF := _build/html/appendix-b.pdf
+SINGLE_PAGE := _build/pdf
+pdf: assignments
+	$(BIN)/jupyter-book build -W -n --keep-going --builder singlehtml --path-output $(SINGLE_PAGE) .
+	$(BIN)/python pdf/print_book.py $(SINGLE_PAGE)/_build/singlehtml/intro.html $(PDF)
+
+# The PDF read back (tests/test_pdf.py), and its links from the site: a step of its own
+# (.ci/run runs it after make test), outside `make test`'s time.
+test-pdf: book pdf
+	TEST_PDF=1 $(BIN)/python -m pytest -q tests/test_pdf.py
 
 # Every test: the -W book build (from the notebooks' committed outputs), then one pytest
 # run over the library, its doctests and every notebook under nbval (strict), in

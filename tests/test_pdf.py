@@ -1,0 +1,320 @@
+"""The whole book as one PDF (`make pdf`), read back as a reader's PDF viewer would.
+
+Run by `make test-pdf` (which builds the PDF first), not by `make test`: the PDF costs a second
+build of the book and Chromium's printing, more than `make test`'s time allows. The text comes
+from `pdftotext` (Debian `poppler-utils`; `.ci/run` installs it), links and fonts from pypdf.
+"""
+
+import io
+import json
+import os
+import re
+import shutil
+import struct
+import subprocess
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+SITE = ROOT / "_build" / "html"
+PDF = SITE / "appendix-b.pdf"
+SINGLE_PAGE = ROOT / "_build" / "pdf" / "_build" / "singlehtml" / "intro.html"
+# The printed text area of an A4 page, in points: 210 mm wide, 17 mm margins (pdf/print_book.py).
+MM = 72 / 25.4
+PAGE_WIDTH, SIDE_MARGIN = 210 * MM, 17 * MM
+
+pytestmark = pytest.mark.skipif(not os.environ.get("TEST_PDF"),
+                                reason="the PDF's tests run with `make test-pdf`")
+
+
+def toc():
+    return yaml.safe_load((ROOT / "_toc.yml").read_text())
+
+
+CHAPTERS = [e["file"] for e in toc()["chapters"] if e["file"].startswith("chapters/")]
+OTHER_PAGES = [e["file"] for e in toc()["chapters"] if not e["file"].startswith("chapters/")]
+
+
+def markdown_cells(doc):
+    notebook = json.loads((ROOT / f"{doc}.ipynb").read_text())
+    return ["".join(c["source"]) for c in notebook["cells"] if c["cell_type"] == "markdown"]
+
+
+def title_of(doc):
+    path = ROOT / f"{doc}.md"
+    texts = [path.read_text()] if path.exists() else markdown_cells(doc)
+    for text in texts:
+        match = re.search(r"^# (.+)$", text, re.M)
+        if match:
+            return match.group(1).strip()
+    raise AssertionError(f"{doc} has no title")
+
+
+@pytest.fixture(scope="module")
+def pdf_path():
+    if shutil.which("pdftotext") is None:
+        pytest.fail("pdftotext is missing (Debian package poppler-utils; .ci/run installs it)")
+    if not PDF.is_file():
+        pytest.fail("the PDF is not built: run `make pdf` (make test-pdf does it first)")
+    return PDF
+
+
+@pytest.fixture(scope="module")
+def pages(pdf_path):
+    """The text of every page, laid out as printed (pdftotext separates pages by form feeds)."""
+    text = subprocess.run(["pdftotext", "-layout", str(pdf_path), "-"], capture_output=True, text=True, check=True).stdout
+    return text.split("\f")[:-1]
+
+
+@pytest.fixture(scope="module")
+def reader(pdf_path):
+    from pypdf import PdfReader
+
+    return PdfReader(pdf_path)
+
+
+BOOK_TITLE = yaml.safe_load((ROOT / "_config.yml").read_text())["title"]
+
+
+def opening(pages, title):
+    """The index of the page that opens with this title, after the title page and contents."""
+    body = [k for k, p in enumerate(pages) if squash(p).startswith(squash(BOOK_TITLE))][1]
+    found = [k for k in range(body, len(pages)) if squash(pages[k]).startswith(squash(title))]
+    assert found, f"no page opens with {title!r}"
+    return found[0]
+
+
+def squash(text):
+    """Text with every run of white space as one space (a title may wrap in the PDF)."""
+    return re.sub(r"\s+", " ", text.replace("\u200b", "")).strip()   # KaTeX's zero-width spaces
+
+
+def test_every_equation_of_the_appendix_is_numbered_as_on_the_site(pages):
+    text = "".join(pages)
+    for n in range(1, 12):
+        assert f"(B.{n})" in text, f"(B.{n}) is not in the PDF"
+    # A chapter's own equations are numbered (chapter.k), as on the site.
+    assert re.search(r"\(\d\.\d+\)", text)
+
+
+def test_title_page_then_contents_with_the_page_each_heading_is_on(pages):
+    assert squash(pages[0]).startswith(squash(yaml.safe_load((ROOT / "_config.yml").read_text())["title"]))
+    contents = []
+    for page in pages[1:4]:
+        contents += page.splitlines()
+    entries = [re.match(r"^\s*(?:\d+\s+)?(.*\S)\s+(\d+)$", line) for line in contents]
+    entries = [(m.group(1), int(m.group(2))) for m in entries if m]
+    titles = [title_of(doc) for doc in CHAPTERS + OTHER_PAGES]
+    listed = [t for t, _ in entries]
+    for title in titles:
+        assert title in listed, f"{title!r} is not in the contents"
+    assert len(entries) > len(titles)   # the chapters' sections too
+    for title, number in entries:
+        assert 1 < number <= len(pages), f"{title!r}: page {number} is not in the PDF"
+        assert squash(title) in squash(pages[number - 1]), f"{title!r} is not on page {number}, as the contents say"
+
+
+def test_every_chapter_starts_a_page_with_its_number_and_title(pages):
+    for k, doc in enumerate(CHAPTERS, start=1):
+        starts = [p for p in pages if squash(p).startswith(f"Chapter {k} {squash(title_of(doc))}")]
+        assert len(starts) == 1, f"chapter {k}, {title_of(doc)!r}, does not open a page of its own"
+    for doc in OTHER_PAGES:
+        opening(pages, title_of(doc))
+
+
+def test_every_exercise_is_printed_with_its_solution(pages):
+    text = squash("".join(pages))
+    for k, doc in enumerate(CHAPTERS, start=1):
+        sources = "".join(markdown_cells(doc))
+        exercises = len(re.findall(r"[`:]{3,}\{exercise(?:-start)?\}", sources))
+        solutions = len(re.findall(r"[`:]{3,}\{solution(?:-start)?\}", sources))
+        assert exercises > 0 and solutions > 0
+        for n in range(1, exercises + 1):
+            assert f"Exercise {k}.{n}" in text, f"Exercise {k}.{n} is not in the PDF"
+        printed = len(set(re.findall(rf"Solution to Exercise {k}\.(\d+)", text)))
+        assert printed == solutions, f"chapter {k}: {printed} of {solutions} solutions printed"
+
+
+def test_every_solution_is_printed_open(pages):
+    """Each solution's text, not only its title: the site folds solutions, the PDF must not."""
+    from bs4 import BeautifulSoup
+
+    soup = BeautifulSoup(SINGLE_PAGE.read_text(), "html.parser")
+    unbreak = lambda t: re.sub(r"(\w-)\s+", r"\1", squash(t))   # "first-" at a line's end
+    text = unbreak("".join(pages))
+    solutions = soup.select("div.solution")
+    assert len(solutions) > 10
+    checked = 0
+    for solution in solutions:
+        body = solution.select_one("section#solution-content") or solution
+        # The longest stretch of plain prose in the solution (formulas print differently).
+        runs = [squash(s) for s in body.find_all(string=True, recursive=True)
+                if not s.find_parent(class_=re.compile(r"^(katex.*|highlight.*|cell_output|math)$"))]
+        # else its longest line of code (a solution that is all formulas has its title only)
+        code = [squash(line) for block in body.select(".highlight pre") for line in block.get_text().splitlines()]
+        runs = [r for r in runs if len(r) >= 12] or code
+        if not runs:
+            continue
+        run = max(runs, key=len)
+        checked += 1
+        assert unbreak(run) in text, f"{solution.select_one('.admonition-title').get_text()!r}: {run!r} is not printed"
+    assert checked > 0.8 * len(solutions)
+
+
+def test_no_formula_is_left_as_raw_tex(reader):
+    """Only code (in a monospace font) may show TeX; the prose and formulas never do."""
+    raw = re.compile(r"\\(frac|begin|end|mathbb|operatorname|left|right|sum|log)\b|\$\$|\\\(|\\\[")
+    found = []
+
+    def visit(text, cm, tm, font, size):
+        name = str((font or {}).get("/BaseFont", ""))
+        if "Mono" not in name and "Typewriter" not in name and raw.search(text):
+            found.append(text)
+
+    for page in reader.pages:
+        page.extract_text(visitor_text=visit)
+    assert not found, f"raw TeX in the PDF: {found[:5]}"
+
+
+def link_annotations(reader):
+    for number, page in enumerate(reader.pages, start=1):
+        for annot in page.get("/Annots") or []:
+            annot = annot.get_object()
+            if annot.get("/Subtype") == "/Link":
+                yield number, annot
+
+
+def test_every_internal_link_leads_to_a_place_in_the_document(reader):
+    destinations = {name.lstrip("/"): reader.get_destination_page_number(dest) + 1
+                    for name, dest in reader.named_destinations.items()}
+    internal, uris = [], []
+    for number, annot in link_annotations(reader):
+        action = annot.get("/A")
+        dest = annot.get("/Dest")
+        if dest is None and action is not None and action.get("/S") == "/GoTo":
+            dest = action.get("/D")
+        if dest is not None:
+            name = str(dest).lstrip("/")
+            assert name in destinations, f"page {number}: a link to {name!r}, which the PDF does not have"
+            internal.append(name)
+        elif action is not None and "/URI" in action:
+            uris.append(str(action["/URI"]))
+    # Equations, exercises, citations, glossary terms, the contents: hundreds of links.
+    assert len(internal) > 200
+    assert sum(n.startswith("equation-eq-b") for n in internal) > 30
+    assert sum(n.startswith("term-") for n in internal) > 10
+    for uri in uris:
+        assert not uri.startswith("file:") and "127.0.0.1" not in uri and "localhost" not in uri, uri
+        if not re.match(r"^[a-z]+:", uri):   # the site's own files, beside the PDF
+            path = uri.split("#")[0]
+            if SITE.joinpath("index.html").is_file():
+                assert (SITE / path).is_file(), f"the PDF links {uri}, which the site does not have"
+
+
+def test_citations_are_links_to_the_bibliography(reader, pages):
+    bib = (ROOT / "references.bib").read_text()
+    keys = re.findall(r"^@\w+\{([^,]+),", bib, re.M)
+    references_page = opening(pages, "References") + 1
+    for title in re.findall(r"^\s*title\s*=\s*[{\"](.+?)[}\"],?\s*$", bib, re.M):
+        words = squash(re.sub(r"[{}]", "", title)).split()[:4]
+        # (the style writes titles in sentence case)
+        assert " ".join(words).lower() in squash(pages[references_page - 1] + pages[references_page]).lower(), title
+    to_references = 0
+    for _, annot in link_annotations(reader):
+        dest = annot.get("/Dest")
+        if dest is not None and reader.get_destination_page_number(reader.named_destinations[str(dest)]) + 1 \
+                in (references_page, references_page + 1):
+            to_references += 1
+    assert to_references >= len(keys)
+
+
+def test_glossary_holds_every_term(pages):
+    glossary = (ROOT / "glossary.md").read_text()
+    block = glossary.split("```{glossary}")[1].split("```")[0]
+    terms = re.findall(r"^(\S.*)$", block, re.M)
+    start = opening(pages, "Glossary")
+    text = squash("".join(pages[start:start + 3]))
+    assert len(terms) > 10
+    for term in terms:
+        assert squash(term) in text, f"the glossary term {term!r} is not in the PDF's glossary"
+
+
+def png_size(data):
+    return struct.unpack(">II", data[16:24])
+
+
+def test_every_figure_is_printed_with_its_caption(pdf_path, pages):
+    import base64
+
+    sizes = []
+    for doc in CHAPTERS:
+        notebook = json.loads((ROOT / f"{doc}.ipynb").read_text())
+        for cell in notebook["cells"]:
+            for output in cell.get("outputs", []):
+                png = output.get("data", {}).get("image/png")
+                if png:
+                    sizes.append(png_size(base64.b64decode("".join(png) if isinstance(png, list) else png)))
+    listed = subprocess.run(["pdfimages", "-list", str(pdf_path)], capture_output=True, text=True, check=True)
+    printed = [tuple(map(int, line.split()[3:5])) for line in listed.stdout.splitlines()[2:]]
+    assert len(sizes) > 5
+    for size in set(sizes):
+        assert printed.count(size) >= sizes.count(size), f"a {size[0]}x{size[1]} figure is missing"
+    captions = re.findall(r"<figcaption>(.*?)</figcaption>", SINGLE_PAGE.read_text(), re.S)
+    text = squash("".join(pages))
+    for caption in captions:
+        words = squash(re.sub(r"<[^>]+>", "", caption))
+        assert words[:60] in text, f"the caption {words[:60]!r} is not in the PDF"
+
+
+def test_nothing_reaches_past_the_right_margin(pdf_path):
+    """Every word inside the text area: a code line or output too wide would stick out or be cut."""
+    xml = subprocess.run(["pdftotext", "-bbox", str(pdf_path), "-"], capture_output=True, text=True,
+                         check=True).stdout
+    limit = PAGE_WIDTH - SIDE_MARGIN + 2
+    beyond = [(w, float(x)) for x, w in re.findall(r'<word xMin="[^"]+" yMin="[^"]+" xMax="([^"]+)" yMax="[^"]+">([^<]*)</word>', xml)
+              if float(x) > limit]
+    assert not beyond, f"words past the right margin: {beyond[:10]}"
+
+
+def test_the_text_is_printed_at_full_size(pdf_path):
+    """Chromium shrinks a whole page to fit something too wide: the prose must stay at 10 pt.
+
+    A 10 pt word of DejaVu Sans (pdf/print.css) is a box 11.64 pt high; shrunk to fit a code
+    line of 120 characters, the same text measured 10.0 pt.
+    """
+    import statistics
+
+    xml = subprocess.run(["pdftotext", "-bbox", str(pdf_path), "-"], capture_output=True, text=True,
+                         check=True).stdout
+    heights = [float(b) - float(a) for a, b in re.findall(r'yMin="([^"]+)" xMax="[^"]+" yMax="([^"]+)"', xml)]
+    assert statistics.median(heights) > 11.5
+
+
+def test_the_page_count_is_what_the_content_needs(pages, reader):
+    """No blank page, no nearly empty one except where a part ends, and text on every page."""
+    assert 40 < len(pages) < 250
+    starts = {opening(pages, title_of(d)) for d in OTHER_PAGES}
+    starts |= {opening(pages, f"Chapter {k} {title_of(d)}") for k, d in enumerate(CHAPTERS, start=1)}
+    for k, page in enumerate(pages):
+        body = squash(re.sub(r"\s*\d+\s*$", "", page))   # without the page number
+        images = "/XObject" in (reader.pages[k].get("/Resources") or {})
+        assert body or images, f"page {k + 1} is blank"
+        if len(body) < 300 and not images and k + 1 < len(pages) and k != 0:
+            assert k + 1 in starts, \
+                f"page {k + 1} is nearly empty ({len(body)} characters) in the middle of a part"
+    characters = sum(len(squash(p)) for p in pages)
+    assert characters / len(pages) > 1200, "too few words per page: runaway pages"
+
+
+def test_the_site_links_the_pdf_from_the_landing_page_and_every_download_menu():
+    if not (SITE / "index.html").is_file():
+        pytest.fail("the site is not built: run `make book` (make test-pdf does it first)")
+    landing = (SITE / "intro.html").read_text()
+    assert re.search(r'<a class="[^"]*book-pdf-link[^"]*" href="appendix-b\.pdf"', landing)
+    for doc in [toc()["root"]] + CHAPTERS + OTHER_PAGES:
+        html = (SITE / f"{doc}.html").read_text()
+        menu = html.split('aria-label="Download this page"')[1].split("</ul>")[0]
+        expected = "../" * doc.count("/") + "appendix-b.pdf"
+        assert f'href="{expected}"' in menu and "Whole book (PDF)" in menu, f"{doc}: no PDF in the download menu"
