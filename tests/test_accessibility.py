@@ -55,7 +55,7 @@ def test_no_accessibility_violations_in_light_or_dark_mode(server, browser, doc)
         for mode, only in (("light", {"type": "tag", "values": TAGS}),
                            ("dark", {"type": "rule", "values": ["color-contrast", "link-in-text-block"]})):
             page.evaluate("(mode) => document.documentElement.dataset.theme = mode", mode)
-            page.wait_for_timeout(50)  # the theme's colours apply
+            page.wait_for_timeout(400)  # the theme's colours change with a transition
             violations = page.evaluate(RUN_AXE, only)
             if violations:
                 found[mode] = violations
@@ -103,8 +103,6 @@ def test_figures_have_alt_text_not_a_file_path(doc):
 @pytest.mark.parametrize("query, target", [
     ("B.9", "b2_normal_distributions.html#equation-eq-b9"),
     ("B.6", "b1_divergences.html#equation-eq-b6"),  # "B.1" is also a chapter title
-    ("Pinsker", "glossary.html#term-Pinsker-s-inequality"),
-    ("ELBO", "glossary.html#term-Evidence-lower-bound-ELBO"),
 ])
 def test_search_leads_to_the_equation_or_definition(server, browser, query, target):
     page, _ = open_page(browser, f"{server}/search.html?q={query}")
