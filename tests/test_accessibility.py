@@ -115,3 +115,14 @@ def test_search_leads_to_the_equation_or_definition(server, browser, query, targ
         assert any(re.sub(r"[?#].*", "", h).endswith(page_part) and h.endswith(f"#{anchor}") for h in hrefs), hrefs
     finally:
         page.close()
+
+
+@pytest.mark.parametrize("doc", [d for d in built_pages() if d.startswith("chapters/")])
+def test_nothing_scrolls_sideways_on_a_320_px_phone(server, browser, doc):
+    """Long inline code (a module path such as mathlib.reference.kl_mvn_plain_cholesky) wraps."""
+    page, _ = open_page(browser, f"{server}/{doc}", viewport=(320, 640))
+    try:
+        page.evaluate(OPEN_SOLUTIONS)
+        assert page.evaluate("() => document.documentElement.scrollWidth") <= 320
+    finally:
+        page.close()
