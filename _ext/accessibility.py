@@ -43,7 +43,7 @@ class FigureAltText(SphinxPostTransform):
             figure = image.parent if isinstance(image.parent, nodes.figure) else None
             captions = list(figure.findall(nodes.caption)) if figure is not None else []
             if captions:
-                image["alt"] = _plain(captions[0].astext())
+                image["alt"] = _plain(_readable_tex(captions[0].astext()))
             else:
                 image["alt"] = f"Figure {count} of this page, drawn by the code cell above it"
 
@@ -54,6 +54,13 @@ class FigureAltText(SphinxPostTransform):
                 return True
             node = node.parent
         return False
+
+
+def _readable_tex(text):
+    """A caption's TeX read out plainly: "-\\log_2 P(x)" as "-log_2 P(x)", "\\|" as "‖"."""
+    text = text.replace("\\|", "‖").replace("\\,", " ").replace("\\;", " ")
+    text = re.sub(r"\\([A-Za-z]+)", r"\1", text)
+    return re.sub(r"_\{([^{}]*)\}", r"_\1", text).replace("{", "").replace("}", "")
 
 
 def _plain(text):

@@ -14,3 +14,17 @@ function nameToggleButtons() {
 }
 // togglebutton.js adds its buttons when the document is parsed; this runs after it.
 window.addEventListener("DOMContentLoaded", () => setTimeout(nameToggleButtons, 0));
+
+// A code block wider than its box scrolls; a keyboard reaches it only with a tab stop. The theme
+// gives one to those that scroll when the page loads; a solution's code scrolls only once the
+// solution is opened, so its blocks get theirs then.
+function tabStopsForScrollingCode(root) {
+  root.querySelectorAll("pre").forEach((pre) => {
+    if (pre.scrollWidth > pre.clientWidth && !pre.hasAttribute("tabindex")) pre.setAttribute("tabindex", "0");
+  });
+}
+window.addEventListener("DOMContentLoaded", () => {
+  const observer = new MutationObserver(() => tabStopsForScrollingCode(document));
+  document.querySelectorAll("article .admonition, article details").forEach((e) =>
+    observer.observe(e, {attributes: true, attributeFilter: ["class", "open"]}));
+});
