@@ -19,6 +19,7 @@ import json
 import re
 
 from docutils import nodes
+from sphinx import addnodes
 
 TAG = re.compile(r"\\tag\{([^{}]+)\}")
 FRONT_MATTER = re.compile(r"\A---\n(?:.*\n)*?---\s*\Z")
@@ -48,6 +49,11 @@ def number_tagged_equations(app, doctree):
         node.children = [nodes.Text(TAG.sub("", latex))]
         node["number"] = number
         domain.equations[label] = (docname, number)
+        # An index entry "B.9" at the equation: Sphinx's search matches a query against
+        # index entries whole, so searching "B.9" leads to the equation (its word search
+        # would split the query into "b" and "9").
+        target = f"equation-{label}"
+        node.parent.insert(node.parent.index(node), addnodes.index(entries=[("single", number, target, "main", None)]))
 
 
 def setup(app):

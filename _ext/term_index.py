@@ -6,6 +6,8 @@ every ``{term}`` reference in a page gets an index entry under the same term,
 pointing at the paragraph where it is used and listed by the page's title.
 """
 
+import re
+
 from docutils import nodes
 from sphinx import addnodes
 from sphinx.transforms import SphinxTransform
@@ -38,6 +40,32 @@ class IndexTermUses(SphinxTransform):
             ref.parent.insert(ref.parent.index(ref), addnodes.index(entries=[entry]))
 
 
+# What a reader types into the search box for a term: its abbreviation, "ELBO" for "Evidence
+# lower bound (ELBO)", or the name in it, "Pinsker" for "Pinsker's inequality".
+SHORT_NAME = re.compile(r"\(([A-Z][A-Za-z]+)\)|^([A-Z][a-z]+)['’]s? ")
+
+
+class IndexTermShortNames(SphinxTransform):
+    """Index a glossary term under its short name too, at the term's definition.
+
+    Sphinx's search matches a query against an index entry only when the query is at least
+    half the entry's length, so "ELBO" never finds "Evidence lower bound (ELBO)".
+    """
+
+    default_priority = 840
+
+    def apply(self, **kwargs):
+        for glossary in self.document.findall(addnodes.glossary):
+            for term in glossary.findall(nodes.term):
+                if not term["ids"]:
+                    continue
+                names = [a or b for a, b in SHORT_NAME.findall(term.astext())]
+                entries = [("single", name, term["ids"][0], "main", None) for name in names]
+                if entries:
+                    term.insert(0, addnodes.index(entries=entries))
+
+
 def setup(app):
     app.add_transform(IndexTermUses)
+    app.add_transform(IndexTermShortNames)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

@@ -1,0 +1,30 @@
+// Names for screen readers (tests/test_accessibility.py checks them with axe-core):
+// sphinx-togglebutton names every solution's button "Toggle hidden content", so a page with
+// four solutions has four buttons of the same name. Each is named after the solution it opens
+// ("Show Solution to Exercise 2.1"), and keeps its aria-expanded state.
+function nameToggleButtons() {
+  document.querySelectorAll("button.toggle-button").forEach((button) => {
+    const title = button.closest(".admonition-title");
+    if (!title) return;
+    const copy = title.cloneNode(true);
+    copy.querySelectorAll("button, .headerlink").forEach((e) => e.remove());
+    const name = copy.textContent.replace(/\s+/g, " ").trim();
+    if (name) button.setAttribute("aria-label", `Show or hide: ${name}`);
+  });
+}
+// togglebutton.js adds its buttons when the document is parsed; this runs after it.
+window.addEventListener("DOMContentLoaded", () => setTimeout(nameToggleButtons, 0));
+
+// A code block wider than its box scrolls; a keyboard reaches it only with a tab stop. The theme
+// gives one to those that scroll when the page loads; a solution's code scrolls only once the
+// solution is opened, so its blocks get theirs then.
+function tabStopsForScrollingCode(root) {
+  root.querySelectorAll("pre").forEach((pre) => {
+    if (pre.scrollWidth > pre.clientWidth && !pre.hasAttribute("tabindex")) pre.setAttribute("tabindex", "0");
+  });
+}
+window.addEventListener("DOMContentLoaded", () => {
+  const observer = new MutationObserver(() => tabStopsForScrollingCode(document));
+  document.querySelectorAll("article .admonition, article details").forEach((e) =>
+    observer.observe(e, {attributes: true, attributeFilter: ["class", "open"]}));
+});

@@ -1,0 +1,130 @@
+"""Every built page under axe-core (WCAG 2.1 A and AA, and axe's best practices), in light and
+dark mode, with every solution open: no violation.
+
+axe-core is pinned in package-lock.json (installed by `npm ci` with KaTeX) and injected into
+each page in headless Chromium, as the other site tests load them. One browser, the pages in
+sequence.
+"""
+
+import json
+import re
+
+import pytest
+
+from test_site import OPEN_SOLUTIONS, ROOT, SITE, browser, open_page, server  # noqa: F401 (fixtures)
+
+AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
+TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"]
+
+
+def built_pages():
+    """Every HTML page of the site (not the explorables' own files or the theme's assets)."""
+    if not SITE.is_dir():
+        return []
+    return sorted(str(p.relative_to(SITE)) for p in SITE.rglob("*.html")
+                  if not p.relative_to(SITE).parts[0].startswith("_"))
+
+
+# JavaScript: axe's violations, each with its rule, impact and the first few elements it names.
+RUN_AXE = """async (only) => {
+  const result = await axe.run(document, {runOnly: only, resultTypes: ['violations']});
+  return result.violations.map(v => ({id: v.id, impact: v.impact, help: v.help,
+    nodes: v.nodes.length,
+    where: v.nodes.slice(0, 4).map(n => n.target.join(' ') + ' | ' + (n.failureSummary || '').split('\\n').slice(1, 2).join(''))}));
+}"""
+
+
+def test_every_built_page_is_checked():
+    pages = built_pages()
+    assert "intro.html" in pages and "search.html" in pages and "genindex.html" in pages
+    assert any(p.startswith("chapters/") for p in pages)
+
+
+@pytest.mark.parametrize("doc", [d for d in built_pages() if d != "index.html"])  # a redirect
+def test_no_accessibility_violations_in_light_or_dark_mode(server, browser, doc):
+    if not AXE.is_file():
+        pytest.fail("axe-core is not installed: run `npm ci` (make book does it)")
+    page, _ = open_page(browser, f"{server}/{doc}")
+    try:
+        page.wait_for_load_state("networkidle")
+        page.add_script_tag(path=str(AXE))
+        page.evaluate(OPEN_SOLUTIONS)
+        found = {}
+        # Every rule in light mode; in dark mode, the rule that depends on the colours (axe takes
+        # seconds over a chapter's thousands of elements: the others would find the same).
+        for mode, only in (("light", {"type": "tag", "values": TAGS}),
+                           ("dark", {"type": "rule", "values": ["color-contrast", "link-in-text-block"]})):
+            page.evaluate("(mode) => document.documentElement.dataset.theme = mode", mode)
+            page.wait_for_timeout(400)  # the theme's colours change with a transition
+            violations = page.evaluate(RUN_AXE, only)
+            if violations:
+                found[mode] = violations
+        assert found == {}, json.dumps(found, indent=1, ensure_ascii=False)
+    finally:
+        page.close()
+
+
+@pytest.mark.parametrize("doc", built_pages())
+def test_no_console_errors(server, browser, doc):
+    """The theme logs "Got invalid theme mode" when its default mode is left empty."""
+    context = browser.new_context()
+    page = context.new_page()
+    errors = []
+    page.on("console", lambda m: m.type == "error" and errors.append(m.text))
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    try:
+        page.goto(f"{server}/{doc}", wait_until="load")
+        page.wait_for_timeout(100)
+        assert errors == []
+    finally:
+        context.close()
+
+
+def test_index_html_is_a_page_with_a_language_and_a_title():
+    index = (SITE / "index.html").read_text()
+    assert index.startswith("<!DOCTYPE html>")
+    assert re.search(r'<html lang="\w+', index) and re.search(r"<title>[^<]+</title>", index)
+    assert 'http-equiv="Refresh"' in index and 'href="intro.html"' in index
+
+
+@pytest.mark.parametrize("doc", built_pages())
+def test_every_page_has_a_meta_description(doc):
+    html = (SITE / doc).read_text()
+    descriptions = re.findall(r'<meta name="description" content="([^"]*)"', html)
+    assert len(descriptions) == 1 and 40 <= len(descriptions[0]) <= 160, descriptions
+
+
+@pytest.mark.parametrize("doc", [d for d in built_pages() if d.startswith("chapters/")])
+def test_figures_have_alt_text_not_a_file_path(doc):
+    alts = re.findall(r'<img [^>]*alt="([^"]*)"', (SITE / doc).read_text())
+    assert all(a and "_images/" not in a and not a.endswith(".png") and "\\" not in a for a in alts), alts
+
+
+@pytest.mark.parametrize("query, target", [
+    ("B.9", "b2_normal_distributions.html#equation-eq-b9"),
+    ("B.6", "b1_divergences.html#equation-eq-b6"),  # "B.1" is also a chapter title
+    ("Pinsker", "glossary.html#term-Pinsker-s-inequality"),
+    ("ELBO", "glossary.html#term-Evidence-lower-bound-ELBO"),
+])
+def test_search_leads_to_the_equation_or_definition(server, browser, query, target):
+    page, _ = open_page(browser, f"{server}/search.html?q={query}")
+    try:
+        page.wait_for_selector("#search-results li a", timeout=20_000)
+        page.wait_for_timeout(300)  # every result is in
+        # Among the first three results (the chapter that discusses it may rank first).
+        hrefs = page.locator("#search-results li > a").evaluate_all("as => as.slice(0, 3).map(a => a.getAttribute('href'))")
+        page_part, anchor = target.split("#")
+        assert any(re.sub(r"[?#].*", "", h).endswith(page_part) and h.endswith(f"#{anchor}") for h in hrefs), hrefs
+    finally:
+        page.close()
+
+
+@pytest.mark.parametrize("doc", [d for d in built_pages() if d.startswith("chapters/")])
+def test_nothing_scrolls_sideways_on_a_320_px_phone(server, browser, doc):
+    """Long inline code (a module path such as mathlib.reference.kl_mvn_plain_cholesky) wraps."""
+    page, _ = open_page(browser, f"{server}/{doc}", viewport=(320, 640))
+    try:
+        page.evaluate(OPEN_SOLUTIONS)
+        assert page.evaluate("() => document.documentElement.scrollWidth") <= 320
+    finally:
+        page.close()
