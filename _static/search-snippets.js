@@ -65,3 +65,23 @@ document.addEventListener("DOMContentLoaded", () => {
     return text.replace(/\s+/g, " ").trim();
   };
 });
+
+// Sphinx looks for the stemmed search terms in a page's text ("hartlei" for "hartley") and,
+// not finding them, quotes the page's first lines; it also quotes more before a match than
+// after it. Here the words as typed count too, and a quote starts shortly before the match.
+document.addEventListener("DOMContentLoaded", () => {
+  if (typeof Search === "undefined" || typeof Search.makeSearchSummary !== "function") return;
+  const typed = (new URLSearchParams(window.location.search).get("q") || "")
+    .toLowerCase().split(/\s+/).filter((word) => word.length > 1);
+  Search.makeSearchSummary = (htmlText, keywords, anchor) => {
+    const text = Search.htmlToText(htmlText, anchor);
+    if (text === "") return null;
+    const lower = text.toLowerCase();
+    const found = [...typed, ...keywords].map((k) => lower.indexOf(k.toLowerCase())).filter((i) => i > -1);
+    const start = found.length ? Math.max(Math.min(...found) - 60, 0) : 0;
+    const summary = document.createElement("p");
+    summary.classList.add("context");
+    summary.textContent = (start > 0 ? "..." : "") + text.substr(start, 240).trim() + (start + 240 < text.length ? "..." : "");
+    return summary;
+  };
+});
