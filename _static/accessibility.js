@@ -28,3 +28,9 @@ window.addEventListener("DOMContentLoaded", () => {
   document.querySelectorAll("article .admonition, article details").forEach((e) =>
     observer.observe(e, {attributes: true, attributeFilter: ["class", "open"]}));
 });
+// A block can also start to scroll after the theme's pass, once the fonts and figures are in.
+window.addEventListener("load", () => {
+  tabStopsForScrollingCode(document);
+  document.fonts?.ready.then(() => tabStopsForScrollingCode(document));
+});
+window.addEventListener("resize", () => tabStopsForScrollingCode(document));
