@@ -24,7 +24,11 @@ function tabStopsForScrollingCode(root) {
   });
 }
 window.addEventListener("DOMContentLoaded", () => {
-  const observer = new MutationObserver(() => tabStopsForScrollingCode(document));
+  // (again once an opening solution's transition has run: while it runs, its code has no width)
+  const observer = new MutationObserver(() => {
+    tabStopsForScrollingCode(document);
+    [100, 300, 600].forEach((ms) => setTimeout(() => tabStopsForScrollingCode(document), ms));
+  });
   document.querySelectorAll("article .admonition, article details").forEach((e) =>
     observer.observe(e, {attributes: true, attributeFilter: ["class", "open"]}));
 });
@@ -34,3 +38,5 @@ window.addEventListener("load", () => {
   document.fonts?.ready.then(() => tabStopsForScrollingCode(document));
 });
 window.addEventListener("resize", () => tabStopsForScrollingCode(document));
+["transitionend", "animationend"].forEach((type) =>
+  document.addEventListener(type, () => tabStopsForScrollingCode(document), true));
