@@ -10,7 +10,7 @@ BOOK   := $(BIN)/jupyter-book build -W -n --keep-going .
 ASSIGNMENTS := _build/assignments
 GRADES ?= _build/grades.csv
 
-.PHONY: book pdf test test-pdf test-baseline screenshots lab bench assignments grade merge-grades clean lock
+.PHONY: book pdf test test-long test-pdf test-baseline screenshots lab bench assignments grade merge-grades clean lock
 
 book: assignments
 	$(BOOK)
@@ -29,13 +29,20 @@ pdf: assignments
 test-pdf: book pdf
 	TEST_PDF=1 $(BIN)/python -m pytest -q tests/test_pdf.py
 
-# Every test: the -W book build (from the notebooks' committed outputs), then one pytest
-# run over the library, its doctests and every notebook under nbval (strict), in
+# Every test but the long ones: the -W book build (from the notebooks' committed outputs), then
+# one pytest run over the library, its doctests and every notebook under nbval (strict), in
 # TEST_WORKERS processes side by side (each notebook's cells stay in one process).
 TEST_WORKERS ?= 2
 test: assignments
 	$(BOOK)
-	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadscope
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadscope -m "not long"
+
+# The long checks (marked `long`), a step of their own in .ci/run after make test: axe over
+# every built page in light and dark mode, and the notebooks bundle installed and run in a
+# fresh virtual environment, as a student without a clone does.
+test-long: assignments
+	$(BOOK)
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadscope -m long
 
 # Every chapter and assignment master again, as another processor runs them: NumPy's SIMD
 # dispatch and the BLAS kernels of NumPy and SciPy turned down to the baseline, compared with the

@@ -7,8 +7,8 @@ came from) with that environment's nbconvert and kernel. Nothing of the reposito
 is in reach: not its `.venv`, not its sources, not PYTHONPATH.
 
 It takes a few minutes of mostly one core (installing about 120 packages, then the
-notebooks); `make test` runs it in one of its two test processes while the other
-runs the rest, and at low priority, so that it takes only what the other leaves.
+notebooks), so it is marked `long`: `make test-long` runs it (in one of its two test
+processes while the other runs axe, and at low priority).
 """
 
 import json

@@ -3,7 +3,8 @@ dark mode, with every solution open: no violation.
 
 axe-core is pinned in package-lock.json (installed by `npm ci` with KaTeX) and injected into
 each page in headless Chromium, as the other site tests load them. One browser, the pages in
-sequence.
+sequence. The axe run takes minutes, so it is marked `long` (`make test-long`); the other
+checks here run in `make test`.
 """
 
 import json
@@ -40,6 +41,7 @@ def test_every_built_page_is_checked():
     assert any(p.startswith("chapters/") for p in pages)
 
 
+@pytest.mark.long
 @pytest.mark.parametrize("doc", [d for d in built_pages() if d != "index.html"])  # a redirect
 def test_no_accessibility_violations_in_light_or_dark_mode(server, browser, doc):
     if not AXE.is_file():

@@ -127,8 +127,8 @@ def student_report(tmp_path_factory):
     shutil.rmtree(work, ignore_errors=True)  # a fresh environment of about 500 MB
 
 
+@pytest.mark.long
 def test_a_student_installs_the_bundle_and_runs_every_chapter(student_report):
-    # `make test` runs it in one of its two processes while the other runs the rest.
     report = student_report
     install = report["install"]
     assert install["returncode"] == 0, install["stdout"][-3000:] + install["stderr"][-3000:]
