@@ -2,7 +2,8 @@
 
     python assignments/autograde.py build OUT                   student copies and bundles
     python assignments/autograde.py grade FOLDER CSV [options]  grade every notebook in FOLDER
-    python assignments/autograde.py merge CSV PART.csv ...      join the parts of a sharded run
+    python assignments/autograde.py merge CSV PART.csv ... [--roster R --submissions FOLDER ...]
+                                                                join the parts of a sharded run
 
 Exit status: 0 when everything is graded, 1 when something needs the instructor (a file
 not graded or matched to no student, a row the grader could not grade), 2 when the

@@ -2,7 +2,7 @@
 
 It reads the grader only through the grades CSV (``submission``, ``assignment``, ``status``,
 ``total``, ``max_total``, one column per question) and the masters' question lists. Every
-notebook of the folder ends in one student's entry, as an earlier submission of theirs,
+notebook of the folder ends in one student's entry, as another submission of theirs,
 or in the unmatched list with its reason; every student of the roster gets an entry per
 assignment, "no submission" where there is none.
 """
@@ -64,8 +64,8 @@ class Entry:
 class Term:
     entries: dict                                  # assignment -> [Entry], in the roster's id order
     unmatched: list = field(default_factory=list)  # (file name, reason)
-    earlier: list = field(default_factory=list)    # (file name, reason): superseded by a later one
-    superseded: dict = field(default_factory=dict) # earlier file name -> the name of the one graded
+    others: list = field(default_factory=list)     # (file name, reason): another of the student's is graded
+    superseded: dict = field(default_factory=dict) # such a file's name -> the name of the one graded
     skipped: list = field(default_factory=list)    # (file name, reason): not notebooks
     doubtful: list = field(default_factory=list)   # (file name, reason): lateness the instructor should check
 
@@ -89,7 +89,8 @@ def read_grades(paths):
 
 
 def build(roster, found, skipped, rows, questions, policies=None, written=None, written_max=None):
-    """The term's entries.
+    """The term's entries. Of a student's notebooks, the one graded is the latest of those graded as the
+    assignment (an unreadable one, or one of another assignment, never replaces it); the others are listed.
 
     found/skipped: intake.walk of the folder; rows: read_grades; questions: assignment ->
     its questions (from the masters); policies: assignment -> Policy; written: (student id,
@@ -102,7 +103,7 @@ def build(roster, found, skipped, rows, questions, policies=None, written=None, 
               for a in assignments}
     term = Term({}, skipped=[(s.name, s.reason) for s in skipped])
     chosen = {}   # (student id, assignment) -> (Found, row)
-    earlier = {}  # file name -> (student id, assignment) of a file that a later one replaced
+    others = {}   # file name -> (student id, assignment) of a file that another of theirs replaced
     for f in found:
         student, why = intake.owner(f, roster)
         if student is None:
@@ -116,13 +117,14 @@ def build(roster, found, skipped, rows, questions, policies=None, written=None, 
             continue
         key = (student.id, assignment)
         if key in chosen:
-            older, chosen[key] = sorted([chosen[key], (f, row)], key=lambda fr: (fr[0].modified, natural(fr[0].name)))
-            earlier[older[0].name] = key
+            older, chosen[key] = sorted([chosen[key], (f, row)], key=lambda fr: (
+                bool((fr[1] or {}).get("assignment")), fr[0].modified, natural(fr[0].name)))
+            others[older[0].name] = key
         else:
             chosen[key] = (f, row)
-    term.superseded = {name: chosen[key][0].name for name, key in earlier.items()}
-    term.earlier = [(name, f"an earlier submission of {key[0]}; {term.superseded[name]} is graded")
-                    for name, key in earlier.items()]
+    term.superseded = {name: chosen[key][0].name for name, key in others.items()}
+    term.others = [(name, f"not counted: {term.superseded[name]} is the submission of {key[0]} graded")
+                    for name, key in others.items()]
     for a in assignments:
         policy = policies.get(a, Policy())
         entries = []
@@ -146,7 +148,7 @@ def build(roster, found, skipped, rows, questions, policies=None, written=None, 
             entries.append(entry)
         term.entries[a] = entries
     term.unmatched.sort(key=lambda u: natural(u[0]))
-    term.earlier.sort(key=lambda u: natural(u[0]))
+    term.others.sort(key=lambda u: natural(u[0]))
     return term
 
 

@@ -6,13 +6,13 @@ notebooks (as data) and the instructor's score sheets; it writes into ``term/`` 
 
 - ``<assignment>.students.csv``: the plain CSV keyed by student id;
 - ``<assignment>.canvas.csv`` and ``<assignment>.moodle.csv``: for the LMS's import;
-- ``unmatched.csv``: every notebook no student got, and earlier submissions, with reasons;
+- ``unmatched.csv``: every notebook no student got, and a student's other submissions, with reasons;
 - ``written/<assignment>/``: a review page and a score sheet per written answer (``manual``);
 
 and into each graded submission's feedback file (``feedback/`` beside the CSV) its last
 section, "Your grade": the tests' points, each written answer's points and comment, the
 penalty for lateness and the final grade. It returns the lines the instructor must read
-(unmatched files, earlier submissions, lateness to check); an empty list means nothing
+(unmatched files, a student's other submissions, lateness to check); an empty list means nothing
 needs them. Everything it writes comes from the folder, the CSV and the instructor's files
 alone, so a merge of a sharded run's parts writes the same as one run.
 """
@@ -67,7 +67,8 @@ def grade_lines(entry, written):
 
 
 def _feedback(term, folder, bundles):
-    """Each graded submission's feedback file gets its "Your grade" section; an earlier one says it does not count."""
+    """Each graded submission's feedback file gets its "Your grade" section; another of the student's says it
+    does not count."""
     for a, entries in term.entries.items():
         written = bundles[a].written if a in bundles else {}
         for e in entries:
@@ -77,7 +78,7 @@ def _feedback(term, folder, bundles):
     for older, newer in term.superseded.items():
         path = folder / feedback_file(older)
         if path.exists():
-            feedback.with_grade(path, [f"- Not counted: your later submission {feedback.code(newer)} is graded."])
+            feedback.with_grade(path, [f"- Not counted: your submission {feedback.code(newer)} is the one graded."])
 
 
 def run(roster, folder, csv_path, bundles, policy=None, canvas_ids=None, log=print):
@@ -101,7 +102,7 @@ def run(roster, folder, csv_path, bundles, policy=None, canvas_ids=None, log=pri
     with open(out / "unmatched.csv", "w", newline="") as f:
         w = csv.writer(f)
         w.writerow(["file", "reason"])
-        w.writerows(term.unmatched + term.earlier + term.skipped)
+        w.writerows(term.unmatched + term.others + term.skipped)
     _feedback(term, csv_path.parent / "feedback", bundles)
     for a, entries in term.entries.items():
         missing = sum(not e.submission for e in entries)
@@ -109,5 +110,5 @@ def run(roster, folder, csv_path, bundles, policy=None, canvas_ids=None, log=pri
         log(f"{a}: {len(entries)} students, {len(entries) - missing} with a submission, "
             f"{missing} without, {late} late; wrote {out}/{a}.students.csv, .canvas.csv, .moodle.csv")
     lines = [f"{name}: matched to no student: {why}" for name, why in term.unmatched]
-    lines += [f"{name}: {why}" for name, why in term.earlier + term.doubtful]
+    lines += [f"{name}: {why}" for name, why in term.others + term.doubtful]
     return term, lines
