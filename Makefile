@@ -75,17 +75,20 @@ GRADE_OPTIONS = $(if $(TIMEOUT),--timeout $(TIMEOUT)) $(if $(JOBS),--jobs $(JOBS
 	$(if $(FILESIZE),--file-size $(FILESIZE)) $(if $(OUTPUT),--output $(OUTPUT)) \
 	$(if $(ASSIGNMENT),--assignment $(ASSIGNMENT)) \
 	$(if $(filter brief,$(FEEDBACK)),--brief) $(if $(REGRADE),--regrade) \
-	$(if $(filter off,$(SANDBOX)),--no-sandbox) \
-	$(if $(SHARD),--shard $(SHARD)) $(if $(ROSTER),--roster $(ROSTER)) $(if $(DUE),--due $(DUE)) \
+	$(if $(SHARD),--shard $(SHARD)) $(TERM_OPTIONS)
+TERM_OPTIONS = $(if $(filter off,$(SANDBOX)),--no-sandbox) \
+	$(if $(ROSTER),--roster $(ROSTER)) $(if $(DUE),--due $(DUE)) \
 	$(if $(PENALTY),--penalty $(PENALTY)) $(if $(LATE_LIMIT),--late-limit $(LATE_LIMIT)) \
 	$(if $(CANVAS_ASSIGNMENT),--canvas-assignment $(CANVAS_ASSIGNMENT))
 grade: $(READY)
 	@test -n "$(SUBMISSIONS)" || { echo "usage: make grade SUBMISSIONS=folder [GRADES=file.csv] [TIMEOUT=s] [JOBS=n] ..."; exit 2; }
 	$(BIN)/python assignments/autograde.py grade $(SUBMISSIONS) $(GRADES) $(GRADE_OPTIONS)
 
-# The parts of a sharded run (PARTS="part1/grades.csv part2/grades.csv ...") into GRADES.
+# The parts of a sharded run (PARTS="part1/grades.csv part2/grades.csv ...") into GRADES, with the
+# term's files when ROSTER is given (then also SUBMISSIONS, and the same DUE, PENALTY, ... as the parts').
 merge-grades: $(READY)
-	$(BIN)/python assignments/autograde.py merge $(GRADES) $(PARTS)
+	@test -n "$(PARTS)" || { echo "usage: make merge-grades PARTS=\"part1/grades.csv ...\" [GRADES=file.csv] [ROSTER=... SUBMISSIONS=...]"; exit 2; }
+	$(BIN)/python assignments/autograde.py merge $(GRADES) $(PARTS) $(if $(SUBMISSIONS),--submissions $(SUBMISSIONS)) $(TERM_OPTIONS)
 
 # Accuracy and speed against peers, and how soon the site's pages are ready against the last
 # client-side MathJax build (not part of `make test`: timings are measured, not asserted).

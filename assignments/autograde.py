@@ -2,7 +2,8 @@
 
     python assignments/autograde.py build OUT                   student copies and bundles
     python assignments/autograde.py grade FOLDER CSV [options]  grade every notebook in FOLDER
-    python assignments/autograde.py merge CSV PART.csv ...      join the parts of a sharded run
+    python assignments/autograde.py merge CSV PART.csv ... [--roster R --submissions FOLDER ...]
+                                                                join the parts of a sharded run
 
 Exit status: 0 when everything is graded, 1 when something needs the instructor (a file
 not graded or matched to no student, a row the grader could not grade), 2 when the
@@ -85,14 +86,13 @@ def main(argv=None):
     g.add_argument("--no-sandbox", action="store_true",
                    help="run without a sandbox: ONLY for notebooks you trust (your own, a TA's)")
     g.add_argument("--shard", type=shard, default=None, help="k/n: grade only part k of n of the folder")
-    g.add_argument("--roster", default=None, help="the class list (CSV): grades per student, LMS files")
-    g.add_argument("--due", default=None, help="the due date, e.g. 2025-03-01T23:59 (UTC unless it says)")
-    g.add_argument("--penalty", type=float, default=0.0, help="share of the points taken per started day late")
-    g.add_argument("--late-limit", type=float, default=float("inf"), help="days late after which nothing counts")
-    g.add_argument("--canvas-assignment", default=None, help="Canvas's id of the assignment, for its column")
+    term_options(g)
     m = sub.add_parser("merge", help="join the CSVs (and feedback) of a sharded run into what one run writes")
     m.add_argument("csv")
     m.add_argument("parts", nargs="+")
+    m.add_argument("--submissions", default=None, help="the folder graded (needed with --roster)")
+    m.add_argument("--no-sandbox", action="store_true", help="build stale bundles without a sandbox")
+    term_options(m)
     args = parser.parse_args(argv)
     # Stopped by a signal, the grader still removes its scratch folder and sandboxes on the way out.
     for stop in (signal.SIGTERM, signal.SIGHUP):
@@ -101,8 +101,7 @@ def main(argv=None):
         if args.command == "build":
             build.build(args.out, sandboxed=not args.no_sandbox)
         elif args.command == "merge":
-            from grader import gradebook
-            gradebook.merge(args.parts, args.csv)
+            return merge(args)
         else:
             return grade(args)
     except Refused as error:
@@ -126,32 +125,85 @@ def shard(text):
     return int(match.group(1)), int(match.group(2))
 
 
-def grade(args):
-    """Grade the folder, then (with a roster) the term's files; 1 when something needs the instructor."""
-    from grader.batch import Batch
+def term_options(parser):
+    """The options of a term (a roster, deadlines, Canvas's column), the same for grading and merging."""
+    parser.add_argument("--roster", default=None, help="the class list (CSV): grades per student, LMS files")
+    parser.add_argument("--due", default=None, help="the due date, e.g. 2025-03-01T23:59 (UTC unless it says)")
+    parser.add_argument("--penalty", type=float, default=0.0, help="share of the points taken per started day late")
+    parser.add_argument("--late-limit", type=float, default=float("inf"),
+                        help="days late after which nothing counts")
+    parser.add_argument("--canvas-assignment", default=None, help="Canvas's id of the assignment, for its column")
+
+
+def _term_input(args):
+    """(roster or None, policy): read and checked before anything is graded, so that bad input costs no run."""
+    from grader import roster
     from grader.policy import Policy, when
 
     policy = Policy(when(args.due, what="the due date") if args.due else None, args.penalty, args.late_limit)
+    return (roster.read(args.roster) if args.roster else None), policy
+
+
+def _term(args, roster, folder, bundles, policy):
+    """The term's files (term/ and the feedback's grades); the lines that need the instructor."""
+    from grader import term
+    canvas_ids = {a: args.canvas_assignment for a in bundles} if args.canvas_assignment else None
+    return term.run(roster, folder, args.csv, bundles, policy, canvas_ids)[1]
+
+
+def _report(summary, look):
+    print(summary)
+    if look:
+        print(f"needs the instructor ({len(look)}):\n" + "\n".join(f"  {line}" for line in look))
+        return 1
+    return 0
+
+
+def _statuses(counts):
+    return ", ".join(f"{n} {s}" for s, n in sorted(counts.items(), key=lambda x: (-x[1], x[0]))) or "none"
+
+
+def grade(args):
+    """Grade the folder, then (with a roster) the term's files; 1 when something needs the instructor."""
+    from grader.batch import Batch
+
+    roster, policy = _term_input(args)
     limits = Limits(timeout=args.timeout, memory=args.memory, processes=args.processes,
                     file_size=args.file_size, output=args.output)
     batch = Batch(args.folder, args.csv, limits, jobs=args.jobs, sandboxed=not args.no_sandbox,
                   brief=args.brief, regrade=args.regrade, assignment=args.assignment, shard=args.shard)
     batch.run()
     look = batch.needs_instructor()
-    if args.roster:
-        from grader import term
-        canvas_ids = {a: args.canvas_assignment for a in batch.bundles} if args.canvas_assignment else None
-        _, lines = term.run(args.roster, args.folder, [args.csv], Path(args.csv).parent / "term", batch.bundles,
-                            policy, canvas_ids)
-        look += lines
+    if roster is not None and args.shard:
+        print(f"part {args.shard[0]} of {args.shard[1]}: the term's files (term/ and the grades in the feedback) "
+              "come from the merge of every part (autograde.py merge, make merge-grades)")
+    elif roster is not None:
+        look += _term(args, roster, args.folder, batch.bundles, policy)
     summary = batch.summary
-    statuses = ", ".join(f"{n} {s}" for s, n in sorted(summary["statuses"].items(), key=lambda x: (-x[1], x[0])))
-    print(f"summary: {summary['written']} graded now, {summary['resumed']} already graded, "
-          f"{len(summary['skipped'])} files not notebooks; by status: {statuses or 'none'}")
-    if look:
-        print(f"needs the instructor ({len(look)}):\n" + "\n".join(f"  {line}" for line in look))
-        return 1
-    return 0
+    return _report(f"summary: {summary['written']} graded now, {summary['resumed']} already graded, "
+                   f"{len(summary['skipped'])} files not notebooks; by status: {_statuses(summary['statuses'])}", look)
+
+
+def merge(args):
+    """Join a sharded run's parts into what one run writes, the term's files included (with a roster)."""
+    from collections import Counter
+
+    from grader import build, gradebook, intake
+    from grader.batch import needs_instructor
+
+    roster, policy = _term_input(args)
+    if roster is not None and args.submissions is None:
+        raise Refused("with a roster, the merge needs the folder that was graded, to match its files to students "
+                      "(--submissions, SUBMISSIONS= in make)")
+    skipped = intake.walk(args.submissions)[1] if args.submissions else []
+    broken = []
+    bundles = build.bundles(sandboxed=not args.no_sandbox, errors=broken)
+    rows = gradebook.merge(args.parts, args.csv, bundles)
+    statuses = Counter(r["status"] for r in rows)
+    look = needs_instructor(broken, [(s.name, s.reason) for s in skipped], statuses)
+    if roster is not None:
+        look += _term(args, roster, args.submissions, bundles, policy)
+    return _report(f"summary: {len(rows)} rows from {len(args.parts)} parts; by status: {_statuses(statuses)}", look)
 
 
 if __name__ == "__main__":

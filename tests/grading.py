@@ -67,6 +67,12 @@ def grade(folder, csv_path, *options, env=None, timeout=600):
                           capture_output=True, text=True, timeout=timeout, env=env)
 
 
+def merge(csv_path, *parts_and_options, timeout=600):
+    """`autograde.py merge` as `make merge-grades` runs it, in a process of its own."""
+    return subprocess.run([sys.executable, str(AUTOGRADE), "merge", str(csv_path), *map(str, parts_and_options)],
+                          capture_output=True, text=True, timeout=timeout)
+
+
 def rows(csv_path):
     with open(csv_path, newline="") as f:
         return {row["submission"].removesuffix(".ipynb"): row for row in csv.DictReader(f)}

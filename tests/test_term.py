@@ -68,6 +68,9 @@ def test_a_roster_keeps_the_instructors_columns_and_matches_headers_loosely(tmp_
     ("name,email\nAda,ada@uni.edu\n", "roster.csv, line 1: the roster has no id column"),
     (ROSTER + "s005,X,x@uni.edu,,,,,,extra\n", "roster.csv, line 6: the row has 9 fields, the header 7"),
     ("id,name\n", "roster.csv: the roster lists no student"),
+    ("id,name,extension\ns1,A,2\ns2,B,2025-03-03\ns3,C,next week\n",
+     "roster.csv, line 4, field extension: 'next week' is neither a date and time such as 2025-03-03T23:59 nor a "
+     "number of days"),
 ])
 def test_a_bad_roster_is_one_sentence_naming_file_line_and_field(tmp_path, text, said):
     with pytest.raises(Refused) as error:
@@ -88,18 +91,26 @@ def test_every_file_of_a_mixed_download_is_matched_or_says_why_not(tmp_path):
     touch(subs, "s004/notes.txt")
     touch(subs, "stranger_2000_1_a1.ipynb")                                  # Canvas, nobody
     touch(subs, "lovelaceada_10x01_1_a1.ipynb")                              # malformed Canvas name
+    touch(subs, "o_brienpat_1005_3_a1.ipynb")                               # Canvas keeps a name's "_"
+    touch(subs, "Emmy Noether_5x4_assignsubmission_file_/a1.ipynb")         # malformed Moodle folder
     touch(subs, "README.md")
     found, skipped = intake.walk(subs)
     assert sorted(s.name for s in skipped) == ["README.md", "s004/notes.txt"]
     owners = {f.name: intake.owner(f, r) for f in found}
-    assert len(owners) == 6
+    assert len(owners) == 8
     who = {name: (s.id if s else why) for name, (s, why) in owners.items()}
     assert who["lovelaceada_1001_777001_a1.ipynb"] == "s001"
     assert who["borelemile_LATE_9999_777002_a1-1.IPYNB"] == "s002"
     assert who["Kurt Gödel_53_assignsubmission_file_/a1.ipynb"] == "s003"
     assert who["s004/work/a1.ipynb"] == "s004"
     assert who["stranger_2000_1_a1.ipynb"] == "no student of the roster is Canvas user 2000 (stranger)"
-    assert "does not follow <name>_[LATE_]<user id>_<submission id>_<file>" in who["lovelaceada_10x01_1_a1.ipynb"]
+    assert who["lovelaceada_10x01_1_a1.ipynb"] == (
+        "its name starts like a Canvas download's (<name>_[LATE_]<user id>_<file id>_<file>), but its field "
+        "user id, '10x01', is not a number")
+    assert who["o_brienpat_1005_3_a1.ipynb"] == "no student of the roster is Canvas user 1005 (o_brienpat)"
+    assert who["Emmy Noether_5x4_assignsubmission_file_/a1.ipynb"] == (
+        "its folder's name looks like Moodle's (<Full Name>_<participant id>_assignsubmission_<plugin>_), but its "
+        "field participant id '5x4' is not a number")
     late = {f.name: f.late for f in found}
     assert late["borelemile_LATE_9999_777002_a1-1.IPYNB"] and not late["lovelaceada_1001_777001_a1.ipynb"]
 
@@ -127,13 +138,17 @@ def small_term(tmp_path, policy=None, written=None):
     r = make_roster(tmp_path)
     subs = tmp_path / "subs"
     touch(subs, "s001/a1.ipynb", DUE - timedelta(days=2))
-    touch(subs, "s001/a1-again.ipynb", DUE - timedelta(hours=2))                  # the later one counts
-    touch(subs, "lovelaceada_1002_5_a1.ipynb".replace("lovelaceada", "borelemile"), DUE + timedelta(hours=30))
+    touch(subs, "s001/a1-again.ipynb", DUE - timedelta(hours=2))                  # the latest one counts
+    touch(subs, "s001/a1-first.ipynb", DUE - timedelta(days=3))
+    touch(subs, "s001/a1-broken.ipynb", DUE - timedelta(hours=1))                 # later, but of no assignment
+    moodle = "Émile Borel_52_assignsubmission_file_/a1.ipynb"
+    touch(subs, moodle, DUE + timedelta(hours=30))
     touch(subs, "nobody/a1.ipynb")
     found, skipped = intake.walk(subs)
-    rows = {n: grades_row(n) for n in ["s001/a1.ipynb", "nobody/a1.ipynb"]}
+    rows = {n: grades_row(n) for n in ["s001/a1.ipynb", "s001/a1-first.ipynb", "nobody/a1.ipynb"]}
     rows["s001/a1-again.ipynb"] = grades_row("s001/a1-again.ipynb", q1=2, q2=3)
-    rows["borelemile_1002_5_a1.ipynb"] = grades_row("borelemile_1002_5_a1.ipynb", "syntax error in cell 4", 0, 2)
+    rows["s001/a1-broken.ipynb"] = grades_row("s001/a1-broken.ipynb", "not a readable notebook (ValueError)", 0, 0, "")
+    rows[moodle] = grades_row(moodle, "syntax error in cell 4", 0, 2)
     return r, gradebook.build(r, found, skipped, rows, QUESTIONS, {"a1": policy or Policy()}, written,
                               {"a1": 2.0} if written is not None else None)
 
@@ -145,7 +160,10 @@ def test_every_student_gets_a_row_and_every_file_a_place(tmp_path):
     assert entries["s001"].submission == "s001/a1-again.ipynb" and entries["s001"].final == 5
     assert entries["s002"].status == "syntax error in cell 4" and entries["s002"].final == 2
     assert entries["s003"].status == entries["s004"].status == "no submission"
-    assert term.earlier == [("s001/a1.ipynb", "an earlier submission of s001; s001/a1-again.ipynb is graded")]
+    graded = "not counted: s001/a1-again.ipynb is the submission of s001 graded"
+    assert term.others == [("s001/a1-broken.ipynb", graded), ("s001/a1-first.ipynb", graded),
+                            ("s001/a1.ipynb", graded)]
+    assert set(term.superseded.values()) == {"s001/a1-again.ipynb"} and len(term.superseded) == 3
     assert term.unmatched == [("nobody/a1.ipynb", "no student of the roster is the folder 'nobody'")]
 
 
@@ -163,6 +181,34 @@ def test_lateness_costs_what_the_instructor_says_and_extensions_hold(tmp_path):
     assert when("2025-03-01") == datetime(2025, 3, 1, 23, 59, 59, tzinfo=timezone.utc)
 
 
+def test_canvas_says_late_where_its_files_carry_no_submission_time(tmp_path):
+    """Canvas writes its zip when the instructor downloads it, so a file's time there is the download's:
+    Canvas's LATE decides (one started day, the least it proves); other files are late by their time."""
+    r = make_roster(tmp_path, "id,name,canvas_id,moodle_id,extension\ns001,Ada Lovelace,1001,51,\n"
+                    "s002,Émile Borel,1002,52,\ns003,Kurt Gödel,1003,53,\ns004,Emmy Noether,1004,54,2\n")
+    subs = tmp_path / "subs"
+    names = {"s001": touch(subs, "lovelaceada_1001_7_a1.ipynb", DUE + timedelta(days=9)),       # on time
+             "s002": touch(subs, "borelemile_LATE_1002_8_a1.ipynb", DUE - timedelta(days=9)),  # late
+             "s003": touch(subs, "Kurt Gödel_53_assignsubmission_file_/a1.ipynb", DUE + timedelta(hours=50)),
+             "s004": touch(subs, "noetheremmy_LATE_1004_9_a1.ipynb", DUE)}                     # extension
+    found, skipped = intake.walk(subs)
+    rows = {f.name: grades_row(f.name, q1=2, q2=2) for f in found}
+    term = gradebook.build(r, found, skipped, rows, QUESTIONS, {"a1": Policy(DUE, penalty=0.1)})
+    entries = {e.student.id: e for e in term.entries["a1"]}
+    assert {sid: (e.late_days, e.lms_late, e.penalty) for sid, e in entries.items()} == {
+        "s001": (0, False, 0.0), "s002": (1, True, 0.4), "s003": (3, False, 1.2), "s004": (1, True, 0.4)}
+    assert entries["s001"].submitted is None and entries["s003"].submitted == DUE + timedelta(hours=50)
+    assert term.doubtful == [(names["s004"].name, "Canvas marked it late and the roster gives s004 an extension "
+                              "(line 5), but no time says whether it came within it: counted 1 day late")]
+    out = tmp_path / "a1.students.csv"
+    gradebook.write_plain(out, term.entries["a1"], QUESTIONS["a1"], r)
+    rows = read(out)
+    at = rows[0].index("submitted")
+    assert rows[0][at:at + 3] == ["submitted", "canvas_late", "late_days"]
+    assert [row[at:at + 3] for row in rows[1:]] == [["", "", "0"], ["", "yes", "1"],
+                                                    ["2025-03-04T01:59:00+00:00", "", "3"], ["", "yes", "1"]]
+
+
 # ---------------------------------------------------------------- files out
 
 def test_the_plain_csv_is_keyed_by_student_id_and_carries_everything(tmp_path):
@@ -170,11 +216,11 @@ def test_the_plain_csv_is_keyed_by_student_id_and_carries_everything(tmp_path):
     out = tmp_path / "a1.students.csv"
     gradebook.write_plain(out, term.entries["a1"], QUESTIONS["a1"], r)
     rows = read(out)
-    assert rows[0] == ["id", "name", "email", "tutor", "submission", "status", "submitted", "late_days", "auto",
-                       "q1", "q2", "written", "penalty", "final", "out_of"]
+    assert rows[0] == ["id", "name", "email", "tutor", "submission", "status", "submitted", "canvas_late",
+                       "late_days", "auto", "q1", "q2", "written", "penalty", "final", "out_of"]
     assert rows[1][:6] == ["s001", "Ada Lovelace", "ada@uni.edu", "Kim", "s001/a1-again.ipynb", "ok"]
-    assert rows[1][8:] == ["5", "2", "3", "1.5", "0", "6.5", "7"]
-    assert rows[3][5] == "no submission" and rows[3][13] == "0"
+    assert rows[1][9:] == ["5", "2", "3", "1.5", "0", "6.5", "7"]
+    assert rows[3][5] == "no submission" and rows[3][14] == "0"
 
 
 def test_the_canvas_file_has_canvas_gradebook_columns(tmp_path):
@@ -213,7 +259,7 @@ def test_a_malformed_grades_file_is_refused_with_its_line_and_field(tmp_path):
 
 # ---------------------------------------------------------------- a graded folder, end to end (no sandbox: trusted notebooks)
 
-from grading import A1, FULL, grade, solved, with_cell  # noqa: E402
+from grading import A1, FULL, grade, merge, solved, with_cell  # noqa: E402
 import nbformat  # noqa: E402
 from grader import batch, build  # noqa: E402
 from grader import bundle as bundles_io  # noqa: E402
@@ -280,25 +326,6 @@ def test_an_empty_folder_is_one_sentence_and_exit_status_2(tmp_path):
     assert done.stderr.strip().endswith("holds no notebook (.ipynb file), only 1 other file.")
 
 
-def test_shards_merge_into_exactly_what_one_run_writes(graded, tmp_path):
-    tmp, subs, _ = graded
-    parts = []
-    for k in (1, 2):
-        out = tmp_path / f"part{k}" / "grades.csv"
-        grade(subs, out, "--no-sandbox", "--jobs", "1", "--shard", f"{k}/2")
-        parts.append(str(out))
-    merged = tmp_path / "merged" / "grades.csv"
-    done = grade.__globals__["subprocess"].run(
-        [grade.__globals__["sys"].executable, str(grade.__globals__["AUTOGRADE"]), "merge", str(merged), *parts],
-        capture_output=True, text=True)
-    assert done.returncode == 0, done.stderr
-    assert merged.read_bytes() == (tmp / "out" / "grades.csv").read_bytes()
-    one = {p.name: p.read_text() for p in (tmp / "out" / "feedback").iterdir()}
-    assert {p.name: p.read_text() for p in (merged.parent / "feedback").iterdir()} == one
-    assert all(0 < len(list(Path(p).parent.glob("feedback/*.md"))) < 3 for p in parts)  # each did a part
-    assert (tmp / "out" / f"stats.{A1}.html").exists() and (merged.parent / f"stats.{A1}.html").exists()
-
-
 def test_a_resume_checks_the_bundles_hash_of_the_master_and_the_grader(tmp_path):
     bundle = build.bundles(sandboxed=False)[A1]
     assert batch.version(bundle) == bundle.source[:16]
@@ -345,11 +372,14 @@ def test_written_answers_are_reviewed_without_names_and_graded_through_a_csv(tmp
     assert {w: (spec["question"], spec["points"]) for w, spec in a4.written.items()} == {"q4w": ("q4", 2)}
     student = nbformat.read(build.OUT / "student" / A4 / f"{A4}.ipynb", as_version=4)
     cell = next(c for c in student.cells if "written" in c.metadata.get("tags", []))
-    assert cell.source.startswith(a4.written["q4w"]["prompt"]) and cell.source.endswith("*Write your answer here.*")
+    heading = "**Written answer (2 points, graded by your instructor).**"
+    assert cell.source.startswith(f"{heading} {a4.written['q4w']['prompt']}")
+    assert cell.source.endswith("*Write your answer here.*")
     paths = {}
     for sid, text in [("s001", "Disjoint supports: V is constant."), ("s002", "<img src=x onerror=alert(1)>"),
-                      ("s003", None)]:
-        cell.source = a4.written["q4w"]["prompt"] + "\n\n" + (text or "*Write your answer here.*")
+                      ("s003", None)]:   # s001 keeps the heading, s002 deletes it
+        cell.source = (heading + " ") * (sid != "s002") + a4.written["q4w"]["prompt"] + "\n\n" + (
+            text or "*Write your answer here.*")
         paths[sid] = tmp_path / f"{sid}.ipynb"
         nbformat.write(student, paths[sid])
     answers = manual.collect(paths, a4.written)
@@ -375,3 +405,196 @@ def test_written_answers_are_reviewed_without_names_and_graded_through_a_csv(tmp
         with pytest.raises(Refused) as error:
             manual.scores(folder, ["s001", "s002"], {"q4w": 2})
         assert str(error.value) == said
+
+
+def test_a_written_answers_points_reach_the_student_from_the_masters_metadata(tmp_path):
+    from grader import master, release
+    a4 = build.bundles(sandboxed=False)[A4]
+    nb = nbformat.read(build.MASTERS / f"{A4}.ipynb", as_version=4)
+    cell = next(c for c in nb.cells if "written" in c.metadata.get("tags", []))
+    for points, heading in [(3, "**Written answer (3 points, graded by your instructor).**"),
+                            (1, "**Written answer (1 point, graded by your instructor).**"),
+                            (0, "**Written answer (no points: your instructor comments on it).**")]:
+        cell.metadata["points"] = points
+        nbformat.write(nb, tmp_path / f"{A4}.ipynb")
+        assignment = master.read(tmp_path / f"{A4}.ipynb")
+        copy = release.student_copy(assignment, a4.expected)   # the tests are the master's: the same answers
+        shown = [c.source for c in copy.cells if "written" in c.metadata.get("tags", [])]
+        assert len(shown) == 1 and shown[0].startswith(f"{heading} **In words.**"), shown
+        site = release.questions_markdown(assignment)
+        assert f"{heading} **In words.** Why does a generator" in site
+        assert site.index("**Question 4 (") < site.index(heading)
+
+
+# ---------------------------------------------------------------- a term end to end: Canvas, Moodle, folders,
+# deadlines, written answers, in one run and in two parts merged (no sandbox: trusted notebooks)
+
+TERM_OPTIONS = ["--due", DUE.isoformat(), "--penalty", "0.1", "--late-limit", "5"]
+KEY = "0" * 32    # the written answers' key, given to both outputs so that their labels agree
+SHEET = {"s001": ("1.5", "close, but say why the JSD is flat"), "s003": ("2", "")}
+
+
+def a4_submission(answer, extra=None):
+    nb = solved(A4)
+    cell = next(c for c in nb.cells if "written" in c.metadata.get("tags", []))
+    cell.source = "**Written answer (2 points, graded by your instructor).** " + cell.source.split("<!--")[0] + answer
+    return with_cell(nb, extra) if extra else nb
+
+
+def save(nb, path, at):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    nbformat.write(nb, path)
+    os.utime(path, (at.timestamp(), at.timestamp()))
+
+
+def seed_written(out):
+    """The key and a score sheet the instructor filled before the run (as after an earlier run)."""
+    from grader import manual
+    folder = out / "term" / "written" / A4
+    write(folder / "written.key", KEY)
+    with open(folder / "q4w.scores.csv", "w", newline="") as f:
+        csv.writer(f).writerows([["label", "points", "comment"]] + [
+            [manual.label(KEY.encode(), "q4w", sid), points, comment] for sid, (points, comment) in SHEET.items()])
+
+
+def tree(folder):
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+@pytest.fixture(scope="module")
+def term4(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("term4")
+    subs, roster_path = tmp / "subs", write(tmp / "roster.csv", ROSTER)
+    save(a4_submission("Disjoint supports: the value is constant, so no gradient."),
+         subs / "lovelaceada_1001_11_a4.ipynb", DUE + timedelta(days=4))             # Canvas: the zip's time
+    save(a4_submission("No idea.", "def gan_value(p, q):\n    return 0.0"),
+         subs / "borelemile_LATE_1002_12_a4.ipynb", DUE - timedelta(days=4))         # Canvas says late
+    save(a4_submission("It is flat."), subs / "Kurt Gödel_53_assignsubmission_file_" / "a4.ipynb",
+         DUE + timedelta(hours=30))                                                   # Moodle: 2 started days
+    touch(subs, "s004/a4.ipynb", DUE - timedelta(days=2))                              # earlier, unreadable
+    save(a4_submission(""), subs / "s004" / "a4-final.ipynb", DUE - timedelta(hours=1))
+    write(subs / "lovelaceada_1x_9_a4.ipynb", "{}")                                    # a malformed Canvas name
+    write(subs / "notes.pdf", "not a notebook")
+    one = tmp / "one" / "grades.csv"
+    seed_written(one.parent)
+    single = grade(subs, one, "--no-sandbox", "--jobs", "2", "--roster", str(roster_path), *TERM_OPTIONS)
+    parts = []
+    for k in (1, 2):
+        part = tmp / "parts" / str(k) / "grades.csv"
+        done = grade(subs, part, "--no-sandbox", "--jobs", "2", "--shard", f"{k}/2", "--roster", str(roster_path),
+                     *TERM_OPTIONS)
+        assert done.returncode in (0, 1), done.stderr
+        assert "the term's files (term/ and the grades in the feedback) come from the merge" in done.stdout
+        parts.append(part)
+    merged = tmp / "merged" / "grades.csv"
+    seed_written(merged.parent)
+    merging = merge(merged, *parts, "--submissions", str(subs), "--roster", str(roster_path), *TERM_OPTIONS)
+    return tmp, subs, roster_path, single, parts, merging
+
+
+def test_shards_merge_into_exactly_what_one_run_writes_term_included(term4):
+    tmp, _, _, single, parts, merging = term4
+    assert single.returncode == 1 and merging.returncode == 1, single.stderr + merging.stderr
+    one, merged = tree(tmp / "one"), tree(tmp / "merged")
+    assert sorted(merged) == sorted(one)
+    assert [name for name in one if merged[name] != one[name]] == []
+    for name in ["grades.csv", f"stats.{A4}.html", "term/unmatched.csv", f"term/{A4}.students.csv",
+                 f"term/{A4}.canvas.csv", f"term/{A4}.moodle.csv", f"term/written/{A4}/q4w.html",
+                 "feedback/lovelaceada_1001_11_a4.md"]:
+        assert name in one
+    assert all(0 < len(read(p)) - 1 < 6 for p in parts)             # each part graded some, not all
+    assert not any((p.parent / "term").exists() for p in parts)     # the term is the merge's
+    # the merge says what the single run says needs the instructor
+    needs = lambda out: sorted(out.split("needs the instructor")[1].splitlines()[1:])  # noqa: E731
+    assert needs(merging.stdout) == needs(single.stdout)
+
+
+def test_a_term_counts_deadlines_and_written_points_and_says_so_in_the_feedback(term4):
+    tmp, _, _, single, _, _ = term4
+    out = tmp / "one"
+    rows = {r["submission"]: r for r in csv.DictReader(open(out / "grades.csv", newline=""))}
+    assert len(rows) == 6                                           # every notebook has its row
+    a4 = build.bundles(sandboxed=False)[A4]
+    students = {r["id"]: r for r in csv.DictReader(open(out / "term" / f"{A4}.students.csv", newline=""))}
+    ada, emile, kurt, emmy = (students[s] for s in ("s001", "s002", "s003", "s004"))
+    assert (ada["auto"], ada["written"], ada["late_days"], ada["penalty"], ada["final"]) == (
+        str(a4.maximum), "1.5", "0", "0", str(a4.maximum + 1.5))
+    auto = float(rows["borelemile_LATE_1002_12_a4.ipynb"]["total"])
+    assert 0 < auto < a4.maximum                                    # gan_value's points lost
+    assert (emile["canvas_late"], emile["late_days"], emile["written"]) == ("yes", "1", "")
+    assert float(emile["penalty"]) == pytest.approx(0.1 * auto) and float(emile["final"]) == pytest.approx(0.9 * auto)
+    assert (kurt["late_days"], kurt["written"]) == ("2", "2")
+    assert float(kurt["final"]) == pytest.approx(0.8 * (a4.maximum + 2))
+    assert emmy["submission"] == "s004/a4-final.ipynb" and emmy["out_of"] == str(a4.maximum + 2)
+    feedback = (out / "feedback" / "lovelaceada_1001_11_a4.md").read_text()
+    assert feedback.endswith(
+        f"## Your grade\n\n- Tests: {a4.maximum} / {a4.maximum}\n"
+        "- Written answer q4w (up to 2 points): 1.5. Your instructor's comment: close, but say why the JSD is flat\n"
+        f"- **Final: {a4.maximum + 1.5:g} / {a4.maximum + 2}**\n")
+    assert feedback.count("## Your grade") == 1 and feedback.startswith("# Feedback: ")
+    late = (out / "feedback" / "borelemile_LATE_1002_12_a4.md").read_text()
+    assert "- Written answer q4w (up to 2 points): not graded yet\n" in late
+    assert f"- Late: Canvas marked the submission late (counted as 1 day): -{0.1 * auto:g}\n" in late
+    moodle = (out / "feedback" / "Kurt Gödel_53_assignsubmission_file_%2Fa4.md").read_text()
+    assert "- Late: submitted 2025-03-03 05:59 UTC, 2 started days after the due date: -" in moodle
+    earlier = (out / "feedback" / "s004%2Fa4.md").read_text()
+    assert earlier.endswith(
+        "## Your grade\n\n- Not counted: your submission ` s004/a4-final.ipynb ` is the one graded.\n")
+    assert "lovelaceada_1x_9_a4.ipynb: matched to no student: its name starts like a Canvas download's " \
+           "(<name>_[LATE_]<user id>_<file id>_<file>), but its field user id, '1x', is not a number" in single.stdout
+    assert "notes.pdf: not graded: not a notebook (.pdf)" in single.stdout
+
+
+def copy_of(folder, tmp_path):
+    import shutil
+    return Path(shutil.copytree(folder, tmp_path / folder.name))
+
+
+@pytest.mark.parametrize("sheet, said", [
+    ("{s001},3,\n", "q4w.scores.csv, line 2, field points: 3 is outside 0 to 2, the points of q4w"),
+    ("Aunknown,1,\n", "q4w.scores.csv, line 2, field label: 'Aunknown' is no student's answer to q4w"),
+])
+def test_a_bad_score_sheet_is_one_sentence_and_loses_nothing(term4, tmp_path, sheet, said):
+    from grader import manual
+    tmp, subs, roster_path, _, _, _ = term4
+    out = copy_of(tmp / "one", tmp_path)
+    before = tree(out)
+    write(out / "term" / "written" / A4 / "q4w.scores.csv",
+          "label,points,comment\n" + sheet.format(s001=manual.label(KEY.encode(), "q4w", "s001")))
+    done = grade(subs, out / "grades.csv", "--no-sandbox", "--roster", str(roster_path), *TERM_OPTIONS)
+    assert done.returncode == 2 and done.stderr == f"autograde: {said}.\n"
+    after = tree(out)
+    changed = {name for name in after if after[name] != before.get(name)}
+    assert sorted(after) == sorted(before) and changed == {f"term/written/{A4}/q4w.scores.csv"}
+
+
+def test_a_bad_roster_is_refused_before_anything_is_graded(term4, tmp_path):
+    tmp, subs, _, _, _, _ = term4
+    out = copy_of(tmp / "one", tmp_path)
+    before = tree(out)
+    bad = write(tmp_path / "roster.csv", ROSTER + "s002,Someone Else,else@uni.edu,,,,\n")
+    done = grade(subs, out / "grades.csv", "--no-sandbox", "--regrade", "--roster", str(bad), *TERM_OPTIONS)
+    assert done.returncode == 2 and "graded now" not in done.stdout
+    assert done.stderr == "autograde: roster.csv, line 6, field id: 's002' is also the id of line 3.\n"
+    assert tree(out) == before                                      # not even --regrade touched a grade
+
+
+def test_a_missing_folder_is_one_sentence_and_exit_status_2(tmp_path):
+    done = grade(tmp_path / "nowhere", tmp_path / "grades.csv", "--no-sandbox")
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert done.stderr == (f"autograde: the submissions folder {tmp_path / 'nowhere'} does not exist or is not a "
+                           "folder.\n")
+
+
+def test_parts_that_do_not_fit_together_are_refused_with_file_line_and_field(tmp_path):
+    header = "submission,assignment,status,total,max_total,q1,failed,sha256,version\n"
+    one = write(tmp_path / "1" / "grades.csv", header + "a.ipynb,a1,ok,1,1,1,,x,y\n")
+    two = write(tmp_path / "2" / "grades.csv", header + "b.ipynb,a1,ok,1,1,1,,x,y\na.ipynb,a1,ok,1,1,1,,x,y\n")
+    with pytest.raises(Refused) as error:
+        gradebook.merge([str(one), str(two)], tmp_path / "grades.csv", {})
+    assert str(error.value) == f"{two}, line 3, field submission: 'a.ipynb' is also in {one}"
+    write(two, header.replace(",q1", ",q2") + "b.ipynb,a1,ok,1,1,1,,x,y\n")
+    with pytest.raises(Refused, match=r"/2/grades.csv, line 1: its columns are not those of .*/1/grades.csv"):
+        gradebook.merge([str(one), str(two)], tmp_path / "grades.csv", {})
+    with pytest.raises(Refused, match=r"^the grades file .*nowhere.csv does not exist$"):
+        gradebook.merge([str(one), str(tmp_path / "nowhere.csv")], tmp_path / "grades.csv", {})

@@ -108,17 +108,6 @@ class Grades:
     def close(self):
         self.file.close()
 
-    def finish(self, bundles):
-        """Rewrite the file with its rows sorted by name; with more than one assignment, a CSV per
-        assignment beside it (``grades.<assignment>.csv``) with that assignment's questions only."""
-        write_sorted(self.path, self.columns, read_rows(self.path))
-        if len(bundles) > 1:
-            rows = read_rows(self.path)
-            for name, bundle in bundles.items():
-                columns = BASE_COLUMNS + bundle.questions + [FAILED_COLUMN, HASH_COLUMN, VERSION_COLUMN]
-                write_sorted(self.path.with_name(f"{self.path.stem}.{name}.csv"), columns,
-                             [r for r in rows if r.get("assignment") == name])
-
 
 def read_rows(path):
     with open(path, newline="") as f:
@@ -135,13 +124,34 @@ def write_sorted(path, columns, rows):
     os.replace(tmp, path)
 
 
-def write_stats(csv_path, bundles):
-    """The class statistics page of each assignment (``stats.<name>.html``) beside the grades CSV."""
+def finish(csv_path, columns, rows, bundles):
+    """What a run writes once every row is in, from its rows alone (a merge of a sharded run's parts
+    writes the same): the CSV with its rows sorted by name; where the rows are of more than one
+    assignment, a CSV per assignment beside it (``grades.<assignment>.csv``) with that assignment's
+    questions only; and the class statistics page of each assignment (``stats.<assignment>.html``).
+    `bundles`: {name: Bundle}, every master's (a row of an assignment whose master is gone is kept as it is)."""
     from . import stats
-    rows = read_rows(csv_path)
-    for name, bundle in bundles.items():
-        stats.write(Path(csv_path).parent / f"stats.{name}.html", bundle.title,
-                    [r for r in rows if r.get("assignment") == name], bundle.questions, bundle.cases)
+    csv_path = Path(csv_path)
+    write_sorted(csv_path, columns, rows)
+    present = sorted({r["assignment"] for r in rows if r.get("assignment") in bundles})
+    for name in present:
+        mine = [r for r in rows if r.get("assignment") == name]
+        if len(present) > 1:
+            write_sorted(csv_path.with_name(f"{csv_path.stem}.{name}.csv"),
+                         BASE_COLUMNS + bundles[name].questions + [FAILED_COLUMN, HASH_COLUMN, VERSION_COLUMN], mine)
+        stats.write(csv_path.parent / f"stats.{name}.html", bundles[name].title, mine, bundles[name].questions,
+                    bundles[name].cases)
+
+
+def needs_instructor(broken, skipped, statuses):
+    """Lines saying what the instructor must look at: masters skipped as broken, files not graded
+    ((name, reason) pairs) and rows whose status asks for them ({status: count})."""
+    lines = [f"a broken master, skipped: {error}" for error in broken]
+    lines += [f"{name}: not graded: {reason}" for name, reason in skipped]
+    for status, count in sorted(statuses.items()):
+        if status_of(status) in NEEDS_INSTRUCTOR:
+            lines.append(f"{count} submission{'s' * (count != 1)}: {status}")
+    return lines
 
 
 def version(bundle):
@@ -276,9 +286,9 @@ class Batch:
         if not subs:
             raise Refused(f"the submissions folder {self.folder} holds no notebook (.ipynb file)"
                           + (f", only {len(skipped)} other file{'s' * (len(skipped) != 1)}" if skipped else ""))
+        bundles = submissions.choose(subs, all_bundles, self.assignment)  # from the whole folder, as one run
         subs = [s for s in subs if in_shard(s.name, self.shard)]
         skipped = [s for s in skipped if in_shard(s.name, self.shard)]
-        bundles = submissions.choose(subs, all_bundles, self.assignment) if subs else {}
         part = f", part {self.shard[0]} of {self.shard[1]}" if self.shard else ""
         self.log(f"grading {', '.join(sorted(bundles)) or 'nothing'} ({len(subs)} notebooks in {self.folder}{part})")
         self.grades = Grades(self.csv_path, bundles, self.regrade)
@@ -318,8 +328,7 @@ class Batch:
                         written.append(self._finish(run.sub, run))
         finally:
             self.grades.close()
-        self.grades.finish(bundles)
-        write_stats(self.csv_path, bundles)
+        finish(self.csv_path, self.grades.columns, read_rows(self.csv_path), all_bundles)
         self.log(f"wrote {self.csv_path}, {self.feedback_dir}/ and the class statistics (stats.*.html)")
         self.summary["statuses"] = Counter(r["status"] for r in read_rows(self.csv_path))
         self.summary["written"] = len(written)
@@ -327,12 +336,8 @@ class Batch:
 
     def needs_instructor(self):
         """Lines saying what the instructor must look at (empty when nothing)."""
-        lines = [f"a broken master, skipped: {error}" for error in self.broken]
-        lines += [f"{name}: not graded: {reason}" for name, reason in self.summary.get("skipped", [])]
-        for status, count in sorted(self.summary.get("statuses", {}).items()):
-            if status_of(status) in NEEDS_INSTRUCTOR:
-                lines.append(f"{count} submission{'s' * (count != 1)}: {status}")
-        return lines
+        return needs_instructor(self.broken, self.summary.get("skipped", []), self.summary.get("statuses", {}))
+
     def _start(self, sub):
         self.count += 1
         job = self.workdir / f"job-{self.count}.json"
@@ -408,7 +413,7 @@ class Batch:
                 scored, results, notes = {"status": str(sub.verdict)}, None, []
             else:
                 scored, results, notes = self._score_run(sub, run)
-            feedback.write(self.feedback_dir / submissions.feedback_file(sub), {**row, **scored},
+            feedback.write(self.feedback_dir / submissions.feedback_file(sub.name), {**row, **scored},
                            sub.bundle if results else None, results, notes, self.brief)
             row.update(scored)
         except Exception as error:  # noqa: BLE001 -- one submission must never stop the batch

@@ -5,6 +5,10 @@ Text from a sandbox or a file name is untrusted: it appears only inside inline c
 (``inert``), so that it can start no line, heading, HTML or link. The file has one
 heading and one score, the grader's.
 
+With a roster, the term adds a last section, "Your grade" (``with_grade``): the points of
+the tests and of the written answers, with the instructor's comments, the penalty for
+lateness and the final grade; it is replaced, not added again, on every later run.
+
 Brief feedback is the score per question and nothing else: no cell numbers, exit
 codes, signals, sizes or timings, which a student's code could modulate to read the
 hidden tests out of it. Full feedback shows the hidden inputs; hand it out only
@@ -16,6 +20,7 @@ import re
 import unicodedata
 
 MAX_SHOWN = 400  # characters of any value or message shown
+GRADE = "## Your grade"   # the term's section, last in the file
 # Control, format (bidi overrides, zero-width), line and paragraph separators, surrogates,
 # private use and unassigned characters: none is shown as it is.
 UNSAFE = {"Cc", "Cf", "Zl", "Zp", "Cs", "Co", "Cn"}
@@ -81,6 +86,13 @@ def write(path, row, bundle, results, notes, brief=False):
                       f"  - expected: {checks.KINDS[r.case['check']].shows(r.case, r.expected)}",
                       f"  - came back: {_failure(r)}"]
     path.write_text("\n".join(lines) + "\n")
+
+
+def with_grade(path, lines):
+    """The feedback file at `path` with its last section, the term's "Your grade", made of `lines`
+    (Markdown list items, in the grader's words; untrusted text only through ``code``)."""
+    head = path.read_text().split(f"\n{GRADE}\n", 1)[0].rstrip("\n")
+    path.write_text(f"{head}\n\n{GRADE}\n\n" + "\n".join(lines) + "\n")
 
 
 def _failure(result):

@@ -2,7 +2,7 @@
 
 It reads the grader only through the grades CSV (``submission``, ``assignment``, ``status``,
 ``total``, ``max_total``, one column per question) and the masters' question lists. Every
-notebook of the folder ends in one student's entry, as an earlier submission of theirs,
+notebook of the folder ends in one student's entry, as another submission of theirs,
 or in the unmatched list with its reason; every student of the roster gets an entry per
 assignment, "no submission" where there is none.
 """
@@ -35,9 +35,9 @@ class Entry:
     submission: str = ""
     path: object = None                            # the notebook's file, for its written answers
     status: str = NO_SUBMISSION
-    submitted: object = None
+    submitted: object = None                      # None where nothing says when (Canvas's files)
     late_days: int = 0
-    lms_late: bool = False
+    lms_late: bool = False                        # Canvas's name said LATE
     points: dict = field(default_factory=dict)    # automatic points per question
     written: dict = field(default_factory=dict)   # question -> (points, comment)
     written_max: float = 0.0
@@ -64,8 +64,10 @@ class Entry:
 class Term:
     entries: dict                                  # assignment -> [Entry], in the roster's id order
     unmatched: list = field(default_factory=list)  # (file name, reason)
-    earlier: list = field(default_factory=list)    # (file name, reason): superseded by a later one
+    others: list = field(default_factory=list)     # (file name, reason): another of the student's is graded
+    superseded: dict = field(default_factory=dict) # such a file's name -> the name of the one graded
     skipped: list = field(default_factory=list)    # (file name, reason): not notebooks
+    doubtful: list = field(default_factory=list)   # (file name, reason): lateness the instructor should check
 
 
 def read_grades(paths):
@@ -87,7 +89,8 @@ def read_grades(paths):
 
 
 def build(roster, found, skipped, rows, questions, policies=None, written=None, written_max=None):
-    """The term's entries.
+    """The term's entries. Of a student's notebooks, the one graded is the latest of those graded as the
+    assignment (an unreadable one, or one of another assignment, never replaces it); the others are listed.
 
     found/skipped: intake.walk of the folder; rows: read_grades; questions: assignment ->
     its questions (from the masters); policies: assignment -> Policy; written: (student id,
@@ -100,6 +103,7 @@ def build(roster, found, skipped, rows, questions, policies=None, written=None, 
               for a in assignments}
     term = Term({}, skipped=[(s.name, s.reason) for s in skipped])
     chosen = {}   # (student id, assignment) -> (Found, row)
+    others = {}   # file name -> (student id, assignment) of a file that another of theirs replaced
     for f in found:
         student, why = intake.owner(f, roster)
         if student is None:
@@ -113,11 +117,14 @@ def build(roster, found, skipped, rows, questions, policies=None, written=None, 
             continue
         key = (student.id, assignment)
         if key in chosen:
-            older, newer = sorted([chosen[key], (f, row)], key=lambda fr: (fr[0].submitted, fr[0].name))
-            term.earlier.append((older[0].name, f"an earlier submission of {student.id}; {newer[0].name} is graded"))
-            chosen[key] = newer
+            older, chosen[key] = sorted([chosen[key], (f, row)], key=lambda fr: (
+                bool((fr[1] or {}).get("assignment")), fr[0].modified, natural(fr[0].name)))
+            others[older[0].name] = key
         else:
             chosen[key] = (f, row)
+    term.superseded = {name: chosen[key][0].name for name, key in others.items()}
+    term.others = [(name, f"not counted: {term.superseded[name]} is the submission of {key[0]} graded")
+                    for name, key in others.items()]
     for a in assignments:
         policy = policies.get(a, Policy())
         entries = []
@@ -132,12 +139,16 @@ def build(roster, found, skipped, rows, questions, policies=None, written=None, 
                     entry.status = row["status"]
                     entry.points = {q: float(row.get(q) or 0) for q in questions.get(a, [])}
                 entry.written = written.get((student.id, a), {})
-                entry.late_days = policy.late_days(student, f.submitted)
+                entry.late_days = policy.late_days(student, f.submitted, f.late)
+                if f.submitted is None and f.late and student.extension.strip():
+                    term.doubtful.append((f.name, f"Canvas marked it late and the roster gives {student.id} an "
+                                          f"extension (line {student.line}), but no time says whether it came "
+                                          "within it: counted 1 day late"))
                 entry.penalty = policy.deduction(entry.auto + entry.manual, entry.late_days)
             entries.append(entry)
         term.entries[a] = entries
     term.unmatched.sort(key=lambda u: natural(u[0]))
-    term.earlier.sort(key=lambda u: natural(u[0]))
+    term.others.sort(key=lambda u: natural(u[0]))
     return term
 
 
@@ -149,7 +160,7 @@ def number(x):
 def write_plain(path, entries, questions, roster):
     """The plain CSV keyed by student id: who, which file, status, times, points per question and in all."""
     columns = (["id", "name", "email"] + roster.columns +
-               ["submission", "status", "submitted", "late_days", "auto"] + list(questions) +
+               ["submission", "status", "submitted", "canvas_late", "late_days", "auto"] + list(questions) +
                ["written", "penalty", "final", "out_of"])
     with open(path, "w", newline="") as f:
         out = csv.writer(f)
@@ -159,44 +170,40 @@ def write_plain(path, entries, questions, roster):
             graded = bool(e.submission)
             out.writerow([s.id, s.name, s.email] + [v for _, v in s.extra] + [
                 e.submission, e.status, e.submitted.isoformat(timespec="seconds") if e.submitted else "",
-                e.late_days if graded else "", number(e.auto) if graded else ""] +
+                "yes" if e.lms_late else "", e.late_days if graded else "", number(e.auto) if graded else ""] +
                 [number(e.points[q]) if q in e.points else "" for q in questions] +
                 [number(e.manual) if e.written else "", number(e.penalty) if graded else "",
                  number(e.final), number(e.out_of)])
 
 
-def merge(parts, path):
-    """Join the grades CSVs of a sharded run (and their feedback folders) into what one run writes, with the
-    class statistics of each assignment whose bundle is built."""
+def merge(parts, path, bundles):
+    """Join the grades CSVs of a sharded run's parts (and their feedback folders) into what one run writes
+    (``batch.finish``); returns the rows. `bundles`: {name: Bundle} of every master."""
     import shutil
 
-    from . import build, bundle as bundles_io
-    from .batch import read_rows, write_sorted, write_stats
+    from .batch import finish, read_rows
 
     columns, rows = None, {}
     for part in parts:
-        with open(part, newline="") as f:
-            header = next(csv.reader(f), None)
-        if columns is not None and header != columns:
-            raise Refused(f"{where(part, 1)}: its columns are not those of {Path(parts[0]).name}")
-        columns = header
-        for row in read_rows(part):
-            if row["submission"] in rows:
-                raise Refused(f"{Path(part).name}: {row['submission']} is also in another part")
-            rows[row["submission"]] = row
+        read_grades([part])   # refused, naming the file, line and field, where it cannot be used
+        with open(part, newline="", encoding="utf-8-sig") as f:
+            reader = csv.DictReader(f)   # as written: read_csv strips the values
+            if columns is not None and reader.fieldnames != columns:
+                raise Refused(f"{part}, line 1: its columns are not those of {parts[0]} (the parts of one "
+                              "run have the same)")
+            columns = reader.fieldnames
+            for row in reader:
+                name = row.get("submission", "")
+                if name in rows:
+                    raise Refused(f"{part}, line {reader.line_num}, field submission: {name!r} is also in "
+                                  f"{rows[name][0]}")
+                rows[name] = (part, row)
+    for part in parts:
         feedback = Path(part).parent / "feedback"
         if feedback.is_dir():
             target = Path(path).parent / "feedback"
             target.mkdir(parents=True, exist_ok=True)
             for item in feedback.iterdir():
                 shutil.copy2(item, target / item.name)
-    write_sorted(path, columns, rows.values())
-    assignments = {r["assignment"] for r in rows.values() if r["assignment"]}
-    found = {a: bundles_io.read(build.OUT / "grader" / a) for a in assignments}
-    write_stats(path, {a: b for a, b in found.items() if b is not None})
-    if len(assignments) > 1:
-        first = columns.index("max_total") + 1
-        for a in assignments:
-            mine = [r for r in rows.values() if r["assignment"] == a]
-            used = [c for c in columns[first:-3] if any(r.get(c) for r in mine)]
-            write_sorted(Path(path).with_name(f"{Path(path).stem}.{a}.csv"), columns[:first] + used + columns[-3:], mine)
+    finish(path, columns, [row for _, row in rows.values()], bundles)
+    return read_rows(path)

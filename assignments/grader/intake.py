@@ -3,9 +3,12 @@
 Layouts read (they may be mixed in one folder):
 
 - Canvas's "Download Submissions": files at the top, named
-  ``<name>_<canvas user id>_<submission id>_<file>``, with ``_LATE`` after the name of a
+  ``<name>_<canvas user id>_<file id>_<file>``, with ``_LATE`` after the name of a
   submission Canvas counted late (``lovelaceada_LATE_1234_56789_a1.ipynb``); ``<name>`` is
-  the student's sortable name folded to letters and digits.
+  the student's sortable name, lower case, without spaces or punctuation (canvas-lms,
+  ``ContentZipper#get_filename``). Canvas writes the zip's entries when it makes the zip,
+  so their times are the download's, not the submissions': such a file has no submission
+  time, and Canvas's ``LATE`` is what says whether it came late.
 - Moodle's "Download all submissions" (with "download submissions in folders"): a folder
   per submission, ``<Full Name>_<participant id>_assignsubmission_file_``.
 - A folder per student, named by the student's id, email, login or name.
@@ -25,9 +28,12 @@ from pathlib import Path
 
 from .model import Refused
 
-CANVAS = re.compile(r"(?P<name>[^_/]+?)(?P<late>_late)?_(?P<user>\d+)_(?P<sub>\d+)_(?P<file>[^/]+)", re.I)
+CANVAS = re.compile(r"(?P<name>[^/]+?)(?P<late>_LATE)?_(?P<user>\d+)_(?P<file_id>\d+)_(?P<file>[^/]+)")
+CANVAS_FORM = "<name>_[LATE_]<user id>_<file id>_<file>"
+LOOKS_CANVAS = re.compile(r"[^_\s]+_(LATE_?)?\d")  # a name that starts like Canvas's
 MOODLE = re.compile(r"(?P<name>.+)_(?P<pid>\d+)_assign(?:submission|feedback)_[a-z]+_?", re.I)
-LOOKS_CANVAS = re.compile(r"[^_\s]+_(late_?)?\d", re.I)  # a name that starts like Canvas's
+MOODLE_FORM = "<Full Name>_<participant id>_assignsubmission_<plugin>_"
+LOOKS_MOODLE = re.compile(r"(?P<before>.*)_assign(?:submission|feedback)_", re.I)
 
 
 @dataclass(frozen=True)
@@ -35,11 +41,17 @@ class Found:
     """One notebook of the folder, before it is matched."""
     path: Path
     name: str                   # its path under the folder, as the grades CSV spells it
-    submitted: datetime         # from the file's modification time (Canvas and Moodle names carry none)
+    modified: datetime          # the file's modification time
     lms: str = ""               # "canvas", "moodle", "folder" or "file"
     key: str = ""               # what the LMS name says the student is (an id, a name)
     who: str = ""               # the student's name as the LMS spells it, where it does
     late: bool = False          # Canvas said late
+
+    @property
+    def submitted(self):
+        """When it was submitted, as far as the folder says: the file's time, except for Canvas's files
+        (whose times are the zip's): None."""
+        return None if self.lms == "canvas" else self.modified
 
 
 @dataclass(frozen=True)
@@ -106,12 +118,16 @@ def owner(found, roster):
         tries = [("moodle_id", found.key), ("name", found.who)]
         said = f"Moodle participant {found.key} ({found.who})"
     elif found.lms == "folder":
+        looks = LOOKS_MOODLE.match(found.key)
+        if looks:
+            pid = looks["before"].rpartition("_")[2] if "_" in looks["before"] else ""
+            return None, (f"its folder's name looks like Moodle's ({MOODLE_FORM}), but its field participant id "
+                          + (f"{pid!r} is not a number" if pid else "is missing"))
         tries = [("id", found.key), ("email", found.key), ("login", found.key), ("name", found.key)]
         said = f"the folder {found.key!r}"
     else:
         if LOOKS_CANVAS.match(found.path.name):
-            return None, ("its name starts like a Canvas download's but does not follow "
-                          "<name>_[LATE_]<user id>_<submission id>_<file>")
+            return None, _canvas_problem(found.path.name)
         tries = [("id", found.key), ("login", found.key)]
         said = f"the file name {found.key!r}"
     for key, value in tries:
@@ -123,3 +139,14 @@ def owner(found, roster):
                 ", ".join(str(s.line) for s in students) + ")"
     return None, f"no student of the roster is {said}"
 
+
+def _canvas_problem(name):
+    """Why a file name that starts like a Canvas download's does not follow it, naming the field."""
+    parts = name.split("_")[1:]
+    if parts and parts[0] == "LATE":
+        parts = parts[1:]
+    for field, value in zip(("user id", "file id"), parts):
+        if not value.isdigit():
+            return f"its name starts like a Canvas download's ({CANVAS_FORM}), but its field {field}, {value!r}, " \
+                   "is not a number"
+    return f"its name starts like a Canvas download's ({CANVAS_FORM}), but it has no file name after the ids"

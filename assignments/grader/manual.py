@@ -5,7 +5,7 @@ its ``points`` in the cell's metadata (``master.py``; the page "Writing an assig
 student copy keeps the cell and its tag, with the model answer cut out; the bundle lists the
 written answers in the master's order, each with its id (``q4w``), points and prompt.
 ``collect`` reads the student's notebooks as data: their k-th markdown cell tagged ``written``
-answers the k-th written answer, the prompt it starts with taken off.
+answers the k-th written answer, the heading and prompt it starts with taken off.
 
 ``review`` writes, per written answer, ``written/<id>.html``: every answer side by side,
 each under an opaque label (a keyed hash of the student's id, so the order and the labels
@@ -23,6 +23,7 @@ import secrets
 from pathlib import Path
 
 from .master import TEXT_STUB, WRITTEN, tags
+from .release import written_heading
 from .model import Refused
 from .roster import read_csv, where
 
@@ -38,9 +39,9 @@ def answers(nb, written):
     for (wid, spec), cell in zip(written.items(), cells):
         source = cell.get("source", "")
         text = ("".join(source) if isinstance(source, list) else str(source)).strip()
-        prompt = spec.get("prompt", "")
-        if prompt and text.startswith(prompt):
-            text = text[len(prompt):].strip()
+        for given in (written_heading(spec.get("points", 0)), spec.get("prompt", "")):  # what the copy wrote
+            if given and text.startswith(given):
+                text = text[len(given):].strip()
         out[wid] = "" if text == TEXT_STUB else text[:MAX_ANSWER]
     return out
 

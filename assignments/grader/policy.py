@@ -2,6 +2,10 @@
 
 The rule is the instructor's: ``penalty`` is the share of the points taken per started day
 late (0.1 for 10 % a day), and a submission more than ``limit`` days late earns nothing.
+Days late count from the submission's time; a file with no time (Canvas's, whose zip times
+are the download's) is late by one started day where Canvas's name says ``LATE`` (Canvas
+compared its own submission time with the due date it holds for the student), and on time
+where it does not.
 A student's extension (the roster's ``extension`` column) is a due date of their own or a
 number of days added to the assignment's. Times without a zone are read in ``zone``
 (UTC unless the instructor says otherwise).
@@ -47,10 +51,15 @@ class Policy:
         from .roster import where
         return when(ext, self.zone, f"{where('roster', student.line, 'extension')}:")
 
-    def late_days(self, student, submitted):
-        """Started days after the student's due date (0 when on time or when there is no due date)."""
+    def late_days(self, student, submitted, lms_late=False):
+        """Started days after the student's due date (0 when on time or when there is no due date).
+
+        `submitted`: the submission's time, or None where nothing says it (Canvas's files); then
+        `lms_late` (Canvas's ``LATE``) decides: late by the one started day it proves."""
+        if submitted is None:
+            return 1 if lms_late else 0
         due = self.due_for(student)
-        if due is None or submitted is None or submitted <= due:
+        if due is None or submitted <= due:
             return 0
         return math.ceil((submitted - due) / DAY)
 

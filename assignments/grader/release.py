@@ -3,7 +3,8 @@
 From the master: every solution region replaced by ``...`` (code) or a line to write in
 (markdown), every cell tagged ``tests`` replaced by a cell that runs that question's public
 tests (``check("q1")``), "Question n (p points)." written before each question from its tests,
-a self-check cell before the first question (``selfcheck.py`` with the public tests and their
+"Written answer (p points, ...)." before each written answer from its cell's metadata, a
+self-check cell before the first question (``selfcheck.py`` with the public tests and their
 expected answers: small, NumPy only, so it runs in JupyterLab without the grader), a last cell
 ``check_all()``, and every output cleared. Nothing of the hidden tests goes in, and the copy is
 refused if a solution region, a tests cell or the word TESTS from one is left in it.
@@ -26,6 +27,12 @@ LEFT = re.compile(r"(BEGIN|END)\s+SOLUTION", re.I)
 
 def heading(question):
     return f"**Question {question.number} ({question.points} point{'s' * (question.points != 1)}).**"
+
+
+def written_heading(points):
+    """What the copy writes before a written answer's prompt, from the points in its cell's metadata."""
+    return (f"**Written answer ({points} point{'s' * (points != 1)}, graded by your instructor).**" if points
+            else "**Written answer (no points: your instructor comments on it).**")
 
 
 def public_tests(assignment, expected):
@@ -93,6 +100,9 @@ def student_copy(assignment, expected):
             if master_format.WRITTEN in cell_tags and not master_format.has_solution(
                     assignment.notebook.cells[index].source):
                 cell.source = master_format.TEXT_STUB
+            if master_format.WRITTEN in cell_tags:
+                points = next(w.points for w in assignment.written if w.cell == index + 1)
+                cell.source = f"{written_heading(points)} {cell.source.lstrip()}"
         cells.append(cell)
     cells.append(_cell("check-all", "check_all()"))
     nb.cells = cells
@@ -127,4 +137,7 @@ def questions_markdown(assignment):
     """The questions, as the site shows them."""
     nb = assignment.notebook
     prompts = [f"{heading(q)} {nb.cells[q.cell].source.lstrip()}" for q in assignment.questions]
+    for w in assignment.written:   # after the prompt of its question
+        k = next(n for n, q in enumerate(assignment.questions) if q.id == w.question)
+        prompts[k] += f"\n\n{written_heading(w.points)} {w.prompt}".rstrip()
     return f"## {assignment.title}\n\n" + "\n\n".join(prompts) + "\n"

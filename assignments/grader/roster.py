@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .model import Refused
+from .policy import when
 
 KNOWN = ("id", "name", "email", "canvas_id", "moodle_id", "login", "section", "extension")
 ALIASES = {"studentid": "id", "sisuserid": "id", "idnumber": "id", "fullname": "name", "student": "name",
@@ -123,7 +124,8 @@ def _sortable(name):
 
 
 def read(path):
-    """The roster at `path`; Refused (file, line, field) on a missing id, a duplicate id or email, a bad email."""
+    """The roster at `path`; Refused (file, line, field) on a missing id, a duplicate id or email, a bad email,
+    an extension that is neither a date nor a number of days."""
     header, rows = read_csv(path, "roster")
     columns = {h: _column(h) for h in header}
     if "id" not in columns.values():
@@ -137,6 +139,13 @@ def read(path):
         email = known.get("email", "")
         if email and not re.fullmatch(r"[^@\s]+@[^@\s]+", email):
             raise Refused(f"{where(path, line, 'email')}: {email!r} is not an email address")
+        extension = known.get("extension", "")
+        if extension and not re.fullmatch(r"\d+(\.\d+)?", extension):
+            try:
+                when(extension)
+            except Refused:
+                raise Refused(f"{where(path, line, 'extension')}: {extension!r} is neither a date and time such "
+                              "as 2025-03-03T23:59 nor a number of days") from None
         for key in ("id", "email", "canvas_id", "moodle_id"):
             value = known.get(key, "").lower()
             if value and (key, value) in seen:

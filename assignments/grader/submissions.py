@@ -60,16 +60,16 @@ def display_name(raw):
     return text
 
 
-def feedback_file(sub):
-    """The feedback file's name, one to one with the submission's: its display name (which
+def feedback_file(name):
+    """The feedback file's name, one to one with the submission's `name`: its display name (which
     has no ``/`` and spells every ``%`` as ``%25``) without ``.ipynb``, and ``.md``. A name too
     long for a file is cut and ends in ``%%`` and a hash of the whole, which no display name
     can spell, so that no two submissions share a feedback file."""
-    stem = sub.name.removesuffix(".ipynb").replace("/", "%2F")  # a display name spells % as %25: still one to one
+    stem = name.removesuffix(".ipynb").replace("/", "%2F")  # a display name spells % as %25: still one to one
     if len(stem.encode()) <= FEEDBACK_NAME_BYTES:
         return f"{stem}.md"
     cut = stem.encode()[:FEEDBACK_NAME_BYTES - 20].decode("utf-8", "ignore")
-    return f"{cut}%%{hashlib.sha256(sub.name.encode()).hexdigest()[:16]}.md"
+    return f"{cut}%%{hashlib.sha256(name.encode()).hexdigest()[:16]}.md"
 
 
 def _refuse_duplicate_keys(pairs):

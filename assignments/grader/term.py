@@ -2,23 +2,29 @@
 
 ``run`` reads the folder's file names and times (``intake``), the roster, the grades CSV,
 the bundles (questions, titles, written answers), the written answers of the students'
-notebooks (as data) and the instructor's score sheets; it writes into ``out``:
+notebooks (as data) and the instructor's score sheets; it writes into ``term/`` beside the CSV:
 
 - ``<assignment>.students.csv``: the plain CSV keyed by student id;
 - ``<assignment>.canvas.csv`` and ``<assignment>.moodle.csv``: for the LMS's import;
-- ``unmatched.csv``: every notebook no student got, and earlier submissions, with reasons;
-- ``written/<assignment>/``: a review page and a score sheet per written answer (``manual``).
+- ``unmatched.csv``: every notebook no student got, and a student's other submissions, with reasons;
+- ``written/<assignment>/``: a review page and a score sheet per written answer (``manual``);
 
-It returns the lines the instructor must read (unmatched files, files not graded); an
-empty list means nothing needs them.
+and into each graded submission's feedback file (``feedback/`` beside the CSV) its last
+section, "Your grade": the tests' points, each written answer's points and comment, the
+penalty for lateness and the final grade. It returns the lines the instructor must read
+(unmatched files, a student's other submissions, lateness to check); an empty list means nothing
+needs them. Everything it writes comes from the folder, the CSV and the instructor's files
+alone, so a merge of a sharded run's parts writes the same as one run.
 """
 
 import csv
 from pathlib import Path
 
-from . import gradebook, intake, manual, roster as rosters
+from . import feedback, gradebook, intake, manual
 from .export import canvas, moodle
+from .gradebook import number
 from .policy import Policy
+from .submissions import feedback_file
 
 
 def _written(term, folder, bundles, policies, roster, log):
@@ -40,14 +46,49 @@ def _written(term, folder, bundles, policies, roster, log):
         log(f"{a}: written answers to review in {where}/ ({len(given)} graded so far)")
 
 
-def run(roster_path, folder, grades_paths, out, bundles, policy=None, canvas_ids=None, log=print):
-    """The term's files from the graded folder; `bundles`: {name: bundle.Bundle} (questions, titles,
-    written answers)."""
-    out = Path(out)
+def grade_lines(entry, written):
+    """The feedback's "Your grade" section of one entry: `written` is its bundle's {id: spec}."""
+    lines = [f"- Tests: {number(entry.auto)} / {number(entry.maximum)}"]
+    for w, spec in written.items():
+        said = f"- Written answer {w} (up to {spec['points']} points): "
+        if w not in entry.written:
+            lines.append(said + "not graded yet")
+            continue
+        points, comment = entry.written[w]
+        comment = feedback.inert(" ".join(comment.split()))
+        lines.append(said + number(points) + (f". Your instructor's comment: {comment}" if comment else ""))
+    if entry.late_days:
+        when = (f"submitted {entry.submitted:%Y-%m-%d %H:%M} UTC, {entry.late_days} started day"
+                f"{'s' * (entry.late_days != 1)} after the due date" if entry.submitted else
+                "Canvas marked the submission late (counted as 1 day)")
+        lines.append(f"- Late: {when}: -{number(entry.penalty)}")
+    lines.append(f"- **Final: {number(entry.final)} / {number(entry.out_of)}**")
+    return lines
+
+
+def _feedback(term, folder, bundles):
+    """Each graded submission's feedback file gets its "Your grade" section; another of the student's says it
+    does not count."""
+    for a, entries in term.entries.items():
+        written = bundles[a].written if a in bundles else {}
+        for e in entries:
+            path = folder / feedback_file(e.submission)
+            if e.submission and path.exists():
+                feedback.with_grade(path, grade_lines(e, written))
+    for older, newer in term.superseded.items():
+        path = folder / feedback_file(older)
+        if path.exists():
+            feedback.with_grade(path, [f"- Not counted: your submission {feedback.code(newer)} is the one graded."])
+
+
+def run(roster, folder, csv_path, bundles, policy=None, canvas_ids=None, log=print):
+    """The term's files from the graded folder; `roster`: ``roster.read``'s; `bundles`: {name: bundle.Bundle}
+    (questions, titles, written answers)."""
+    csv_path = Path(csv_path)
+    out = csv_path.parent / "term"
     out.mkdir(parents=True, exist_ok=True)
-    roster = rosters.read(roster_path)
     found, skipped = intake.walk(folder)
-    rows = gradebook.read_grades(grades_paths)
+    rows = gradebook.read_grades([csv_path])
     graded = {r["assignment"] for r in rows.values() if r.get("assignment")}
     questions = {a: b.questions for a, b in bundles.items() if a in graded}
     titles = {a: b.title for a, b in bundles.items()}
@@ -61,12 +102,13 @@ def run(roster_path, folder, grades_paths, out, bundles, policy=None, canvas_ids
     with open(out / "unmatched.csv", "w", newline="") as f:
         w = csv.writer(f)
         w.writerow(["file", "reason"])
-        w.writerows(term.unmatched + term.earlier + term.skipped)
+        w.writerows(term.unmatched + term.others + term.skipped)
+    _feedback(term, csv_path.parent / "feedback", bundles)
     for a, entries in term.entries.items():
         missing = sum(not e.submission for e in entries)
         late = sum(e.late_days > 0 for e in entries)
         log(f"{a}: {len(entries)} students, {len(entries) - missing} with a submission, "
             f"{missing} without, {late} late; wrote {out}/{a}.students.csv, .canvas.csv, .moodle.csv")
     lines = [f"{name}: matched to no student: {why}" for name, why in term.unmatched]
-    lines += [f"{name}: {why}" for name, why in term.earlier]
+    lines += [f"{name}: {why}" for name, why in term.others + term.doubtful]
     return term, lines
