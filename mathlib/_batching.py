@@ -25,11 +25,14 @@ BLOCK_ENTRIES = 2**16
 
 
 def in_blocks(compute, parts, batch, entries_per_pair):
-    """``compute(parts)`` over a batch, a block of rows of its first axis at a time.
+    """``compute(block, offset)`` over a batch, a block of rows of its first axis at a time.
 
-    A field of ``parts`` without the batch's first axis broadcasts against each
-    block as it is. A batch whose matrices (fields annotated :data:`Matrices`) share
-    one matrix, or that fits one block, is computed whole.
+    ``block`` holds the fields of ``parts`` cut to the rows from ``offset`` on; a field
+    without the batch's first axis broadcasts against each block as it is. ``compute``
+    adds ``offset`` to the first index of a bad pair it names, so that the message
+    names it by its place in the whole batch (a field taken whole is checked in the
+    first block, at offset 0). A batch whose matrices (fields annotated
+    :data:`Matrices`) share one matrix, or that fits one block, is computed whole.
     """
     if math.prod(batch) == 0:  # an empty batch: nothing to compute
         return np.empty(batch)
@@ -40,11 +43,11 @@ def in_blocks(compute, parts, batch, entries_per_pair):
     rows = max(1, min(BLOCK_PAIRS // pairs_per_row, BLOCK_ENTRIES // (entries_per_pair * pairs_per_row)))
     matrices_vary = any(cut for cut, k in zip(has_axis, axes) if k == 2)
     if not matrices_vary or batch[0] <= rows:
-        return compute(parts)
+        return compute(parts, 0)
     out = np.empty(batch)
     for start in range(0, batch[0], rows):
         block = slice(start, start + rows)
-        out[block] = compute(type(parts)._make(a[block] if cut else a for a, cut in zip(parts, has_axis)))
+        out[block] = compute(type(parts)._make(a[block] if cut else a for a, cut in zip(parts, has_axis)), start)
     return out
 
 

@@ -10,16 +10,17 @@ import numpy as np
 from . import _accuracy, _batching, _linalg, _series
 
 
-def kl_mvn_small(pairs, fallback):
+def kl_mvn_small(pairs, offset, fallback):
     """kl_mvn for batches of 1 x 1 or 2 x 2 covariances (:class:`_accuracy.Pairs`), in closed form.
 
     With the pivots of :func:`_linalg.tiny_pivots`, the Cholesky solves of
-    :func:`kl_mvn` written out entry by entry need no square root. Ill-conditioned
-    pairs go to ``fallback`` (the factored path).
+    :func:`kl_mvn` written out entry by entry need no square root. ``offset``: where the
+    pairs start in the whole batch, for the messages. Ill-conditioned pairs go to
+    ``fallback`` (the factored path).
     """
     diff, S1, S2 = pairs
-    a1, *rest1 = _linalg.tiny_pivots(S1, "Sigma1")
-    a2, *rest2 = _linalg.tiny_pivots(S2, "Sigma2")
+    a1, *rest1 = _linalg.tiny_pivots(S1, "Sigma1", offset)
+    a2, *rest2 = _linalg.tiny_pivots(S2, "Sigma2", offset)
     if not rest1:  # 1 x 1: the cancellation-free form is a closed form, d = (a1 - a2) / a2
         return 0.5 * (diff[..., 0] ** 2 / a2 + _series.d_minus_log1p((a1 - a2) / a2))
     r = a1 / a2

@@ -142,10 +142,13 @@ class _ToStandard(NamedTuple):
     Sigma1: Matrices
 
 
-def _kl_mvn_factored(pairs):
-    """(B.9) from the Cholesky factors S_i = L_i L_i^T, then checked by the accuracy layer."""
+def _kl_mvn_factored(pairs, offset=0):
+    """(B.9) from the Cholesky factors S_i = L_i L_i^T, then checked by the accuracy layer.
+
+    ``offset``: where the pairs start in the whole batch (see ``_batching.in_blocks``).
+    """
     diff, S1, S2 = pairs
-    L1, L2 = _linalg.cholesky(S1, "Sigma1"), _linalg.cholesky(S2, "Sigma2")
+    L1, L2 = _linalg.cholesky(S1, "Sigma1", offset), _linalg.cholesky(S2, "Sigma2", offset)
     z, A, kappa1, kappa2 = _linalg.whiten(diff, L1, L2, S1, S2)  # L2^-1 (mu1 - mu2), L2^-1 L1
     m = L1.shape[-1]
     mahalanobis = np.einsum("...i,...i->...", z, z)  # (mu1 - mu2)^T S2^-1 (mu1 - mu2)
@@ -222,22 +225,17 @@ def kl_mvn(mu1, Sigma1, mu2, Sigma2):
     except ValueError:
         raise ValueError(f"mismatched shapes: the batches of mu1 {mu1.shape}, Sigma1 {S1.shape}, "
                          f"mu2 {mu2.shape} and Sigma2 {S2.shape} do not broadcast") from None
-    try:
-        return _batching.in_blocks(_kl_mvn_block, _Normals(mu1, S1, mu2, S2), batch, S1.shape[-1] ** 2)
-    except ValueError:
-        # Name a bad covariance by its index in the whole batch, not in its block.
-        _linalg.cholesky(S1, "Sigma1")
-        _linalg.cholesky(S2, "Sigma2")
-        raise
+    return _batching.in_blocks(_kl_mvn_block, _Normals(mu1, S1, mu2, S2), batch, S1.shape[-1] ** 2)
 
 
-def _kl_mvn_block(normals):
-    """kl_mvn for checked arrays whose batches broadcast."""
+def _kl_mvn_block(normals, offset):
+    """kl_mvn for checked arrays whose batches broadcast: the block of the whole batch
+    that starts at row ``offset`` (which names a bad covariance by its index in the batch)."""
     mu1, S1, mu2, S2 = normals
     pairs = _accuracy.Pairs(diff=_broadcast_vectors(mu1, mu2, names=("mu1", "mu2")), S1=S1, S2=S2)
     if S1.shape[-1] <= _linalg.CLOSED_FORM_MAX and max(S1.ndim, S2.ndim) > 2:
-        return _small.kl_mvn_small(pairs, fallback=_kl_mvn_factored)
-    return _kl_mvn_factored(pairs)
+        return _small.kl_mvn_small(pairs, offset, fallback=_kl_mvn_factored)
+    return _kl_mvn_factored(pairs, offset)
 
 
 def kl_mvn_isotropic(mu1, Sigma1, mu2, sigma2_sq):
