@@ -38,8 +38,9 @@ test: assignments
 	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadscope -m "not long"
 
 # The long checks (marked `long`), a step of their own in .ci/run after make test: axe over
-# every built page in light and dark mode, and the notebooks bundle installed and run in a
-# fresh virtual environment, as a student without a clone does.
+# every built page in light and dark mode, the notebooks bundle installed and run in a
+# fresh virtual environment, as a student without a clone does, and the library's wheel
+# installed alone in one.
 test-long: assignments
 	$(BOOK)
 	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadscope -m long

@@ -18,8 +18,13 @@ A formula that KaTeX cannot typeset is a build warning at its place in the sourc
 
 An inline formula is kept on one line with the punctuation that touches it, "(" before or
 "." after: a browser may otherwise break the line between the formula and a full stop.
+
+``use_katex`` replaces a method and two constants of ``sphinxcontrib.katex`` (see there), as
+they are in the version pinned in ``requirements.lock``, ``KATEX_WRITTEN_FOR``; the build
+stops if one of them is gone (tests/test_workarounds.py checks that each is still needed).
 """
 
+import operator
 import re
 import shutil
 from pathlib import Path
@@ -36,6 +41,15 @@ TARGET = "katex"  # under the site's _static folder
 STYLESHEET, COPY_TEX = "katex.min.css", "contrib/copy-tex.min.js"
 # Fail on anything KaTeX would otherwise only colour red or render approximately.
 OPTIONS = {"throwOnError": True, "strict": "error", "output": "htmlAndMathml"}
+# What this extension uses of sphinxcontrib-katex, written for the version below: the two
+# start methods and the constants use_katex replaces (a missing one would be set anew and
+# never read), KaTeX's path, and the renderer and its error (book_pdf.py caches the renderer).
+KATEX_WRITTEN_FOR = "0.9.11"
+KATEX_USED = ["KaTeXServer.katex_path", "KaTeXServer.start_server_process",
+              "KaTeXServer.start_network_socket", "STARTUP_TIMEOUT", "RENDER_TIMEOUT",
+              "render_latex", "KaTeXError"]
+# The timeouts use_katex sets (s): sphinxcontrib-katex's defaults are 5 s for each.
+STARTUP_TIMEOUT, RENDER_TIMEOUT = 120.0, 60.0
 
 logger = logging.getLogger(__name__)
 OPENING = re.compile(r"[(\[]+$")
@@ -92,6 +106,21 @@ def keep_punctuation_with_inline_math(app, doctree, docname):
             group += nodes.Text(closing.group())
 
 
+def check_katex_internals():
+    """Stop unless sphinxcontrib-katex still has everything this extension uses or replaces."""
+    missing = []
+    for name in KATEX_USED:
+        try:
+            operator.attrgetter(name)(katex)
+        except AttributeError:
+            missing.append(name)
+    if missing:
+        raise ExtensionError(
+            f"build_time_math.py was written for sphinxcontrib-katex {KATEX_WRITTEN_FOR}, and "
+            f"sphinxcontrib-katex {katex.__version__} has no {', '.join(missing)}: adapt "
+            f"use_katex to it, or pin sphinxcontrib-katex=={KATEX_WRITTEN_FOR} in requirements.lock")
+
+
 def use_katex(app, config):
     if not (KATEX / "katex.min.js").is_file():
         raise ExtensionError(f"KaTeX is missing from {KATEX}: run `npm ci` (make does)")
@@ -102,7 +131,7 @@ def use_katex(app, config):
     # fails. Its loopback TCP start (for Windows) retries until node accepts; use that one.
     katex.KaTeXServer.start_server_process = katex.KaTeXServer.start_network_socket
     # It gives node 5 s to start and KaTeX 5 s per formula; tests beside the build can take longer.
-    katex.STARTUP_TIMEOUT, katex.RENDER_TIMEOUT = 120.0, 60.0
+    katex.STARTUP_TIMEOUT, katex.RENDER_TIMEOUT = STARTUP_TIMEOUT, RENDER_TIMEOUT
 
 
 def copy_katex(app, exception):
@@ -118,6 +147,7 @@ def copy_katex(app, exception):
 
 
 def setup(app):
+    check_katex_internals()
     app.add_html_math_renderer("katex_build", (visit_inline_math, None), (visit_display_math, None))
     app.add_css_file(f"{TARGET}/{STYLESHEET}")
     app.add_js_file(f"{TARGET}/{COPY_TEX}", defer="defer")

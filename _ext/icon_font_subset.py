@@ -11,7 +11,8 @@ each font keeps only the code points that
 
 Only the rules that define an icon class nobody uses are dropped, so the cut is
 conservative. ``tests/test_site.py`` checks, in the browser, that every icon drawn with
-Font Awesome on every page is in the font that draws it.
+Font Awesome on every page is in the font that draws it. The fonts are where
+pydata-sphinx-theme 0.17.1 puts them (``FONTS``); the build stops if none is there.
 """
 
 import re
@@ -19,6 +20,7 @@ from pathlib import Path
 
 from fontTools import subset
 from fontTools.ttLib import TTFont
+from sphinx.errors import ExtensionError
 
 FONTS = "_static/vendor/fontawesome/webfonts"
 RULE = re.compile(r"([^{}]+)\{([^{}]*)\}")
@@ -54,7 +56,11 @@ def subset_icon_fonts(app, exception):
         return
     site = Path(app.outdir)
     keep = code_points_in_use(site)
-    for font_file in sorted((site / FONTS).glob("*.woff2")):
+    fonts = sorted((site / FONTS).glob("*.woff2"))
+    if not fonts:
+        raise ExtensionError(f"icon_font_subset.py: no Font Awesome fonts in {FONTS}, where "
+                             "pydata-sphinx-theme 0.17.1 puts them: has the theme moved them?")
+    for font_file in fonts:
         font = TTFont(font_file)
         wanted = sorted(keep & set(font.getBestCmap()))
         options = subset.Options()

@@ -17,7 +17,8 @@ that keep tiny divergences accurate), ``_accuracy`` (the cancellation-free form 
 and its refinement), ``_batching`` and ``_small`` (large and small batches).
 
 Every numerical function is re-exported here, so ``from mathlib import kl_divergence``
-works; ``mathlib.symbolic`` (SymPy) and ``mathlib.reference`` (mpmath) are imported on demand.
+works; ``mathlib.symbolic`` (SymPy) and ``mathlib.reference`` (mpmath) are imported on demand,
+and need the optional dependencies ``pip install "mathlib-medl[symbolic,reference]"``.
 """
 
 from .divergences import (

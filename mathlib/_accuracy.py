@@ -15,10 +15,12 @@ value can be trusted:
 """
 
 import math
+from typing import NamedTuple
 
 import numpy as np
 
 from . import _batching, _linalg, _series
+from ._batching import Matrices, Scalars, Vectors
 
 # kl_mvn switches to its cancellation-free form when the divergence is below
 # this fraction of the terms that cancel (losing more than about 2 of 16 digits).
@@ -28,8 +30,47 @@ CANCELLATION = 1e-2
 REFINE = 1e-12
 
 
-def refined(S1, L1, S2, L2, z, A, maha, trace, logratio):
-    r"""(B.9) from its parts, corrected for the rounding errors of the Cholesky factors.
+class Pairs(NamedTuple):
+    """A batch of pairs of normals, as the cancellation-free form takes them."""
+    diff: Vectors    # mu1 - mu2
+    S1: Matrices     # Sigma1
+    S2: Matrices     # Sigma2
+
+
+class Terms(NamedTuple):
+    """The named terms of (B.9) as computed, with the condition numbers of the covariances."""
+    maha: Scalars      # (mu1 - mu2)^T S2^-1 (mu1 - mu2)
+    trace: Scalars     # tr(S2^-1 S1)
+    logratio: Scalars  # log det(S2^-1 S1)
+    kappa1: Scalars    # the condition numbers of S1 and S2 (bounds on them, for a batch)
+    kappa2: Scalars
+
+
+class Factored(NamedTuple):
+    """The terms of (B.9) as computed, and what :func:`refined` needs to correct them."""
+    S1: Matrices
+    L1: Matrices        # S1 = L1 L1^T
+    S2: Matrices
+    L2: Matrices        # S2 = L2 L2^T
+    z: Vectors          # L2^-1 (mu1 - mu2)
+    A: Matrices         # L2^-1 L1
+    maha: Scalars       # z^T z
+    trace: Scalars      # tr(S2^-1 S1)
+    logratio: Scalars   # log det(S2^-1 S1)
+
+
+class Spread(NamedTuple):
+    """Twice (B.9) in its cancellation-free form, and what :func:`stable_refined` needs to correct it."""
+    twice: Scalars
+    S2: Matrices
+    L2: Matrices        # S2 = L2 L2^T
+    z: Vectors          # L2^-1 (mu1 - mu2)
+    d: Vectors          # the eigenvalues of L2^-1 (S1 - S2) L2^-T
+    U: Matrices         # and its eigenvectors
+
+
+def refined(f):
+    r"""(B.9) from its parts (a :class:`Factored`), corrected for the rounding errors of the factors.
 
     With residuals :math:`R_i = \Sigma_i - L_i L_i^\top` (computed exactly enough by
     :func:`residual`), :math:`P = L_2^{-1} R_2 L_2^{-\top}` and
@@ -39,12 +80,12 @@ def refined(S1, L1, S2, L2, z, A, maha, trace, logratio):
     :math:`\log\det(\Sigma_2^{-1}\Sigma_1)` by :math:`\operatorname{tr} Q - \operatorname{tr} P`.
     The second-order terms are of the size of the squared rounding errors.
     """
-    P, Q = whitened_residual(S2, L2), whitened_residual(S1, L1)
-    At = np.swapaxes(A, -1, -2)
-    maha = maha - np.einsum("...i,...ij,...j->...", z, P, z)
-    trace = trace + np.sum(Q * (At @ A) - P * (A @ At), axis=(-2, -1))
-    logratio = logratio + np.trace(Q, axis1=-2, axis2=-1) - np.trace(P, axis1=-2, axis2=-1)
-    return 0.5 * (maha + trace - L1.shape[-1] - logratio)
+    P, Q = whitened_residual(f.S2, f.L2), whitened_residual(f.S1, f.L1)
+    A, At = f.A, np.swapaxes(f.A, -1, -2)
+    maha = f.maha - np.einsum("...i,...ij,...j->...", f.z, P, f.z)
+    trace = f.trace + np.sum(Q * (At @ A) - P * (A @ At), axis=(-2, -1))
+    logratio = f.logratio + np.trace(Q, axis1=-2, axis2=-1) - np.trace(P, axis1=-2, axis2=-1)
+    return 0.5 * (maha + trace - f.L1.shape[-1] - logratio)
 
 
 def whitened_residual(S, L):
@@ -84,9 +125,8 @@ def _split(x, bits):
     return head, x - head
 
 
-def checked(kl, maha, trace, logratio, kappa1, kappa2, diff, S1, S2):
-    """(B.9) as computed from its parts (the Mahalanobis term, tr(S2^-1 S1) and
-    logratio = log det(S2^-1 S1)), made trustworthy.
+def checked(kl, terms, pairs):
+    """(B.9) as computed from its :class:`Terms` for a batch of :class:`Pairs`, made trustworthy.
 
     Returns the divergence and a mask of the pairs that need :func:`refined`.
 
@@ -98,18 +138,19 @@ def checked(kl, maha, trace, logratio, kappa1, kappa2, diff, S1, S2):
     pairs (m = 2 ... 50, condition numbers up to 1e6) the measured error stays below
     an eighth of this estimate. Pairs where it exceeds 1e-12 need the refinement.
     """
-    m = S1.shape[-1]
+    m = pairs.S1.shape[-1]
+    maha, trace, logratio, kappa1, kappa2 = terms
     twice = 2.0 * kl
     threatened = twice < CANCELLATION * (trace + m + np.abs(logratio))
     if np.any(threatened):
-        twice = _batching.patched(twice, threatened, stable_twice, (diff, 1), (S1, 2), (S2, 2))
+        twice = _batching.patched(twice, threatened, stable_twice, pairs)
     error = _linalg.EPS * (kappa2 * (m + trace + maha) + kappa1 * (m + trace))
     needs = (error > REFINE * m * twice) & ~threatened
     return 0.5 * twice, needs
 
 
-def stable_twice(diff, S1, S2):
-    r"""Twice (B.9) without cancellation, for a stack of pairs (or one pair).
+def stable_twice(pairs):
+    r"""Twice (B.9) without cancellation, for a batch of :class:`Pairs` (or one pair).
 
     The spread :math:`\operatorname{tr}(\Sigma_2^{-1}\Sigma_1) - m - \log\det(\Sigma_2^{-1}\Sigma_1)`
     is :math:`\sum_i f(d_i)`, :math:`f(d) = d - \log(1 + d)`, with :math:`d_i` the
@@ -121,6 +162,7 @@ def stable_twice(diff, S1, S2):
     :math:`D`, :math:`z^\top z` loses :math:`z^\top P z` and each :math:`d_i` loses
     :math:`d_i u_i^\top P u_i`.
     """
+    diff, S1, S2 = pairs
     L2 = np.linalg.cholesky(S2)
     z = _linalg.solve_lower(L2, diff, name="mu1 - mu2")
     E = _linalg.solve_lower_matrix(L2, S1 - S2)
@@ -129,12 +171,14 @@ def stable_twice(diff, S1, S2):
     twice = np.sum(z**2, axis=-1) + np.sum(_series.d_minus_log1p(d), axis=-1)
     needs = _linalg.EPS * _linalg.condition(S2, L2) > REFINE
     if np.any(needs):
-        twice = _batching.patched(twice, needs, stable_refined, (twice, 0), (S2, 2), (L2, 2), (z, 1), (d, 1), (U, 2))
+        twice = _batching.patched(twice, needs, stable_refined, Spread(twice=twice, S2=S2, L2=L2, z=z, d=d, U=U))
     return twice
 
 
-def stable_refined(twice, S2, L2, z, d, U):
-    """The first-order correction of :func:`stable_twice` for the rounding errors of L2."""
-    P = whitened_residual(S2, L2)
-    along = np.einsum("...ji,...jk,...ki->...i", U, P, U)  # u_i^T P u_i
-    return twice - np.einsum("...i,...ij,...j->...", z, P, z) - np.sum(along * d * d / (1 + d), axis=-1)
+def stable_refined(s):
+    """The first-order correction of :func:`stable_twice` (a :class:`Spread`) for the rounding
+    errors of L2."""
+    P = whitened_residual(s.S2, s.L2)
+    along = np.einsum("...ji,...jk,...ki->...i", s.U, P, s.U)  # u_i^T P u_i
+    d = s.d
+    return s.twice - np.einsum("...i,...ij,...j->...", s.z, P, s.z) - np.sum(along * d * d / (1 + d), axis=-1)

@@ -26,32 +26,34 @@ def factor(sigma, name):
     return cholesky(_validate.square_matrix(sigma, name), name)
 
 
-def cholesky(a, name):
+def cholesky(a, name, offset=0):
     """Lower Cholesky factor of a square matrix (or a batch), checking that it is a covariance.
 
     Raises a ``ValueError`` naming ``name`` if a matrix is not symmetric or not
-    positive definite.
+    positive definite; for a block of rows of a larger batch, starting at row ``offset``
+    of it, by its index in that batch.
     """
     if a.ndim > 2 and a.shape[-1] <= CLOSED_FORM_MAX:  # a batch of tiny matrices
-        return _cholesky_tiny(a, name)
-    _validate.symmetric(a, name)
+        return _cholesky_tiny(a, name, offset)
+    _validate.symmetric(a, name, offset)
     try:
         if a.ndim == 2:  # one matrix: LAPACK directly, without a second finiteness scan
             return scipy.linalg.cholesky(a, lower=True, check_finite=False)
         return np.linalg.cholesky(a)
     except np.linalg.LinAlgError:
-        raise ValueError(f"{_validate.which(name, _not_positive_definite(a))} is not positive definite") from None
+        raise ValueError(f"{_validate.which(name, _not_positive_definite(a), offset)} is not positive definite") from None
 
 
-def tiny_pivots(a, name):
+def tiny_pivots(a, name, offset=0):
     r"""Check a batch of 1 x 1 or 2 x 2 covariances; return the entries of their factorisation.
 
     For :math:`\Sigma = [[a, b], [b, c]]` these are ``(a, b, p)`` with the second
     pivot :math:`p = c - b^2/a` (``(a,)`` for 1 x 1 matrices): the matrix is
     positive definite exactly when both pivots are positive, its determinant is
     :math:`a p`, and its Cholesky factor is :math:`[[\sqrt a, 0], [b/\sqrt a, \sqrt p]]`.
+    ``name`` and ``offset`` name a bad matrix, as in :func:`cholesky`.
     """
-    _validate.symmetric(a, name)
+    _validate.symmetric(a, name, offset)
     first = a[..., 0, 0]
     entries = (first,)
     if a.shape[-1] == 2:
@@ -60,13 +62,13 @@ def tiny_pivots(a, name):
             entries = (first, second, a[..., 1, 1] - second * second / first)
     bad = np.logical_or.reduce([~(pivot > 0) for pivot in entries[::2]])
     if np.any(bad):
-        raise ValueError(f"{_validate.which(name, bad)} is not positive definite")
+        raise ValueError(f"{_validate.which(name, bad, offset)} is not positive definite")
     return entries
 
 
-def _cholesky_tiny(a, name):
+def _cholesky_tiny(a, name, offset):
     """Cholesky factors of a batch of 1 x 1 or 2 x 2 covariances, entry by entry."""
-    entries = tiny_pivots(a, name)
+    entries = tiny_pivots(a, name, offset)
     L = np.zeros_like(a)
     L[..., 0, 0] = np.sqrt(entries[0])
     if len(entries) == 3:

@@ -10,15 +10,17 @@ import numpy as np
 from . import _accuracy, _batching, _linalg, _series
 
 
-def kl_mvn_small(mu1, S1, mu2, S2, diff, fallback):
-    """kl_mvn for batches of 1 x 1 or 2 x 2 covariances, in closed form.
+def kl_mvn_small(pairs, offset, fallback):
+    """kl_mvn for batches of 1 x 1 or 2 x 2 covariances (:class:`_accuracy.Pairs`), in closed form.
 
     With the pivots of :func:`_linalg.tiny_pivots`, the Cholesky solves of
-    :func:`kl_mvn` written out entry by entry need no square root. ``diff`` is
-    ``mu1 - mu2``; ill-conditioned pairs go to ``fallback`` (the factored path).
+    :func:`kl_mvn` written out entry by entry need no square root. ``offset``: where the
+    pairs start in the whole batch, for the messages. Ill-conditioned pairs go to
+    ``fallback`` (the factored path).
     """
-    a1, *rest1 = _linalg.tiny_pivots(S1, "Sigma1")
-    a2, *rest2 = _linalg.tiny_pivots(S2, "Sigma2")
+    diff, S1, S2 = pairs
+    a1, *rest1 = _linalg.tiny_pivots(S1, "Sigma1", offset)
+    a2, *rest2 = _linalg.tiny_pivots(S2, "Sigma2", offset)
     if not rest1:  # 1 x 1: the cancellation-free form is a closed form, d = (a1 - a2) / a2
         return 0.5 * (diff[..., 0] ** 2 / a2 + _series.d_minus_log1p((a1 - a2) / a2))
     r = a1 / a2
@@ -32,7 +34,8 @@ def kl_mvn_small(mu1, S1, mu2, S2, diff, fallback):
     kappa1, kappa2 = ((S[..., 0, 0] + S[..., 1, 1]) ** 2 / (a * p) for S, a, p in ((S1, a1, p1), (S2, a2, p2)))
     log_det = np.log(r * q)  # log det(S2^-1 S1)
     kl = 0.5 * (maha + (trace - 2 - log_det))  # (B.9) with m = 2
-    kl, needs = _accuracy.checked(kl, maha, trace, log_det, kappa1, kappa2, diff, S1, S2)
+    terms = _accuracy.Terms(maha=maha, trace=trace, logratio=log_det, kappa1=kappa1, kappa2=kappa2)
+    kl, needs = _accuracy.checked(kl, terms, pairs)
     if np.any(needs):
-        kl = _batching.patched(kl, needs, fallback, (mu1, 1), (S1, 2), (mu2, 1), (S2, 2))
+        kl = _batching.patched(kl, needs, fallback, pairs)
     return kl

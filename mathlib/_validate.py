@@ -14,10 +14,17 @@ SUM_TOL = 1e-9
 SYMMETRY_TOL = 1e-10
 
 
-def _first(bad):
-    """Index of the first True entry of ``bad``, and how to say where it is ("" for a scalar)."""
+def _first(bad, offset=0):
+    """Index of the first True entry of ``bad``, and how to say where it is ("" for a scalar).
+
+    ``offset`` is added to the first index where ``bad`` is a block of rows of a larger
+    batch that starts there, so that the entry is named by its place in the whole batch.
+    """
     index = np.unravel_index(np.argmax(bad), bad.shape)
-    return index, ", ".join(str(int(i)) for i in index)
+    shown = [int(i) for i in index]
+    if shown:
+        shown[0] += offset
+    return index, ", ".join(map(str, shown))
 
 
 def first_value(a, bad):
@@ -26,9 +33,9 @@ def first_value(a, bad):
     return f"{a[index].item()!r}" + (f" at index {where}" if bad.ndim else "")
 
 
-def which(name, bad):
-    """``name`` for one matrix, ``name[i]`` for the first bad one of a batch."""
-    return f"{name}[{_first(bad)[1]}]" if bad.ndim else name
+def which(name, bad, offset=0):
+    """``name`` for one matrix, ``name[i]`` for the first bad one of a batch (see :func:`_first`)."""
+    return f"{name}[{_first(bad, offset)[1]}]" if bad.ndim else name
 
 
 def finite_array(x, name):
@@ -129,11 +136,11 @@ def square_matrix(sigma, name):
     return a
 
 
-def symmetric(a, name):
+def symmetric(a, name, offset=0):
     """Symmetric exactly (the common case, checked first) or to a relative tolerance.
 
     The tolerance scales with the largest diagonal entry of each matrix (for a
-    positive definite matrix no entry exceeds it).
+    positive definite matrix no entry exceeds it). ``offset``: see :func:`_first`.
     """
     transposed = np.swapaxes(a, -1, -2)
     if np.array_equal(a, transposed):
@@ -141,7 +148,7 @@ def symmetric(a, name):
     tol = SYMMETRY_TOL * np.max(np.abs(np.diagonal(a, axis1=-2, axis2=-1)), axis=-1, initial=0.0)
     bad = np.any(np.abs(a - transposed) > tol[..., None, None], axis=(-2, -1))
     if np.any(bad):
-        raise ValueError(f"{which(name, bad)} is not symmetric")
+        raise ValueError(f"{which(name, bad, offset)} is not symmetric")
 
 
 def matching_dimension(mu, matrix, names):

@@ -13,9 +13,12 @@ forms for batches of 1 x 1 and 2 x 2 covariances), then let :mod:`mathlib._accur
 check the result and correct the pairs that need it.
 """
 
+from typing import NamedTuple
+
 import numpy as np
 
 from . import _accuracy, _batching, _linalg, _small, _validate
+from ._batching import Matrices, Scalars, Vectors
 
 __all__ = [
     "normal_pdf",
@@ -117,10 +120,35 @@ def mvn_pdf(x, mu, Sigma):
     return np.exp(mvn_logpdf(x, mu, Sigma))
 
 
-def _kl_mvn_factored(mu1, S1, mu2, S2):
-    """(B.9) from the Cholesky factors S_i = L_i L_i^T, then checked by the accuracy layer."""
-    L1, L2 = _linalg.cholesky(S1, "Sigma1"), _linalg.cholesky(S2, "Sigma2")
-    diff = _broadcast_vectors(mu1, mu2, names=("mu1", "mu2"))
+class _Normals(NamedTuple):
+    """A batch of pairs of normals, as :func:`kl_mvn` takes them."""
+    mu1: Vectors
+    Sigma1: Matrices
+    mu2: Vectors
+    Sigma2: Matrices
+
+
+class _ToIsotropic(NamedTuple):
+    """A batch of pairs, as :func:`kl_mvn_isotropic` takes them."""
+    mu1: Vectors
+    Sigma1: Matrices
+    mu2: Vectors
+    sigma2_sq: Scalars
+
+
+class _ToStandard(NamedTuple):
+    """A batch of normals, as :func:`kl_mvn_standard` takes them."""
+    mu1: Vectors
+    Sigma1: Matrices
+
+
+def _kl_mvn_factored(pairs, offset=0):
+    """(B.9) from the Cholesky factors S_i = L_i L_i^T, then checked by the accuracy layer.
+
+    ``offset``: where the pairs start in the whole batch (see ``_batching.in_blocks``).
+    """
+    diff, S1, S2 = pairs
+    L1, L2 = _linalg.cholesky(S1, "Sigma1", offset), _linalg.cholesky(S2, "Sigma2", offset)
     z, A, kappa1, kappa2 = _linalg.whiten(diff, L1, L2, S1, S2)  # L2^-1 (mu1 - mu2), L2^-1 L1
     m = L1.shape[-1]
     mahalanobis = np.einsum("...i,...i->...", z, z)  # (mu1 - mu2)^T S2^-1 (mu1 - mu2)
@@ -129,10 +157,12 @@ def _kl_mvn_factored(mu1, S1, mu2, S2):
     kl = 0.5 * (mahalanobis + (trace - m - log_det))  # (B.9)
     # Beneath the formula: a cancellation-free form where the terms cancel, and a step of
     # refinement where the factors' rounding errors matter (see mathlib._accuracy).
-    kl, needs = _accuracy.checked(kl, mahalanobis, trace, log_det, kappa1, kappa2, diff, S1, S2)
+    terms = _accuracy.Terms(maha=mahalanobis, trace=trace, logratio=log_det, kappa1=kappa1, kappa2=kappa2)
+    kl, needs = _accuracy.checked(kl, terms, pairs)
     if np.any(needs):
-        kl = _batching.patched(kl, needs, _accuracy.refined, (S1, 2), (L1, 2), (S2, 2), (L2, 2),
-                               (z, 1), (A, 2), (mahalanobis, 0), (trace, 0), (log_det, 0))
+        factored = _accuracy.Factored(S1=S1, L1=L1, S2=S2, L2=L2, z=z, A=A,
+                                      maha=mahalanobis, trace=trace, logratio=log_det)
+        kl = _batching.patched(kl, needs, _accuracy.refined, factored)
     return kl
 
 
@@ -195,21 +225,17 @@ def kl_mvn(mu1, Sigma1, mu2, Sigma2):
     except ValueError:
         raise ValueError(f"mismatched shapes: the batches of mu1 {mu1.shape}, Sigma1 {S1.shape}, "
                          f"mu2 {mu2.shape} and Sigma2 {S2.shape} do not broadcast") from None
-    try:
-        return _batching.in_blocks(_kl_mvn_block, (mu1, S1, mu2, S2), (1, 2, 1, 2), batch, S1.shape[-1] ** 2)
-    except ValueError:
-        # Name a bad covariance by its index in the whole batch, not in its block.
-        _linalg.cholesky(S1, "Sigma1")
-        _linalg.cholesky(S2, "Sigma2")
-        raise
+    return _batching.in_blocks(_kl_mvn_block, _Normals(mu1, S1, mu2, S2), batch, S1.shape[-1] ** 2)
 
 
-def _kl_mvn_block(mu1, S1, mu2, S2):
-    """kl_mvn for checked arrays whose batches broadcast."""
+def _kl_mvn_block(normals, offset):
+    """kl_mvn for checked arrays whose batches broadcast: the block of the whole batch
+    that starts at row ``offset`` (which names a bad covariance by its index in the batch)."""
+    mu1, S1, mu2, S2 = normals
+    pairs = _accuracy.Pairs(diff=_broadcast_vectors(mu1, mu2, names=("mu1", "mu2")), S1=S1, S2=S2)
     if S1.shape[-1] <= _linalg.CLOSED_FORM_MAX and max(S1.ndim, S2.ndim) > 2:
-        diff = _broadcast_vectors(mu1, mu2, names=("mu1", "mu2"))
-        return _small.kl_mvn_small(mu1, S1, mu2, S2, diff, fallback=_kl_mvn_factored)
-    return _kl_mvn_factored(mu1, S1, mu2, S2)
+        return _small.kl_mvn_small(pairs, offset, fallback=_kl_mvn_factored)
+    return _kl_mvn_factored(pairs, offset)
 
 
 def kl_mvn_isotropic(mu1, Sigma1, mu2, sigma2_sq):
@@ -255,9 +281,9 @@ def kl_mvn_isotropic(mu1, Sigma1, mu2, sigma2_sq):
     # Close distributions: the terms cancel, and kl_mvn's cancellation-free path takes over.
     close = 2.0 * kl < _accuracy.CANCELLATION * (trace / s2 + m + np.abs(m * np.log(s2) - log_det))
     if np.any(close):
-        def exact(a, S, b, s):
-            return kl_mvn(a, S, b, s[..., None, None] * np.eye(m))
-        kl = _batching.patched(kl, close, exact, (mu1, 1), (S1, 2), (mu2, 1), (s2, 0))
+        def exact(p):
+            return kl_mvn(p.mu1, p.Sigma1, p.mu2, p.sigma2_sq[..., None, None] * np.eye(m))
+        kl = _batching.patched(kl, close, exact, _ToIsotropic(mu1, S1, mu2, s2))
     return kl
 
 
@@ -299,9 +325,9 @@ def kl_mvn_standard(mu1, Sigma1):
     # Close distributions: the terms cancel, and kl_mvn's cancellation-free path takes over.
     close = 2.0 * kl < _accuracy.CANCELLATION * (trace + m + np.abs(log_det))
     if np.any(close):
-        def exact(a, S):
-            return kl_mvn(a, S, np.zeros(m), np.eye(m))
-        kl = _batching.patched(kl, close, exact, (mu1, 1), (S1, 2))
+        def exact(p):
+            return kl_mvn(p.mu1, p.Sigma1, np.zeros(m), np.eye(m))
+        kl = _batching.patched(kl, close, exact, _ToStandard(mu1, S1))
     return kl
 
 

@@ -10,9 +10,14 @@ obvious ways in float64, kept here, in one place, only to be compared with
 :func:`mathlib.kl_mvn` (the accuracy chapter shows where they lose their digits).
 """
 
-import mpmath
 import numpy as np
 from scipy.linalg import cholesky, solve_triangular
+
+try:
+    import mpmath
+except ModuleNotFoundError:
+    raise ModuleNotFoundError('mathlib.reference needs mpmath, an optional dependency of mathlib: '
+                              'pip install "mathlib-medl[reference]"', name="mpmath") from None
 
 __all__ = [
     "kl_divergence_mp",

@@ -13,7 +13,11 @@ separately (:func:`book_kl_mvn` and friends) so that the two can be compared.
   :math:`{}^\top`, a 1 x 1 trace as the form itself).
 """
 
-import sympy as sp
+try:
+    import sympy as sp
+except ModuleNotFoundError:
+    raise ModuleNotFoundError('mathlib.symbolic needs SymPy, an optional dependency of mathlib: '
+                              'pip install "mathlib-medl[symbolic]"', name="sympy") from None
 from sympy.printing.latex import LatexPrinter
 from sympy.printing.numpy import NumPyPrinter
 

@@ -1,5 +1,6 @@
 """Tests of mathlib.gaussian: the normal densities (B.8) and (B.9)-(B.11)."""
 
+import re
 from fractions import Fraction
 
 import numpy as np
@@ -11,7 +12,7 @@ from numpy.testing import assert_allclose
 from strategies import covariances, means
 
 from mathlib.reference import kl_mvn_cases, kl_mvn_mp, kl_mvn_textbook, random_covariance
-from mathlib import _accuracy, _batching, kl_mvn, kl_mvn_isotropic, kl_mvn_standard, mvn_logpdf, mvn_pdf, normal_pdf
+from mathlib import _accuracy, _batching, gaussian, kl_mvn, kl_mvn_isotropic, kl_mvn_standard, mvn_logpdf, mvn_pdf, normal_pdf
 
 
 
@@ -305,6 +306,32 @@ class TestErrors:
             s2[-1] = -np.eye(m)
         with pytest.raises(ValueError, match=message):
             kl_mvn(np.zeros(m), np.eye(m), np.zeros(m), s2)
+
+    @pytest.mark.parametrize("m", [1, 2, 3])
+    @pytest.mark.parametrize("layout", ["one batch axis", "two batch axes"])
+    @pytest.mark.parametrize("bad", ["not positive definite", "not symmetric"])
+    def test_a_large_batch_names_a_bad_matrix_by_its_index_in_the_whole_batch(self, m, layout, bad, monkeypatch):
+        # Blocks as kl_mvn cuts them (not made smaller): the bad matrix is near the end of a
+        # batch of three blocks' worth of pairs or more, so far past the first block.
+        blocks = []
+        block = gaussian._kl_mvn_block
+        monkeypatch.setattr(gaussian, "_kl_mvn_block", lambda *args: blocks.append(args[1]) or block(*args))
+        n = 3 * _batching.BLOCK_PAIRS
+        batch, where = {"one batch axis": ((n,), (n - 5,)), "two batch axes": ((n // 4, 4), (n // 4 - 3, 2))}[layout]
+        if bad == "not symmetric" and m == 1:
+            pytest.skip("a 1 x 1 matrix is symmetric")
+        s1, s2 = np.eye(m), np.tile(2.0 * np.eye(m), batch + (1, 1))
+        if bad == "not symmetric":
+            s2[where + (0, 1)] = 0.5
+        else:
+            s2[where] = -np.eye(m)
+        name = f"Sigma2[{', '.join(map(str, where))}] is {bad}"
+        with pytest.raises(ValueError, match=rf"^{re.escape(name)}$"):
+            kl_mvn(np.zeros(m), s1, np.zeros(m), s2)
+        assert len(blocks) > 2 and blocks[-1] > 0, "the error was not found in a later block"
+        # The batch's other pairs are fine, and so is the whole batch once the bad one is.
+        s2[where] = 2.0 * np.eye(m)
+        assert_allclose(kl_mvn(np.zeros(m), s1, np.zeros(m), s2), 0.5 * (m / 2 - m + m * np.log(2)), rtol=1e-14)
 
     @pytest.mark.parametrize("m", [2, 5])
     def test_symmetric_within_rounding_is_accepted(self, m):
