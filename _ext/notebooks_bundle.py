@@ -43,6 +43,8 @@ from packaging.utils import canonicalize_name
 from sphinx.errors import ExtensionError
 from sphinx.util.docutils import SphinxDirective
 
+from pinned_versions import read_lock
+
 ROOT = Path(__file__).resolve().parent.parent
 NAME = "appendix-b-notebooks"
 BUNDLE = f"{NAME}.zip"
@@ -103,12 +105,8 @@ def imported_modules(sources):
 
 def lock_pins():
     """{canonical name: line "name==version"} of requirements.lock."""
-    pins = {}
-    for line in (ROOT / "requirements.lock").read_text().splitlines():
-        match = re.match(r"^([A-Za-z0-9_.\-]+)==(\S+)$", line.strip())
-        if match:
-            pins[canonicalize_name(match.group(1))] = match.group(0)
-    return pins
+    return {canonicalize_name(name): f"{name}=={version}"
+            for name, version in read_lock(ROOT / "requirements.lock").items()}
 
 
 def notebook_distributions(notebooks):
