@@ -5,7 +5,7 @@ lower case with ``-`` and ``.`` as ``_``), so the page quotes the lock file inst
 of repeating its numbers by hand.
 
 ``read_lock`` is the one reader of the lock file: the notebooks bundle
-(_ext/notebooks_bundle.py) pins its requirements with it too.
+(bundle/make_bundle.py) pins its requirements with it too.
 """
 
 import re

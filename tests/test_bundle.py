@@ -1,6 +1,7 @@
 """The notebooks bundle, as a student without a clone uses it.
 
-`make test` builds the site, which writes the bundle (_ext/notebooks_bundle.py).
+`make test` builds the site, which writes the bundle (bundle/make_bundle.py, called by
+_ext/notebooks_bundle.py).
 These tests open that zip: what it holds and how it is pinned, the links to it
 from the landing page and every chapter, the import fallback at the top of every
 chapter, and then the student's way: unzip into an empty folder, a fresh virtual
@@ -22,10 +23,13 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 SITE = ROOT / "_build" / "html"
-sys.path.insert(0, str(ROOT / "_ext"))
+sys.path[:0] = [str(ROOT / "_ext"), str(ROOT / "bundle")]
+import make_bundle  # noqa: E402
 import notebooks_bundle as bundle  # noqa: E402
+from packaging.utils import canonicalize_name  # noqa: E402
 
-CHAPTERS = bundle.chapter_notebooks()
+CHAPTERS = make_bundle.toc_notebooks(ROOT)
+PROJECT = make_bundle.pyproject(ROOT)["project"]
 
 
 @pytest.fixture(scope="module")
@@ -84,7 +88,7 @@ def test_the_landing_page_and_every_chapter_link_the_bundle(zip_path, doc):
         section = html.split(f"{bundle.SECTION}<a class=\"headerlink\"")[1].split("<section")[0]
         text = re.sub(r"<[^>]+>", "", section)
         assert "notebooks-bundle-link" in section, "the link is in the section the fallback names"
-        for command in bundle.COMMANDS:
+        for command in make_bundle.COMMANDS:
             assert f"\n{command}\n" in text
 
 
@@ -98,26 +102,25 @@ def test_the_bundle_holds_the_chapters_the_wheel_and_pinned_requirements(zip_pat
     wheels = [name for name in read if name.endswith(".whl")]
     assert len(wheels) == 1, f"the zip holds {len(wheels)} wheels"
     wheel = wheels[0]
-    meta, _ = bundle.project()
-    assert wheel == f"{meta['name'].replace('-', '_')}-{meta['version']}-py3-none-any.whl"
+    assert wheel == f"{PROJECT['name'].replace('-', '_')}-{PROJECT['version']}-py3-none-any.whl"
     with zipfile.ZipFile(zip_path) as zf, zf.open(f"{bundle.NAME}/{wheel}") as whl, zipfile.ZipFile(whl) as w:
         assert "mathlib/__init__.py" in w.namelist()
 
-    lock = bundle.lock_pins()
+    lock = make_bundle.lock_pins(ROOT)
     requirements = read["requirements.txt"].decode().splitlines()
     constraints = read["constraints.txt"].decode().splitlines()
     pins = [line for line in requirements + constraints if "==" in line]
     for line in pins:
         name = re.split("==", line)[0]
-        assert lock[bundle.canonicalize_name(name)] == line, f"{line} is not the lock's version"
-    top = {bundle.canonicalize_name(line.split("==")[0]) for line in requirements if "==" in line}
+        assert lock[canonicalize_name(name)] == line, f"{line} is not the lock's version"
+    top = {canonicalize_name(line.split("==")[0]) for line in requirements if "==" in line}
     for name in ["numpy", "scipy", "sympy", "mpmath", "matplotlib", "myst-nb", "ipykernel",
                  "jupyterlab", "jupyterlab-myst"]:
         assert name in top, f"{name} is not in requirements.txt"
     assert f"./{wheel}" in requirements and "-c constraints.txt" in requirements
     readme = read["README.md"].decode()
-    assert all(f"\n{command}\n" in readme for command in bundle.COMMANDS)
-    assert meta["name"] in readme
+    assert all(f"\n{command}\n" in readme for command in make_bundle.COMMANDS)
+    assert PROJECT["name"] in readme
 
 
 @pytest.fixture(scope="module")
@@ -134,12 +137,12 @@ def test_a_student_installs_the_bundle_and_runs_every_chapter(student_report):
     assert install["returncode"] == 0, install["stdout"][-3000:] + install["stderr"][-3000:]
 
     # Exactly the lock's versions were installed, and nothing the lock does not pin.
-    lock = bundle.lock_pins()
-    library = bundle.canonicalize_name(bundle.project()[0]["name"])
+    lock = make_bundle.lock_pins(ROOT)
+    library = canonicalize_name(PROJECT["name"])
     freeze = report["freeze"]["stdout"].splitlines()
-    assert any(bundle.canonicalize_name(re.split(r"==| @ ", line)[0]) == library for line in freeze)
+    assert any(canonicalize_name(re.split(r"==| @ ", line)[0]) == library for line in freeze)
     for line in freeze:
-        name = bundle.canonicalize_name(re.split(r"==| @ ", line)[0])
+        name = canonicalize_name(re.split(r"==| @ ", line)[0])
         if name != library:
             assert lock.get(name) == line, f"installed {line}, the lock has {lock.get(name)}"
     listing = report["labextensions"]["stdout"] + report["labextensions"]["stderr"]
@@ -154,7 +157,7 @@ def test_a_student_installs_the_bundle_and_runs_every_chapter(student_report):
     seen, venv = report["probe"], Path(report["venv"])
     assert Path(seen["executable"]).parent == venv / "bin"
     assert Path(seen["mathlib"]).is_relative_to(report["site_packages"]), seen["mathlib"]
-    assert seen["version"] == bundle.project()[0]["version"]
+    assert seen["version"] == PROJECT["version"]
     assert not any(p and Path(p).resolve().is_relative_to(ROOT) for p in seen["path"]), seen["path"]
 
     timings = ", ".join(f"{name} {done['seconds']:.0f} s" for name, done in report["notebooks"].items())
