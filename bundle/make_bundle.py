@@ -12,6 +12,13 @@ folder, named as the zip::
     constraints.txt       everything those need in turn, pinned to requirements.lock too
     mathlib_medl-<version>-py3-none-any.whl   built from this repository at book time
     <chapter>.ipynb       every notebook of _toc.yml, with its committed outputs
+    explorables/          each explorable figure the chapters place, as a page of its own
+                          (<name>.html) with its scripts and stylesheet
+
+The notebooks are the committed files byte for byte, except where a chapter places an
+explorable figure (``{explorable} name``, _ext/explorables.py): Jupyter cannot show it, so
+there the directive becomes a short note linking the figure's page, which opens offline in
+a web browser (``student_copy``).
 
 The requirements are found, not listed by hand: the modules the chapters and the library
 import, mapped to their distributions in the running Python's environment, and their
@@ -20,6 +27,7 @@ requirements.lock once each.
 """
 
 import ast
+import html
 import importlib.metadata
 import json
 import os
@@ -32,6 +40,7 @@ import tomllib
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
+from string import Template
 
 import yaml
 from packaging.requirements import Requirement
@@ -39,7 +48,14 @@ from packaging.specifiers import SpecifierSet
 from packaging.utils import canonicalize_name
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "_ext"))
+import explorables  # noqa: E402 (the figures and their container)
 from pinned_versions import read_lock  # noqa: E402 (the one reader of requirements.lock)
+
+PAGE = Path(__file__).resolve().parent / "explorable.html"   # a figure's page in the bundle
+# A chapter's {explorable} directive (_ext/explorables.py): its fence, the figure's name, and
+# the lines up to the closing fence.
+EXPLORABLE = re.compile(r"^(?P<fence>`{3,}|:{3,})\{explorable\}[ \t]+(?P<name>[^\s`]+)[^\n]*\n"
+                        r"(?:.*\n)*?(?P=fence)[ \t]*$", re.M)
 
 COMMANDS = ["python -m pip install -r requirements.txt", "jupyter lab"]
 # To open and run the notebooks: JupyterLab, MyST directives rendered in it, the kernel.
@@ -188,6 +204,67 @@ def build_wheel(plan, outdir):
     return wheel
 
 
+def student_copy(path):
+    """The chapter at `path` as the bundle carries it, and the explorable figures it places.
+
+    Each ``{explorable} name`` directive of a markdown cell becomes a note linking
+    ``explorables/<name>.html``; every other byte stays as committed (a chapter with no
+    figure is its file as it is; one with figures is written back as Jupyter writes a notebook,
+    which the committed file must already be)."""
+    data = path.read_bytes()
+    if b"{explorable}" not in data:
+        return data, []
+    text = data.decode()
+    notebook = json.loads(text)
+    if json.dumps(notebook, indent=1, sort_keys=True, ensure_ascii=False) + "\n" != text:
+        raise BundleError(f"notebooks bundle: {path.name} is not laid out as Jupyter saves a notebook "
+                          "(JSON with an indent of 1 and sorted keys): save it from Jupyter or "
+                          "`jupyter nbconvert`, so that only its figures change in the bundle")
+    figures = []
+
+    def note(match):
+        name = match["name"]
+        if name not in explorables.FIGURES:
+            raise BundleError(f"notebooks bundle: {path.name}, cell {cell.get('id', index)!r}: unknown "
+                              f"explorable {name!r}; known: {', '.join(sorted(explorables.FIGURES))}")
+        figures.append(name)
+        figure = explorables.FIGURES[name]
+        page = f"explorables/{name}.html"
+        return (f"> **Interactive figure: {figure.title}** ([`{page}`]({page})): {figure.does}. "
+                "The book's website shows it here; Jupyter cannot show it in a notebook, so open "
+                "the file from this folder in your web browser (it works offline), or click the "
+                "link and then *Trust HTML* in the tab JupyterLab opens.")
+
+    for index, cell in enumerate(notebook["cells"]):
+        source = "".join(cell["source"])
+        if cell["cell_type"] != "markdown" or "{explorable}" not in source:
+            continue
+        source = EXPLORABLE.sub(note, source)
+        if "{explorable}" in source:
+            raise BundleError(f"notebooks bundle: {path.name}, cell {cell.get('id', index)!r}: an "
+                              "{explorable} directive not written as a fenced block of its own "
+                              "(```{explorable} name, then ``` on the next line)")
+        cell["source"] = re.findall(r"[^\n]*\n|[^\n]+$", source)   # lines, as Jupyter splits them
+    return (json.dumps(notebook, indent=1, sort_keys=True, ensure_ascii=False) + "\n").encode(), figures
+
+
+def explorable_pages(plan, figures):
+    """{path in the bundle: bytes}: a page for each figure {name: chapter's file name},
+    and the scripts and stylesheet they load, copied from the site's."""
+    folder = plan.root / explorables.FOLDER
+    shared = [Path(script).name for script in explorables.SHARED_SCRIPTS]
+    files = {f"explorables/{name}": (folder / name).read_bytes()
+             for name in shared + [Path(explorables.STYLESHEET).name] + [f"{f}.js" for f in sorted(figures)]}
+    page = Template(PAGE.read_text())
+    for name, chapter in sorted(figures.items()):
+        figure = explorables.FIGURES[name]
+        scripts = "\n".join(f'<script defer src="{script}"></script>' for script in shared + [f"{name}.js"])
+        files[f"explorables/{name}.html"] = page.substitute(
+            title=html.escape(figure.title), book=html.escape(plan.title), chapter=html.escape(chapter),
+            does=html.escape(figure.does), scripts=scripts, figure=explorables.container(name)).encode()
+    return files
+
+
 def requirements(plan, wheel):
     """The texts of requirements.txt and constraints.txt, pinned to requirements.lock."""
     pins, top = plan.pins, plan.top
@@ -204,8 +281,12 @@ def requirements(plan, wheel):
     return req, con
 
 
-def readme(plan, wheel):
+def readme(plan, wheel, figures):
     chapters = "".join(f"- `{path.name}`\n" for path in plan.chapters)
+    if figures:
+        chapters += ("\nThe book's interactive figures are in `explorables/`, one web page each, "
+                     "which the chapters link\nwhere the website shows them: open one in your web "
+                     "browser (it works offline).\n")
     return f"""# {plan.title}: the notebooks
 
 Every chapter of the book as a Jupyter notebook, with its outputs, and everything needed to run
@@ -248,10 +329,14 @@ def write(plan, target):
     """Write the zip of the notebooks bundle to `target`; its folder is named as the zip."""
     target = Path(target)
     folder = target.stem
+    notebooks, figures = {}, {}
+    for path in plan.chapters:
+        notebooks[path.name], placed = student_copy(path)
+        figures.update((name, path.name) for name in placed if name not in figures)
     with tempfile.TemporaryDirectory() as tmp:
         wheel = build_wheel(plan, tmp)
         req, con = requirements(plan, wheel)
-        files = {"README.md": readme(plan, wheel), "requirements.txt": req,
+        files = {"README.md": readme(plan, wheel, figures), "requirements.txt": req,
                  "constraints.txt": con}
         target.parent.mkdir(parents=True, exist_ok=True)
         partial = target.with_suffix(".part")
@@ -259,8 +344,11 @@ def write(plan, target):
             for name, text in files.items():
                 zf.writestr(f"{folder}/{name}", text)
             zf.write(wheel, f"{folder}/{wheel.name}")
-            for path in plan.chapters:
-                zf.write(path, f"{folder}/{path.name}")
+            for path in plan.chapters:   # with the chapter's date and permissions
+                zf.writestr(zipfile.ZipInfo.from_file(path, f"{folder}/{path.name}"),
+                            notebooks[path.name], compress_type=zipfile.ZIP_DEFLATED)
+            for name, data in explorable_pages(plan, figures).items():
+                zf.writestr(f"{folder}/{name}", data)
         os.replace(partial, target)
     return target
 

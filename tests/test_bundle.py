@@ -1,15 +1,16 @@
 """The notebooks bundle, as a student without a clone uses it.
 
 `make test` builds the site, which writes the bundle (bundle/make_bundle.py, called by
-_ext/notebooks_bundle.py).
-These tests open that zip: what it holds and how it is pinned, the links to it
-from the landing page and every chapter, the import fallback at the top of every
-chapter, and then the student's way: unzip into an empty folder, a fresh virtual
-environment from the system's Python, the README's install command, and every
-notebook executed there, with nothing of the repository or its `.venv` in reach
+_ext/notebooks_bundle.py). These tests open that zip: what it holds and how it is pinned,
+the chapters in it (as committed, but for their explorable figures, which become links to
+pages of their own), the links to it from the landing page and every chapter, the import
+fallback at the top of every chapter, and then the student's way: unzip into an empty
+folder, a fresh virtual environment from the system's Python, the README's install command,
+and every notebook executed there, with nothing of the repository or its `.venv` in reach
 (bundle_student.py).
 """
 
+import difflib
 import json
 import re
 import shutil
@@ -19,11 +20,13 @@ import zipfile
 from pathlib import Path, PurePosixPath
 
 import bundle_student
+import nbformat
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 SITE = ROOT / "_build" / "html"
 sys.path[:0] = [str(ROOT / "_ext"), str(ROOT / "bundle")]
+import explorables  # noqa: E402
 import make_bundle  # noqa: E402
 import notebooks_bundle as bundle  # noqa: E402
 from packaging.utils import canonicalize_name  # noqa: E402
@@ -97,8 +100,7 @@ def test_the_bundle_holds_the_chapters_the_wheel_and_pinned_requirements(zip_pat
         names = zf.namelist()
         read = {name.split("/", 1)[1]: zf.read(name) for name in names}
     assert all(name.startswith(bundle.NAME + "/") for name in names), "one folder in the zip"
-    for path in CHAPTERS:
-        assert read[path.name] == path.read_bytes(), f"{path.name} differs from the chapter"
+    assert all(path.name in read for path in CHAPTERS)
     wheels = [name for name in read if name.endswith(".whl")]
     assert len(wheels) == 1, f"the zip holds {len(wheels)} wheels"
     wheel = wheels[0]
@@ -121,6 +123,60 @@ def test_the_bundle_holds_the_chapters_the_wheel_and_pinned_requirements(zip_pat
     readme = read["README.md"].decode()
     assert all(f"\n{command}\n" in readme for command in make_bundle.COMMANDS)
     assert PROJECT["name"] in readme
+
+
+def bundle_files(zip_path):
+    """{path inside the bundle's folder: bytes} of every file in the zip."""
+    with zipfile.ZipFile(zip_path) as zf:
+        return {name.split("/", 1)[1]: zf.read(name) for name in zf.namelist()}
+
+
+# How a chapter's JSON holds an explorable figure's directive: two lines of a markdown cell's
+# source, the fence with the figure's name and the closing fence (the cell's last line or not).
+DIRECTIVE = re.compile(r'^    "```\{explorable\} ([a-z-]+)\\n",\n    "```(?:\\n",|")\n', re.M)
+
+
+def test_the_chapters_are_bundled_as_committed_but_for_their_figures(zip_path):
+    """Jupyter cannot show an explorable figure: in the bundle its directive, and only that,
+    becomes a note that links the figure's own page; every other byte is the chapter's."""
+    read = bundle_files(zip_path)
+    placed = []
+    for path in CHAPTERS:
+        committed = path.read_text()
+        figures = DIRECTIVE.findall(committed)
+        assert committed.count("{explorable}") == len(figures), f"{path.name}: a directive not as expected"
+        placed += figures
+        before = committed.splitlines(keepends=True)
+        after = read[path.name].decode().splitlines(keepends=True)
+        matcher = difflib.SequenceMatcher(None, before, after, autojunk=False)
+        changes = [op for op in matcher.get_opcodes() if op[0] != "equal"]
+        assert len(changes) == len(figures), f"{path.name}: {len(changes)} changes for {len(figures)} figures"
+        for (_, i1, i2, j1, j2), name in zip(changes, figures):
+            assert DIRECTIVE.fullmatch("".join(before[i1:i2])), f"{path.name}: more changed than the directive of {name}"
+            note = "".join(json.loads("[" + "".join(after[j1:j2]).rstrip().rstrip(",") + "]"))
+            assert "{explorable}" not in note and "```" not in note
+            assert f"](explorables/{name}.html)" in note, f"{path.name}: the note does not link {name}'s page"
+            assert explorables.FIGURES[name].does in note, "the note says what the figure lets a reader do"
+            assert "web browser" in note and "offline" in note
+        nbformat.validate(nbformat.reads(read[path.name].decode(), as_version=4))
+    assert len(placed) >= 4 and len(set(placed)) == len(placed)
+
+    # The figures' pages, and beside them the site's scripts and stylesheet, byte for byte.
+    folder = ROOT / explorables.FOLDER
+    shared = [PurePosixPath(s).name for s in explorables.SHARED_SCRIPTS]
+    assets = shared + ["explorables.css"] + [f"{name}.js" for name in placed]
+    pages = [f"{name}.html" for name in placed]
+    assert sorted(n for n in read if n.startswith("explorables/")) == sorted(f"explorables/{n}" for n in assets + pages)
+    for name in assets:
+        assert read[f"explorables/{name}"] == (folder / name).read_bytes(), f"{name} differs from the site's"
+    for name in placed:
+        page = read[f"explorables/{name}.html"].decode()
+        assert re.findall(r'<script defer src="([^"]+)"', page) == shared + [f"{name}.js"]
+        assert re.findall(r'<link rel="stylesheet" href="([^"]+)"', page) == ["explorables.css"]
+        assert explorables.container(name) in page
+        assert not re.search(r"(src|href)=\"(/|[a-z]+:)", page), "the page loads only files beside it"
+    readme = read["README.md"].decode()
+    assert "`explorables/`" in readme
 
 
 @pytest.fixture(scope="module")

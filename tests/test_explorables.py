@@ -10,6 +10,7 @@ import os
 import re
 import shutil
 import subprocess
+import zipfile
 
 import numpy as np
 import pytest
@@ -333,29 +334,42 @@ def test_without_javascript_a_one_line_note_stands_in(server, browser, doc):
         page.close()
 
 
+def assert_labelled_and_announced(page, figure):
+    root = page.locator(f'[data-explorable="{figure}"]')
+    unlabelled = root.locator("input").evaluate_all(
+        "xs => xs.filter(x => !(x.labels && x.labels.length && x.labels[0].textContent.trim())).map(x => x.outerHTML)")
+    assert unlabelled == []
+    live = root.locator('[aria-live="polite"]')
+    assert live.count() == 1
+    control = root.locator("input[type=range]").first
+    control.focus()
+    page.keyboard.press("ArrowRight")  # the keyboard moves a slider
+    page.wait_for_timeout(1200)
+    assert re.search(r"\d", live.inner_text()), "the live region was not updated"
+
+
 @pytest.mark.parametrize("figure", FIGURES)
 def test_controls_are_labelled_and_changes_are_announced(server, browser, figure):
     page, _ = figure_page(browser, server, figure)
     try:
-        root = page.locator(f'[data-explorable="{figure}"]')
-        unlabelled = root.locator("input").evaluate_all(
-            "xs => xs.filter(x => !(x.labels && x.labels.length && x.labels[0].textContent.trim())).map(x => x.outerHTML)")
-        assert unlabelled == []
-        live = root.locator('[aria-live="polite"]')
-        assert live.count() == 1
-        control = root.locator("input[type=range]").first
-        control.focus()
-        page.keyboard.press("ArrowRight")  # the keyboard moves a slider
-        page.wait_for_timeout(1200)
-        assert re.search(r"\d", live.inner_text()), "the live region was not updated"
+        assert_labelled_and_announced(page, figure)
     finally:
         page.close()
 
 
-def save(page, name):
-    if os.environ.get("SCREENSHOTS"):
-        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=SCREENSHOTS / name)
+def assert_fits(page, root, width, whole_page=True):
+    """The figure `root` fits the screen's `width`, and its text contrasts with the page."""
+    if whole_page:
+        assert page.evaluate("() => document.documentElement.scrollWidth") <= width + 1, "the page scrolls sideways"
+    assert root.evaluate("r => r.getBoundingClientRect().right") <= width, "the figure is wider than the screen"
+    assert root.evaluate("r => r.scrollWidth <= r.clientWidth + 1"), "the figure scrolls sideways"
+    too_wide = root.evaluate("""r => Array.from(r.querySelectorAll('*')).filter(e => e.offsetParent !== null
+        && e.getBoundingClientRect().right > r.getBoundingClientRect().right + 1).map(e => e.outerHTML.slice(0, 80))""")
+    assert too_wide == []
+    # text and lines take the theme's colours: the figure's text contrasts with the page
+    colours = root.evaluate("""r => [getComputedStyle(r).color, getComputedStyle(document.body).backgroundColor]""")
+    assert colours[0] != colours[1]
+    return colours
 
 
 @pytest.mark.parametrize("width", [320, 390, 1280])
@@ -367,16 +381,8 @@ def test_figures_fit_a_phone_and_a_laptop_in_light_and_dark(server, browser, fig
         for dark in (False, True):
             page.evaluate(f"() => document.documentElement.dataset.theme = '{'dark' if dark else 'light'}'")
             page.wait_for_timeout(50)
-            if width >= 390:  # (at 320 px a chapter's own code and formulas may scroll; the figure must not)
-                assert page.evaluate("() => document.documentElement.scrollWidth") <= width + 1, "the page scrolls sideways"
-            assert root.evaluate("r => r.getBoundingClientRect().right") <= width, "the figure is wider than the screen"
-            assert root.evaluate("r => r.scrollWidth <= r.clientWidth + 1"), "the figure scrolls sideways"
-            too_wide = root.evaluate("""r => Array.from(r.querySelectorAll('*')).filter(e => e.offsetParent !== null
-                && e.getBoundingClientRect().right > r.getBoundingClientRect().right + 1).map(e => e.outerHTML.slice(0, 80))""")
-            assert too_wide == []
-            # text and lines take the theme's colours: the figure's text contrasts with the page
-            colours = root.evaluate("""r => [getComputedStyle(r).color, getComputedStyle(document.body).backgroundColor]""")
-            assert colours[0] != colours[1]
+            # (at 320 px a chapter's own code and formulas may scroll; the figure must not)
+            assert_fits(page, root, width, whole_page=width >= 390)
             if width != 320:
                 root.scroll_into_view_if_needed()
                 box = root.bounding_box()
@@ -466,5 +472,70 @@ def test_a_finger_drags_the_points_on_a_phone(server, browser, figure):
         page.locator(f'[data-explorable="{figure}"].explorable-ready').wait_for(timeout=10_000)
         assert_a_finger_drags(page, figure)
         assert log["errors"] == []
+    finally:
+        page.close()
+
+
+# ---- the figures' own pages in the notebooks bundle (a student's folder, no server, offline) ----
+# One setting per figure away from its start, for comparing a page's numbers with the site's.
+MOVED = {
+    "kl-three-outcomes": [("p1", 30), ("q2", 60), ("unit-bits", None)],
+    "two-normals": [("mu2", 2.5), ("s1", 0.4), ("a", 1.2)],
+    "normals-plane": [("q-theta", 60), ("p-sa", 1.5)],
+    "distillation-temperature": [("v2", 3.0), ("T", 7.0)],
+}
+
+
+@pytest.fixture(scope="module")
+def bundle_pages(tmp_path_factory):
+    """The folder explorables/ of the site's notebooks bundle, unzipped as a student would."""
+    zip_path = SITE / "appendix-b-notebooks.zip"
+    if not zip_path.is_file():
+        pytest.fail("no notebooks bundle in the site: run `make book` (make test does it first)")
+    work = tmp_path_factory.mktemp("bundle")
+    with zipfile.ZipFile(zip_path) as zf:
+        zf.extractall(work, [n for n in zf.namelist() if "/explorables/" in n])
+    (folder,) = work.glob("*/explorables")
+    return folder
+
+
+@pytest.mark.parametrize("figure", FIGURES)
+def test_the_bundles_page_of_each_figure_works_offline(server, browser, bundle_pages, figure):
+    page, log = open_page(browser, (bundle_pages / f"{figure}.html").as_uri(), offline=True)
+    site, _ = figure_page(browser, server, figure)
+    try:
+        page.locator(f'[data-explorable="{figure}"].explorable-ready').wait_for(timeout=10_000)
+        assert log["errors"] == [] and log["failed"] == []
+        outside = [url for url in log["requests"] if not url.startswith(bundle_pages.as_uri() + "/")]
+        assert outside == [], "the page loads only the files beside it"
+        # the site's numbers, which the tests above compare with mathlib
+        assert shown(page, figure, MOVED[figure]) == shown(site, figure, MOVED[figure])
+        assert_labelled_and_announced(page, figure)
+    finally:
+        page.close()
+        site.close()
+
+
+@pytest.mark.parametrize("figure", FIGURES)
+def test_the_bundles_page_of_each_figure_fits_a_phone_in_light_and_dark(browser, bundle_pages, figure):
+    url = (bundle_pages / f"{figure}.html").as_uri()
+    colours = {}
+    for scheme in ("light", "dark"):   # as the phone's system is set
+        page, log = open_page(browser, url, color_scheme=scheme, **PHONE)
+        try:
+            root = page.locator(f'[data-explorable="{figure}"]')
+            page.locator(f'[data-explorable="{figure}"].explorable-ready').wait_for(timeout=10_000)
+            assert page.evaluate("() => document.documentElement.dataset.theme") == scheme
+            colours[scheme] = assert_fits(page, root, 390)
+            if figure in HANDLES:
+                assert_a_finger_drags(page, figure)
+            assert log["errors"] == []
+        finally:
+            page.close()
+    assert colours["light"] != colours["dark"]
+    page, _ = open_page(browser, url, javascript=False)
+    try:   # without JavaScript, the note that stands in for the figure
+        note = page.locator(f'[data-explorable="{figure}"]').inner_text().strip()
+        assert note.startswith("An interactive version of this figure") and "needs JavaScript" in note
     finally:
         page.close()
