@@ -13,7 +13,7 @@ folder, named as the zip::
     mathlib_medl-<version>-py3-none-any.whl   built from this repository at book time
     <chapter>.ipynb       every notebook of _toc.yml, with its committed outputs
     explorables/          each explorable figure the chapters place, as a page of its own
-                          (<name>.html) with its scripts and stylesheet
+                          (<name>.html, the site's scripts and stylesheet written into it)
 
 The notebooks are the committed files byte for byte, except where a chapter places an
 explorable figure (``{explorable} name``, _ext/explorables.py): Jupyter cannot show it, so
@@ -249,19 +249,19 @@ def student_copy(path):
 
 
 def explorable_pages(plan, figures):
-    """{path in the bundle: bytes}: a page for each figure {name: chapter's file name},
-    and the scripts and stylesheet they load, copied from the site's."""
+    """{path in the bundle: bytes}: a page for each figure {name: chapter's file name}, with
+    the site's stylesheet and the figure's scripts written into it."""
     folder = plan.root / explorables.FOLDER
-    shared = [Path(script).name for script in explorables.SHARED_SCRIPTS]
-    files = {f"explorables/{name}": (folder / name).read_bytes()
-             for name in shared + [Path(explorables.STYLESHEET).name] + [f"{f}.js" for f in sorted(figures)]}
     page = Template(PAGE.read_text())
+    files = {}
     for name, chapter in sorted(figures.items()):
         figure = explorables.FIGURES[name]
-        scripts = "\n".join(f'<script defer src="{script}"></script>' for script in shared + [f"{name}.js"])
+        scripts = [plan.root / s for s in explorables.SHARED_SCRIPTS] + [folder / f"{name}.js"]
         files[f"explorables/{name}.html"] = page.substitute(
             title=html.escape(figure.title), book=html.escape(plan.title), chapter=html.escape(chapter),
-            does=html.escape(figure.does), scripts=scripts, figure=explorables.container(name)).encode()
+            does=html.escape(figure.does), figure=explorables.container(name),
+            stylesheet=(plan.root / explorables.STYLESHEET).read_text(),
+            scripts="".join(f"<script>\n{path.read_text()}</script>\n" for path in scripts)).encode()
     return files
 
 
