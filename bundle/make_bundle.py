@@ -51,7 +51,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "_ext"))
 import explorables  # noqa: E402 (the figures and their container)
 from pinned_versions import read_lock  # noqa: E402 (the one reader of requirements.lock)
 
-PAGE = Path(__file__).resolve().parent / "explorable.html"   # a figure's page in the bundle
+PAGE = "bundle/explorable.html"   # a figure's page in the bundle (a template)
 # A chapter's {explorable} directive (_ext/explorables.py): its fence, the figure's name, and
 # the lines up to the closing fence.
 EXPLORABLE = re.compile(r"^(?P<fence>`{3,}|:{3,})\{explorable\}[ \t]+(?P<name>[^\s`]+)[^\n]*\n"
@@ -252,7 +252,7 @@ def explorable_pages(plan, figures):
     """{path in the bundle: bytes}: a page for each figure {name: chapter's file name}, with
     the site's stylesheet and the figure's scripts written into it."""
     folder = plan.root / explorables.FOLDER
-    page = Template(PAGE.read_text())
+    page = Template((plan.root / PAGE).read_text())
     files = {}
     for name, chapter in sorted(figures.items()):
         figure = explorables.FIGURES[name]

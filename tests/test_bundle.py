@@ -174,6 +174,41 @@ def test_the_chapters_are_bundled_as_committed_but_for_their_figures(zip_path):
     assert "`explorables/`" in readme
 
 
+def notebook(tmp_path, *sources, cell_type="markdown"):
+    """A chapter of these cells' sources, saved as Jupyter saves a notebook."""
+    cells = [{"cell_type": cell_type, "id": f"c{k}", "metadata": {}, "source": source}
+             for k, source in enumerate(sources)]
+    path = tmp_path / "chapter.ipynb"
+    nb = {"cells": cells, "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
+    path.write_text(json.dumps(nb, indent=1, sort_keys=True, ensure_ascii=False) + "\n")
+    return path
+
+
+def test_a_figure_written_with_colons_or_options_becomes_a_note_too(tmp_path):
+    path = notebook(tmp_path, "Before.\n\n:::{explorable} two-normals\n:class: wide\n:::\n\nAfter.",
+                    "````{explorable} normals-plane\n````")
+    data, figures = make_bundle.student_copy(path)
+    sources = ["".join(cell["source"]) for cell in json.loads(data)["cells"]]
+    assert figures == ["two-normals", "normals-plane"]
+    assert sources[0].startswith("Before.\n\n> **Interactive figure") and sources[0].endswith("\n\nAfter.")
+    assert "](explorables/two-normals.html)" in sources[0] and "](explorables/normals-plane.html)" in sources[1]
+    plain = notebook(tmp_path, "No figure here.")
+    assert make_bundle.student_copy(plain) == (plain.read_bytes(), [])
+
+
+@pytest.mark.parametrize("source, layout, message", [
+    ("```{explorable} no-such-figure\n```", None, "chapter.ipynb, cell 'c0': unknown explorable 'no-such-figure'"),
+    ("See ```{explorable} two-normals``` inline.", None, "chapter.ipynb, cell 'c0': an {explorable} directive not written"),
+    ("```{explorable} two-normals\n```", {"indent": 2}, "chapter.ipynb is not laid out as Jupyter saves a notebook"),
+])
+def test_a_figure_the_bundle_cannot_read_stops_it_with_the_chapter_and_cell(tmp_path, source, layout, message):
+    path = notebook(tmp_path, source)
+    if layout:
+        path.write_text(json.dumps(json.loads(path.read_text()), **layout))
+    with pytest.raises(make_bundle.BundleError, match=re.escape(message)):
+        make_bundle.student_copy(path)
+
+
 @pytest.fixture(scope="module")
 def student_report(tmp_path_factory):
     work = tmp_path_factory.mktemp("bundle-student")
