@@ -12,9 +12,13 @@ static figure and the text around it stay as they are). The script
 dragging, the live region), and the stylesheet ``explorables.css``. Jupyter Book adds every file
 under ``_static`` to every page; here they are taken off every page, and put back, in order,
 on the pages whose body holds an explorable (tests/test_explorables.py checks both).
+
+The notebooks bundle (bundle/make_bundle.py) carries each figure as a page of its own, for
+students who run the chapters in Jupyter, where the directive cannot show a figure.
 """
 
 import re
+from typing import NamedTuple
 
 from docutils import nodes
 from docutils.parsers.rst import Directive, directives
@@ -23,17 +27,38 @@ FOLDER = "_static/explorables"
 SHARED_SCRIPTS = [f"{FOLDER}/explorable-math.js", f"{FOLDER}/explorable-ui.js"]
 STYLESHEET = f"{FOLDER}/explorables.css"
 
-# name -> what the figure lets a reader do, for the note shown without JavaScript.
+
+class Figure(NamedTuple):
+    title: str   # the heading of its page in the notebooks bundle
+    does: str    # what it lets a reader do, for the notes that stand in for it
+
+
 FIGURES = {
-    "kl-three-outcomes": "move two distributions on three outcomes and watch both KL divergences, "
-                         "the cross entropies, the entropies and the JSD",
-    "two-normals": "move two normals on a line, and the modes of a mixture, and watch the "
-                   "divergences and the two fits",
-    "normals-plane": "move, rotate and stretch two normals in the plane and watch (B.9) both ways",
-    "distillation-temperature": "turn the temperature up and edit the logits, and watch the "
-                                "distillation loss approach its limit (4.5)",
+    "kl-three-outcomes": Figure(
+        "Two distributions on three outcomes",
+        "move two distributions on three outcomes and watch both KL divergences, the cross "
+        "entropies, the entropies and the JSD"),
+    "two-normals": Figure(
+        "Two normals on a line",
+        "move two normals on a line, and the modes of a mixture, and watch the divergences "
+        "and the two fits"),
+    "normals-plane": Figure(
+        "Two normals in the plane",
+        "move, rotate and stretch two normals in the plane and watch (B.9) both ways"),
+    "distillation-temperature": Figure(
+        "Distillation at temperature T",
+        "turn the temperature up and edit the logits, and watch the distillation loss approach "
+        "its limit (4.5)"),
 }
 CONTAINER = re.compile(r'data-explorable="([a-z-]+)"')
+
+
+def container(name):
+    """The HTML the figure's script draws into, holding the note shown without JavaScript
+    (on the site, and on the figure's own page in the notebooks bundle)."""
+    return (f'<div class="explorable" id="explorable-{name}" data-explorable="{name}">'
+            f'<p class="explorable-fallback">An interactive version of this figure, where you can '
+            f"{FIGURES[name].does}, needs JavaScript.</p></div>")
 
 
 class Explorable(Directive):
@@ -45,12 +70,7 @@ class Explorable(Directive):
         name = self.arguments[0]
         if name not in FIGURES:
             raise self.error(f"unknown explorable {name!r}; known: {', '.join(sorted(FIGURES))}")
-        html = (
-            f'<div class="explorable" id="explorable-{name}" data-explorable="{name}">'
-            f'<p class="explorable-fallback">An interactive version of this figure, where you can '
-            f"{FIGURES[name]}, needs JavaScript.</p></div>"
-        )
-        return [nodes.raw("", html, format="html")]
+        return [nodes.raw("", container(name), format="html")]
 
 
 def _is_explorable_asset(asset):

@@ -21,10 +21,12 @@ import zipfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "_ext"))
+sys.path[:0] = [str(ROOT / "_ext"), str(ROOT / "bundle")]
+import make_bundle  # noqa: E402
 import notebooks_bundle as bundle  # noqa: E402
 
 ZIP = ROOT / "_build" / "html" / bundle.BUNDLE
+LIBRARY = make_bundle.pyproject(ROOT)["project"]["name"]
 
 # A notebook of the test's own (not in the bundle): what the kernel of an executed notebook sees.
 PROBE = {
@@ -32,7 +34,7 @@ PROBE = {
         "cell_type": "code", "execution_count": None, "id": "probe", "metadata": {}, "outputs": [],
         "source": "import importlib.metadata, json, sys\nimport mathlib\n"
                   "print(json.dumps({'executable': sys.executable, 'mathlib': mathlib.__file__, "
-                  f"'version': importlib.metadata.version({bundle.project()[0]['name']!r}), "
+                  f"'version': importlib.metadata.version({LIBRARY!r}), "
                   "'path': sys.path}))",
     }],
     "metadata": {"kernelspec": {"display_name": "Python 3 (ipykernel)", "language": "python",
@@ -81,7 +83,7 @@ def student_run(work, zip_path=ZIP):
     # The Python this checkout's .venv was made from (make's `python3`), not the .venv.
     report["create"] = run([sys._base_executable, "-m", "venv", venv])
     env = clean_environment(venv)
-    install = bundle.COMMANDS[0].split()
+    install = make_bundle.COMMANDS[0].split()
     assert install[0] == "python"
     report["install"] = run([venv / "bin" / "python"] + install[1:], cwd=folder, env=env)
     report["install_seconds"] = time.monotonic() - start
@@ -96,7 +98,7 @@ def student_run(work, zip_path=ZIP):
     probe.write_text(json.dumps(PROBE))
     report["notebooks"] = {}
     start = time.monotonic()
-    for notebook in [folder / path.name for path in bundle.chapter_notebooks()] + [probe]:
+    for notebook in [folder / path.name for path in make_bundle.toc_notebooks(ROOT)] + [probe]:
         report["notebooks"][notebook.name] = run(
             [venv / "bin" / "jupyter", "nbconvert", "--to", "notebook", "--execute",
              "--ExecutePreprocessor.timeout=600", "--output-dir", work / "executed", notebook],

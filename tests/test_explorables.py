@@ -10,6 +10,7 @@ import os
 import re
 import shutil
 import subprocess
+import zipfile
 
 import numpy as np
 import pytest
@@ -19,6 +20,7 @@ from test_site import ROOT, SITE, browser, open_page, server  # noqa: F401 (fixt
 
 SCREENSHOTS = ROOT / "_build" / "screenshots"
 EXPLORABLES = ROOT / "_static" / "explorables"
+SHARED_SCRIPTS = ["explorable-math.js", "explorable-ui.js"]
 FIGURES = {
     "kl-three-outcomes": "chapters/b1_divergences",
     "two-normals": "chapters/b1_divergences",
@@ -313,8 +315,9 @@ def test_scripts_are_small_and_self_contained():
         assert path.stat().st_size <= 30_000, f"{path.name}: {path.stat().st_size} bytes"
         assert not re.search(r"https?://(?!www\.w3\.org/2000/svg)", text), f"{path.name} names a URL"
         assert not re.search(r"\b(import|fetch|XMLHttpRequest|eval)\b\s*\(", text), path.name
-    for figure in FIGURES:
-        assert (EXPLORABLES / f"{figure}.js").is_file()
+    for figure in FIGURES:   # what a page loads for one figure: the shared scripts and its own
+        total = sum((EXPLORABLES / name).stat().st_size for name in SHARED_SCRIPTS + [f"{figure}.js"])
+        assert total <= 30_000, f"{figure}: {total} bytes of script with the shared ones"
 
 
 @pytest.mark.parametrize("doc", sorted(set(FIGURES.values())))
@@ -331,29 +334,42 @@ def test_without_javascript_a_one_line_note_stands_in(server, browser, doc):
         page.close()
 
 
+def assert_labelled_and_announced(page, figure):
+    root = page.locator(f'[data-explorable="{figure}"]')
+    unlabelled = root.locator("input").evaluate_all(
+        "xs => xs.filter(x => !(x.labels && x.labels.length && x.labels[0].textContent.trim())).map(x => x.outerHTML)")
+    assert unlabelled == []
+    live = root.locator('[aria-live="polite"]')
+    assert live.count() == 1
+    control = root.locator("input[type=range]").first
+    control.focus()
+    page.keyboard.press("ArrowRight")  # the keyboard moves a slider
+    page.wait_for_timeout(1200)
+    assert re.search(r"\d", live.inner_text()), "the live region was not updated"
+
+
 @pytest.mark.parametrize("figure", FIGURES)
 def test_controls_are_labelled_and_changes_are_announced(server, browser, figure):
     page, _ = figure_page(browser, server, figure)
     try:
-        root = page.locator(f'[data-explorable="{figure}"]')
-        unlabelled = root.locator("input").evaluate_all(
-            "xs => xs.filter(x => !(x.labels && x.labels.length && x.labels[0].textContent.trim())).map(x => x.outerHTML)")
-        assert unlabelled == []
-        live = root.locator('[aria-live="polite"]')
-        assert live.count() == 1
-        control = root.locator("input[type=range]").first
-        control.focus()
-        page.keyboard.press("ArrowRight")  # the keyboard moves a slider
-        page.wait_for_timeout(1200)
-        assert re.search(r"\d", live.inner_text()), "the live region was not updated"
+        assert_labelled_and_announced(page, figure)
     finally:
         page.close()
 
 
-def save(page, name):
-    if os.environ.get("SCREENSHOTS"):
-        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=SCREENSHOTS / name)
+def assert_fits(page, root, width, whole_page=True):
+    """The figure `root` fits the screen's `width`, and its text contrasts with the page."""
+    if whole_page:
+        assert page.evaluate("() => document.documentElement.scrollWidth") <= width + 1, "the page scrolls sideways"
+    assert root.evaluate("r => r.getBoundingClientRect().right") <= width, "the figure is wider than the screen"
+    assert root.evaluate("r => r.scrollWidth <= r.clientWidth + 1"), "the figure scrolls sideways"
+    too_wide = root.evaluate("""r => Array.from(r.querySelectorAll('*')).filter(e => e.offsetParent !== null
+        && e.getBoundingClientRect().right > r.getBoundingClientRect().right + 1).map(e => e.outerHTML.slice(0, 80))""")
+    assert too_wide == []
+    # text and lines take the theme's colours: the figure's text contrasts with the page
+    colours = root.evaluate("""r => [getComputedStyle(r).color, getComputedStyle(document.body).backgroundColor]""")
+    assert colours[0] != colours[1]
+    return colours
 
 
 @pytest.mark.parametrize("width", [320, 390, 1280])
@@ -365,16 +381,8 @@ def test_figures_fit_a_phone_and_a_laptop_in_light_and_dark(server, browser, fig
         for dark in (False, True):
             page.evaluate(f"() => document.documentElement.dataset.theme = '{'dark' if dark else 'light'}'")
             page.wait_for_timeout(50)
-            if width >= 390:  # (at 320 px a chapter's own code and formulas may scroll; the figure must not)
-                assert page.evaluate("() => document.documentElement.scrollWidth") <= width + 1, "the page scrolls sideways"
-            assert root.evaluate("r => r.getBoundingClientRect().right") <= width, "the figure is wider than the screen"
-            assert root.evaluate("r => r.scrollWidth <= r.clientWidth + 1"), "the figure scrolls sideways"
-            too_wide = root.evaluate("""r => Array.from(r.querySelectorAll('*')).filter(e => e.offsetParent !== null
-                && e.getBoundingClientRect().right > r.getBoundingClientRect().right + 1).map(e => e.outerHTML.slice(0, 80))""")
-            assert too_wide == []
-            # text and lines take the theme's colours: the figure's text contrasts with the page
-            colours = root.evaluate("""r => [getComputedStyle(r).color, getComputedStyle(document.body).backgroundColor]""")
-            assert colours[0] != colours[1]
+            # (at 320 px a chapter's own code and formulas may scroll; the figure must not)
+            assert_fits(page, root, width, whole_page=width >= 390)
             if width != 320:
                 root.scroll_into_view_if_needed()
                 box = root.bounding_box()
@@ -409,5 +417,124 @@ def test_figures_work_from_a_file_url(browser, doc):
             page.locator(f'[data-explorable="{figure}"].explorable-ready').wait_for(timeout=10_000)
         assert page.locator("[data-explorable] [data-quantity]").count() > 0
         assert log["errors"] == []
+    finally:
+        page.close()
+
+
+# ---- a finger on a phone ----
+# The figures whose points a reader drags, and what is dragged.
+HANDLES = {"kl-three-outcomes": ".explorable-q-mark", "normals-plane": ".explorable-p-mark"}
+
+
+def touch_drag(page, handle, dx, dy, steps=8):
+    """A finger down on the middle of `handle`, moved by (dx, dy) CSS pixels, lifted."""
+    box = handle.bounding_box()
+    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    cdp = page.context.new_cdp_session(page)
+    touch = lambda kind, points: cdp.send("Input.dispatchTouchEvent", {"type": kind, "touchPoints": points})
+    touch("touchStart", [{"x": x, "y": y}])
+    for k in range(1, steps + 1):
+        touch("touchMove", [{"x": x + dx * k / steps, "y": y + dy * k / steps}])
+    touch("touchEnd", [])
+    page.wait_for_timeout(100)
+
+
+# JavaScript: the directions, of eight, in which a finger landing 12 CSS pixels from the middle
+# of the point misses it (a target of 24 px across, WCAG 2.5.8, however small it is drawn), and
+# misses the other point too, which takes the touch where it is drawn over this one.
+MISSES = """(point) => {
+  const box = point.getBoundingClientRect(), x = box.left + box.width / 2, y = box.top + box.height / 2;
+  return [0, 45, 90, 135, 180, 225, 270, 315].filter(degrees => !document.elementFromPoint(
+    x + 12 * Math.cos(degrees * Math.PI / 180), y + 12 * Math.sin(degrees * Math.PI / 180))
+    .classList.contains("explorable-handle"));
+}"""
+
+
+def assert_a_finger_drags(page, figure):
+    root = page.locator(f'[data-explorable="{figure}"]')
+    handle = root.locator(HANDLES[figure])
+    handle.scroll_into_view_if_needed()
+    for point in root.locator(".explorable-handle").all():
+        misses = point.evaluate(MISSES)
+        assert misses == [], f"{figure}: a finger 12 px from the middle of a point misses it at {misses} degrees"
+    before = page.evaluate(READ, figure)
+    touch_drag(page, handle, 40, 25)
+    assert page.evaluate(READ, figure) != before, f"{figure}: dragging with a finger changed nothing"
+
+
+PHONE = {"viewport": (390, 844), "has_touch": True, "is_mobile": True}
+
+
+@pytest.mark.parametrize("figure", HANDLES)
+def test_a_finger_drags_the_points_on_a_phone(server, browser, figure):
+    page, log = open_page(browser, f"{server}/{FIGURES[figure]}.html", **PHONE)
+    try:
+        page.locator(f'[data-explorable="{figure}"].explorable-ready').wait_for(timeout=10_000)
+        assert_a_finger_drags(page, figure)
+        assert log["errors"] == []
+    finally:
+        page.close()
+
+
+# ---- the figures' own pages in the notebooks bundle (a student's folder, no server, offline) ----
+# One setting per figure away from its start, for comparing a page's numbers with the site's.
+MOVED = {
+    "kl-three-outcomes": [("p1", 30), ("q2", 60), ("unit-bits", None)],
+    "two-normals": [("mu2", 2.5), ("s1", 0.4), ("a", 1.2)],
+    "normals-plane": [("q-theta", 60), ("p-sa", 1.5)],
+    "distillation-temperature": [("v2", 3.0), ("T", 7.0)],
+}
+
+
+@pytest.fixture(scope="module")
+def bundle_pages(tmp_path_factory):
+    """The folder explorables/ of the site's notebooks bundle, unzipped as a student would."""
+    zip_path = SITE / "appendix-b-notebooks.zip"
+    if not zip_path.is_file():
+        pytest.fail("no notebooks bundle in the site: run `make book` (make test does it first)")
+    work = tmp_path_factory.mktemp("bundle")
+    with zipfile.ZipFile(zip_path) as zf:
+        zf.extractall(work, [n for n in zf.namelist() if "/explorables/" in n])
+    (folder,) = work.glob("*/explorables")
+    return folder
+
+
+@pytest.mark.parametrize("figure", FIGURES)
+def test_the_bundles_page_of_each_figure_works_offline(server, browser, bundle_pages, figure):
+    page, log = open_page(browser, (bundle_pages / f"{figure}.html").as_uri(), offline=True)
+    site, _ = figure_page(browser, server, figure)
+    try:
+        page.locator(f'[data-explorable="{figure}"].explorable-ready').wait_for(timeout=10_000)
+        assert log["errors"] == [] and log["failed"] == []
+        assert log["requests"] == [(bundle_pages / f"{figure}.html").as_uri()], "the page is one file"
+        # the site's numbers, which the tests above compare with mathlib
+        assert shown(page, figure, MOVED[figure]) == shown(site, figure, MOVED[figure])
+        assert_labelled_and_announced(page, figure)
+    finally:
+        page.close()
+        site.close()
+
+
+@pytest.mark.parametrize("figure", FIGURES)
+def test_the_bundles_page_of_each_figure_fits_a_phone_in_light_and_dark(browser, bundle_pages, figure):
+    url = (bundle_pages / f"{figure}.html").as_uri()
+    colours = {}
+    for scheme in ("light", "dark"):   # as the phone's system is set
+        page, log = open_page(browser, url, color_scheme=scheme, **PHONE)
+        try:
+            root = page.locator(f'[data-explorable="{figure}"]')
+            page.locator(f'[data-explorable="{figure}"].explorable-ready').wait_for(timeout=10_000)
+            assert page.evaluate("() => document.documentElement.dataset.theme") == scheme
+            colours[scheme] = assert_fits(page, root, 390)
+            if figure in HANDLES:
+                assert_a_finger_drags(page, figure)
+            assert log["errors"] == []
+        finally:
+            page.close()
+    assert colours["light"] != colours["dark"]
+    page, _ = open_page(browser, url, javascript=False)
+    try:   # without JavaScript, the note that stands in for the figure
+        note = page.locator(f'[data-explorable="{figure}"]').inner_text().strip()
+        assert note.startswith("An interactive version of this figure") and "needs JavaScript" in note
     finally:
         page.close()

@@ -87,15 +87,16 @@ def browser():
         b.close()
 
 
-def open_page(browser, url, viewport=(1280, 900), javascript=True):
+def open_page(browser, url, viewport=(1280, 900), javascript=True, **device):
     """Load a page with its figures and fonts, and return it with what happened on the way.
 
     The math is typeset when the book is built, so the page needs no script for it. Figures
     load lazily, as a reader scrolls to them; here all of them are loaded at once so that
-    the checks see every one.
+    the checks see every one. `device`: more of Playwright's context options (a touch
+    screen, the system's dark mode, no network).
     """
     context = browser.new_context(viewport={"width": viewport[0], "height": viewport[1]},
-                                  java_script_enabled=javascript)
+                                  java_script_enabled=javascript, **device)
     page = context.new_page()
     page.on("close", lambda _: context.close())
     log = {"requests": [], "failed": [], "bad_status": [], "errors": []}
