@@ -18,7 +18,7 @@ import nbformat
 import numpy as np
 import pytest
 
-from grading import A3, AUTOGRADE, ROOT
+from grading import A3, AUTOGRADE, FULL, ROOT, rows, solved
 from grader import build, checks, compare, master, release, score
 from grader.model import AuthoringError
 
@@ -277,6 +277,23 @@ def test_the_build_command_says_one_sentence_per_broken_master(tmp_path):
     assert done.returncode == 2 and "Traceback" not in done.stderr
     assert done.stderr == "autograde: a5_broken.ipynb, metadata.assignment.title: missing or empty: the metadata " \
                           'must hold {"assignment": {"name": "a5_broken", "title": "Assignment n: ..."}}.\n'
+
+
+def test_a_broken_master_does_not_stop_grading_another(tmp_path, monkeypatch):
+    from grader.batch import Batch
+    from grader.sandbox import Limits
+
+    monkeypatch.setattr(build, "MASTERS", two_masters(tmp_path, _no_title))
+    monkeypatch.setattr(build, "OUT", tmp_path / "out")
+    folder = tmp_path / "submissions"
+    folder.mkdir()
+    nbformat.write(solved(A3), folder / "honest.ipynb")
+    batch = Batch(folder, tmp_path / "grades.csv", Limits(timeout=60), sandboxed=False, log=lambda line: None)
+    batch.run()   # the project's own notebooks: no sandbox needed
+    assert (rows(tmp_path / "grades.csv")["honest"]["total"], batch.summary["statuses"]) == (str(FULL[A3]), {"ok": 1})
+    assert batch.needs_instructor() == ["a broken master, skipped: a5_broken.ipynb, metadata.assignment.title: "
+                                        "missing or empty: the metadata must hold {\"assignment\": {\"name\": "
+                                        "\"a5_broken\", \"title\": \"Assignment n: ...\"}}"]
 
 
 def run_cells(nb, extra=()):

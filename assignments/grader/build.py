@@ -71,12 +71,13 @@ def _cached(path, out):
     return found if fresh else None
 
 
-def bundles(out=OUT, sandboxed=True, log=print, errors=None):
-    """{name: Bundle} of every master, built first where stale; expected answers before any submission runs.
+def bundles(out=None, sandboxed=True, log=print, errors=None):
+    """{name: Bundle} of every master, built first where stale, into `out` (default ``OUT``); expected answers
+    before any submission runs.
 
     errors: a list to collect the refusals of broken masters in (the others are still built);
     without it, the first refusal is raised."""
-    out, found, todo = Path(out), {}, []
+    out, found, todo = Path(out or OUT), {}, []
     for path in masters():
         cached = _cached(path, out)
         if cached is None:
