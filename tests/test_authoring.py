@@ -7,7 +7,7 @@ so that these tests start no sandbox.
 """
 
 import contextlib
-import copy
+import dataclasses
 import io
 import json
 import shutil
@@ -18,8 +18,8 @@ import nbformat
 import numpy as np
 import pytest
 
-from grading import A3, AUTOGRADE, ROOT
-from grader import build, checks, master, release
+from grading import A3, AUTOGRADE, FULL, ROOT, rows, solved
+from grader import build, checks, compare, master, release, score
 from grader.model import AuthoringError
 
 A4 = "a4_deep_learning_losses"
@@ -68,6 +68,15 @@ def _not_literal(nb):
     edit(nb, "TESTS", '"args": [0, 0.1, 4]', '"args": [0, 0.1, len("four")]')
 
 
+def _not_named_tests(nb):
+    edit(nb, "TESTS", "TESTS = [", "tests = [")
+
+
+def _expected_not_numbers(nb):
+    edit(nb, "TESTS", '"points": 1, "check": "close", "public": True', '"points": 1, "check": "close", "public": True, '
+         '"expected": "0.925"')
+
+
 def _typed_points(nb):
     edit(nb, "Label smoothing trains", "Label smoothing", "(3 points) Label smoothing")
 
@@ -111,7 +120,10 @@ REFUSED = {   # mutation: (cell number or None, text that names the field or say
     "points as text": (_points_as_text, 5, "TESTS[0].points: must be a whole number"),
     "unknown kind": (_unknown_kind, 5, "TESTS[3].check: unknown check 'raise'"),
     "unknown field": (_unknown_field, 5, "TESTS[3].rtol: a 'raises' test has no field 'rtol'"),
-    "not literal": (_not_literal, 5, "TESTS: the tests must be plain literals"),
+    "not literal": (_not_literal, 5, "TESTS[0].args: the tests must be plain literals (numbers, strings, lists, "
+                    "dicts, True, False, None); line 3 is not"),
+    "not named TESTS": (_not_named_tests, 5, "a cell tagged tests holds one assignment, TESTS = [{...}, ...]"),
+    "expected not numbers": (_expected_not_numbers, 5, "TESTS[0].expected: must be a number or a list of numbers"),
     "typed points": (_typed_points, 3, "remove the typed number or points"),
     "unclosed region": (_unclosed, 4, "inside the one opened on line 2"),
     "question without tests": (_question_without_tests, 3, "question q1 has no tests"),
@@ -140,9 +152,9 @@ def test_a_bad_master_is_refused_naming_file_cell_and_field(tmp_path, mutation):
 
 def test_the_example_master_uses_every_feature():
     assignment = master.read(EXAMPLE)
-    assert {t["check"] for t in assignment.tests} == set(checks.KINDS)
-    assert {t["public"] for t in assignment.tests} == {True, False}
-    assert any("reference" in t for t in assignment.tests) and any("expected" in t for t in assignment.tests)
+    assert {t.check for t in assignment.tests} == set(checks.KINDS)
+    assert {t.public for t in assignment.tests} == {True, False}
+    assert any(t.reference for t in assignment.tests) and any(t.expected is not None for t in assignment.tests)
     assert any("written" in master.tags(c) for c in assignment.notebook.cells)
     assert [(w.id, w.question, w.points) for w in assignment.written] == [("q4w", "q4", 2)]
     assert assignment.maximum == assignment.notebook.metadata["assignment"]["points"]
@@ -155,13 +167,52 @@ def test_nbgrader_markers_are_stripped_like_otters():
     assert master.strip_solutions(text, "f.ipynb", 1, master.TEXT_STUB) == "Why?\n\n" + master.TEXT_STUB
 
 
+def _markers_with_colons(nb):
+    edit(nb, "def smooth_labels", "# BEGIN SOLUTION\n", "# BEGIN SOLUTION:\n")
+    edit(nb, "def smooth_labels", "# END SOLUTION\n", "# END SOLUTION:\n")
+
+
+@pytest.mark.parametrize("change, cell, words", [
+    (_markers_with_colons, 4, "line 2: a solution marker is left in the student copy"),
+    (lambda nb: nb.cells.insert(2, nbformat.v4.new_raw_cell("a\n# BEGIN SOLUTION\nb\n# END SOLUTION")),
+     3, "line 2: a solution marker is left in the student copy"),
+    (lambda nb: nb.cells.insert(2, nbformat.v4.new_markdown_cell("Like this:\n\n    TESTS = [...]")),
+     3, "line 3: a copy of the tests is left in the student copy")])
+def test_a_marker_or_test_left_in_the_copy_is_refused_naming_cell_and_line(tmp_path, change, cell, words):
+    nb = example()
+    change(nb)
+    nbformat.write(nb, tmp_path / "mine.ipynb")
+    assignment = master.read(tmp_path / "mine.ipynb")   # regions it does not see as regions pass here
+    with pytest.raises(AuthoringError) as refusal:
+        release.student_copy(assignment, build.bundles()[A4].expected)
+    assert str(refusal.value).startswith(f"mine.ipynb, cell {cell}, source: {words}"), str(refusal.value)
+
+
+def test_tests_are_frozen_and_the_bundle_keeps_them_as_the_master_wrote_them():
+    assignment = master.read(EXAMPLE)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        assignment.tests[0].points = 100
+    assert build.bundles()[A4].tests == list(assignment.tests)
+    first = assignment.tests[0]
+    assert (first.question, first.cell, first.index, first.call, first.public) == ("q1", 5, 0, "smooth_labels", True)
+
+
+def test_kinds_of_test_are_named_in_one_table_only():
+    """checks.KINDS names the kinds; every other module asks it (the self-check gets a comparison's name)."""
+    for path in build.MASTERS.joinpath("grader").glob("*.py"):
+        if path.name != "checks.py":
+            text = path.read_text()
+            assert not [k for k in checks.KINDS if f'"{k}"' in text or f"'{k}'" in text], path.name
+    assert {kind.compare.__name__ for kind in checks.KINDS.values()} <= set(compare.COMPARISONS)
+
+
 @pytest.mark.parametrize("expected, answer, ok", [
     (0.5, 0.5, True), (0.5, 0.25, False), (3, 3.0, True), (0.0, 0, True), ("0.5", 0.5, False),
     (True, 1, False), (1, True, False), ("indefinite", "indefinite", True), ([1.0, 2.0], [1, 2], True),
     ([1.0, 2.0], [[1.0, 2.0]], False)])
 def test_exact_checks_compare_numbers_as_numbers(expected, answer, ok):
-    case = {"check": "equals", "call": "f", "args": [], "kwargs": {}, "question": "q", "points": 1}
-    [result] = checks.judge([case], [expected], [[{"value": answer}]])
+    case = checks.read_test({"check": "equals", "call": "f", "points": 1}, "q")
+    [result] = score.judge([case], [expected], [[{"value": answer}]])
     assert result.passed is ok
 
 
@@ -172,9 +223,9 @@ def test_exact_checks_compare_numbers_as_numbers(expected, answer, ok):
     ("sums to one", [0.2, 0.8], True), ("sums to one", [0.5, 0.6], False), ("sums to one", [1.5, -0.5], False),
     ("in interval", [0.0, 1.0], True), ("in interval", [0.5, 1.01], False)])
 def test_property_checks(prop, value, ok):
-    case = {"check": "property", "property": prop, "interval": [0, 1], "call": "f", "args": [], "kwargs": {},
-            "question": "q", "points": 1}
-    assert checks.KINDS["property"].passes(case, [prop], [{"value": value}]) is ok
+    interval = {"interval": [0, 1]} if prop == "in interval" else {}
+    case = checks.read_test({"check": "property", "property": prop, "call": "f", "points": 1, **interval}, "q")
+    assert checks.KINDS["property"].judge(case, [prop], [{"value": value}]) is ok
 
 
 def two_masters(tmp_path, break_it, other=True):
@@ -199,7 +250,7 @@ def two_masters(tmp_path, break_it, other=True):
      "a5_broken.ipynb, cell 5, TESTS[3]: smooth_labels: the master's own solution does not pass this test"),
     (lambda nb: edit(nb, "def covariance", "    # BEGIN SOLUTION\n    return np.diag(np.exp(np.asarray(log_var, dtype=float)))\n",
                      "    return np.diag(np.exp(np.asarray(log_var, dtype=float)))\n    # BEGIN SOLUTION\n"),
-     "a5_broken.ipynb: the untouched student copy already earns"),
+     "a5_broken.ipynb, cell 11, TESTS[3]: covariance: the untouched student copy already passes this test"),
     (lambda nb: edit(nb, "import numpy", "import numpy as np", "import numpy as np\n1 / 0"),
      "a5_broken.ipynb, cell 2: the cell raised ZeroDivisionError"),
 ])
@@ -228,6 +279,23 @@ def test_the_build_command_says_one_sentence_per_broken_master(tmp_path):
                           'must hold {"assignment": {"name": "a5_broken", "title": "Assignment n: ..."}}.\n'
 
 
+def test_a_broken_master_does_not_stop_grading_another(tmp_path, monkeypatch):
+    from grader.batch import Batch
+    from grader.sandbox import Limits
+
+    monkeypatch.setattr(build, "MASTERS", two_masters(tmp_path, _no_title))
+    monkeypatch.setattr(build, "OUT", tmp_path / "out")
+    folder = tmp_path / "submissions"
+    folder.mkdir()
+    nbformat.write(solved(A3), folder / "honest.ipynb")
+    batch = Batch(folder, tmp_path / "grades.csv", Limits(timeout=60), sandboxed=False, log=lambda line: None)
+    batch.run()   # the project's own notebooks: no sandbox needed
+    assert (rows(tmp_path / "grades.csv")["honest"]["total"], batch.summary["statuses"]) == (str(FULL[A3]), {"ok": 1})
+    assert batch.needs_instructor() == ["a broken master, skipped: a5_broken.ipynb, metadata.assignment.title: "
+                                        "missing or empty: the metadata must hold {\"assignment\": {\"name\": "
+                                        "\"a5_broken\", \"title\": \"Assignment n: ...\"}}"]
+
+
 def run_cells(nb, extra=()):
     """Run a notebook's code cells in one namespace (the project's own notebooks only); the printed text."""
     namespace, out = {}, io.StringIO()
@@ -246,7 +314,7 @@ def test_the_self_check_runs_public_tests_only_without_the_grader():
     student = nbformat.read(copy_path, as_version=4)
     sources = [c.source for c in student.cells if c.cell_type == "code"]
     assert sources[-1] == "check_all()" and sum(s.startswith('check("q') for s in sources) == 4
-    selfcheck = next(s for s in sources if "_PUBLIC" in s)
+    selfcheck = next(s for s in sources if "def _selfcheck(" in s)
     assert "import grader" not in selfcheck and "from grader" not in selfcheck   # self-contained
     untouched = run_cells(student)
     assert "All questions: 0 of 4 pass their public tests." in untouched
@@ -254,7 +322,7 @@ def test_the_self_check_runs_public_tests_only_without_the_grader():
     solutions = [c.source for c in example().cells if c.cell_type == "code" and "tests" not in master.tags(c)]
     solved = run_cells(student, solutions + ["check_all()"])
     assert "All questions: 4 of 4 pass their public tests." in solved
-    publics = sum(case["public"] for case in bundle.cases)
+    publics = sum(test.public for test in bundle.tests)
     assert solved.split("All questions: 0 of 4")[-1].count("  passed:") == publics
     # A wrong answer fails its public test, and says what came back.
     wrong = run_cells(student, solutions + ["def smooth_labels(label, epsilon, K):\n    return np.ones(K) / K",
@@ -266,7 +334,7 @@ def test_points_shown_come_from_the_tests():
     assignment = master.read(EXAMPLE)
     text = release.questions_markdown(assignment)
     for q in assignment.questions:
-        points = sum(t["points"] for t in assignment.tests if t["question"] == q.id)
+        points = sum(t.points for t in assignment.tests if t.question == q.id)
         assert f"**Question {q.number} ({points} points).**" in text
 
 

@@ -10,6 +10,7 @@ import signal
 import subprocess
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import nbformat
@@ -18,10 +19,15 @@ import pytest
 from markdown_it import MarkdownIt
 
 from grading import A1, A2, A3, AUTOGRADE, FULL, INV_DET, PINV_SLOGDET, grade, needs_sandbox, rows, solved, untouched, with_cell
-from grader import batch, build, checks, feedback, submissions
+from grader import batch, build, checks, feedback, score, submissions
 from grader.model import Status
 
-A3_CASES = build.bundles()[A3].cases
+A3_TESTS = build.bundles()[A3].tests
+
+
+def made(*tables):
+    """The Tests of dicts of fields, as a master writes them, all of question q."""
+    return [checks.read_test(fields, "q") for fields in tables]
 
 
 # ---------------------------------------------------------------- raw answers are data
@@ -42,32 +48,31 @@ def test_answer_lines_that_are_not_answers_are_ignored():
 @pytest.mark.parametrize("value", ["1.0", {"x": 1}, [1, [2]], True, [[1, 2], [3]], [[[[[[[[[[1]]]]]]]]]],
                                    list(range(10_001)), 10 ** 400, None])
 def test_values_that_are_not_arrays_of_numbers_are_refused(value):
-    case = {"check": "close", "call": "f", "args": [], "kwargs": {}, "question": "q", "points": 1}
-    [result] = checks.judge([case], [np.array(1.0)], [[{"value": value}]])
+    [case] = made({"check": "close", "call": "f", "points": 1})
+    [result] = score.judge([case], [np.array(1.0)], [[{"value": value}]])
     assert not result.passed and result.note
 
 
 def test_literal_answers_must_be_literals():
-    case = {"check": "equals", "call": "f", "args": [], "kwargs": {}, "question": "q", "points": 1,
-            "expected": "positive definite"}
-    results = checks.judge([case] * 3, ["positive definite"] * 3,
+    [case] = made({"check": "equals", "call": "f", "points": 1, "expected": "positive definite"})
+    results = score.judge([case] * 3, ["positive definite"] * 3,
                            [[{"value": "positive definite"}], [{"value": ["positive definite"]}], [{"value": 1.0}]])
     assert [r.passed for r in results] == [True, False, False]
 
 
 def test_raises_and_landmark_points_need_right_values_from_the_same_function():
-    cases = checks.validate_cases([
-        {"question": "q", "points": 1, "check": "close", "call": "f", "args": [[0.2, 0.8]], "reference": "entropy"},
-        {"question": "q", "points": 1, "check": "raises", "call": "f", "args": [-1], "error": "ValueError"},
-        {"question": "q", "points": 1, "check": "close", "call": "f", "args": [[1.0, 0.0]], "reference": "entropy"},
-    ])
+    cases = made(
+        {"points": 1, "check": "close", "call": "f", "args": [[0.2, 0.8]], "reference": "entropy"},
+        {"points": 1, "check": "raises", "call": "f", "args": [-1], "error": "ValueError"},
+        {"points": 1, "check": "close", "call": "f", "args": [[1.0, 0.0]], "reference": "entropy"},
+    )
     expected = checks.expected_answers(cases)
     assert [checks.landmark(e) for e in expected] == [False, False, True]   # H([1, 0]) = 0: a constant gives it
     error = {"error": "ValueError: no", "classes": ["builtins.ValueError", "builtins.Exception"]}
     right, wrong, zero = {"value": float(expected[0])}, {"value": 3.0}, {"value": 0.0}
 
     def passed(*answers):
-        return [r.passed for r in checks.judge(cases, expected, [[a] for a in answers])]
+        return [r.passed for r in score.judge(cases, expected, [[a] for a in answers])]
     assert passed(right, error, zero) == [True, True, True]
     assert passed(wrong, error, zero) == [False, False, False]   # `return 0.0` earns nothing
     assert passed(error, error, zero) == [False, False, False]
@@ -76,18 +81,18 @@ def test_raises_and_landmark_points_need_right_values_from_the_same_function():
 
 
 def test_the_sandbox_learns_neither_the_kind_of_a_check_nor_its_place():
-    calls, owners = checks.calls(A3_CASES, np.random.default_rng(1))
+    calls, owners = checks.calls(A3_TESTS, np.random.default_rng(1))
     assert all(set(call) == {"call", "args", "kwargs"} for call in calls)
-    assert sorted(owners) == list(range(len(A3_CASES)))
+    assert sorted(owners) == list(range(len(A3_TESTS)))
     assert owners != sorted(owners)  # shuffled
     for call, owner in zip(calls, owners):
-        assert (call["call"], call["args"]) == (A3_CASES[owner]["call"], A3_CASES[owner]["args"])
+        assert (call["call"], call["args"]) == (A3_TESTS[owner].call, A3_TESTS[owner].args)
 
 
 def test_monte_carlo_against_its_own_standard_error_needs_real_scatter_across_seeds():
-    case = checks.validate_cases([{"question": "q", "points": 1, "check": "mc-stderr", "call": "f",
-                                   "args": [[0.5], [[2.0]], [-0.5], [[0.8]], 100_000, 3],
-                                   "truth": {"reference": "kl_mvn", "args": [[0.5], [[2.0]], [-0.5], [[0.8]]]}}])[0]
+    [case] = made({"points": 1, "check": "mc-stderr", "call": "f",
+                   "args": [[0.5], [[2.0]], [-0.5], [[0.8]], 100_000, 3],
+                   "truth": {"reference": "kl_mvn", "args": [[0.5], [[2.0]], [-0.5], [[0.8]]]}})
     seeds = [args[-1] for args, _ in checks.KINDS["mc-stderr"].calls(case)]
     assert len(set(seeds)) == checks.MC_SEEDS
     import mathlib
@@ -103,26 +108,25 @@ def test_monte_carlo_against_its_own_standard_error_needs_real_scatter_across_se
         ([{"value": [e.estimate, e.stderr]} for e in honest[:-1]] + [None], False),     # a seed unanswered
     ]
     for answers, ok in cases:
-        assert checks.judge([case], [expected], [answers])[0].passed is ok
+        assert score.judge([case], [expected], [answers])[0].passed is ok
 
 
 @pytest.mark.parametrize("table", [
-    [{"question": "q", "points": 1, "check": "raises", "call": "f", "error": "ValueError"}],
-    [{"question": "q", "points": 1, "check": "close", "call": "f", "args": [[0.5, 0.5], [1.0, 0.0]],
+    [{"points": 1, "check": "raises", "call": "f", "error": "ValueError"}],
+    [{"points": 1, "check": "close", "call": "f", "args": [[0.5, 0.5], [1.0, 0.0]],
       "reference": "kl_divergence"}],                                   # inf: a constant earns it
-    [{"question": "q", "points": 1, "check": "close", "call": "f", "args": [[0.5, 0.5], [1.0, 0.0]],
+    [{"points": 1, "check": "close", "call": "f", "args": [[0.5, 0.5], [1.0, 0.0]],
       "reference": "kl_divergence"},
-     {"question": "q", "points": 1, "check": "raises", "call": "f", "args": [[-1.0, 2.0], [0.5, 0.5]],
+     {"points": 1, "check": "raises", "call": "f", "args": [[-1.0, 2.0], [0.5, 0.5]],
       "error": "ValueError"}]])
 def test_a_table_where_a_constant_or_raising_alone_could_earn_points_is_refused(table):
     with pytest.raises(ValueError, match="no ordinary value test"):
-        checks.expected_answers(checks.validate_cases(table))
+        checks.expected_answers(made(*table))
 
 
 def test_monte_carlo_is_judged_on_the_draws_the_question_fixes():
     args = [[1.0, -1.0], [[1.0, 0.95], [0.95, 1.0]], [0.0, 0.0], [[2.0, 0.3], [0.3, 1.0]], 100_000, 7]
-    case = checks.validate_cases([{"question": "q", "points": 1, "check": "mc", "call": "f", "args": args,
-                                   "reference": "mc_kl_mvn"}])[0]
+    [case] = made({"points": 1, "check": "mc", "call": "f", "args": args, "reference": "mc_kl_mvn"})
     expected = checks.expected_answers([case])[0]
     n, seed = args[4], args[5]
     mu1, S1, mu2, S2 = (np.asarray(a, dtype=float) for a in args[:4])
@@ -134,7 +138,8 @@ def test_monte_carlo_is_judged_on_the_draws_the_question_fixes():
         ratio = 0.5 * (np.sum(w**2, 1) - np.sum(z**2, 1)) + np.log(np.prod(np.diag(L2)) / np.prod(np.diag(L1)))
         return [ratio.mean(), ratio.std(ddof=ddof) / np.sqrt(n)]
 
-    exact = checks.KINDS["close"].expect({"reference": "kl_mvn", "args": args[:4], "kwargs": {}}, [])
+    [reference] = made({"points": 1, "check": "close", "call": "f", "args": args[:4], "reference": "kl_mvn"})
+    exact = checks.KINDS["close"].expect(reference, [])
     pilot = honest(seed + 10_000)[1]
     fakes = [
         [float(exact), pilot],                                                  # the closed form
@@ -142,18 +147,18 @@ def test_monte_carlo_is_judged_on_the_draws_the_question_fixes():
         honest(seed + 1),                                                       # other draws
         [honest(seed)[0], 2 * honest(seed)[1]],                                 # an invented stderr
     ]
-    assert checks.judge([case], [expected], [[{"value": honest(seed)}]])[0].passed
-    assert checks.judge([case], [expected], [[{"value": honest(seed, ddof=0)}]])[0].passed
+    assert score.judge([case], [expected], [[{"value": honest(seed)}]])[0].passed
+    assert score.judge([case], [expected], [[{"value": honest(seed, ddof=0)}]])[0].passed
     for fake in fakes:
-        assert not checks.judge([case], [expected], [[{"value": fake}]])[0].passed, fake
+        assert not score.judge([case], [expected], [[{"value": fake}]])[0].passed, fake
 
 
 def test_points_are_clamped_to_each_question():
-    cases = [{"question": "q", "points": 2, "check": "close"}, {"question": "q", "points": -5, "check": "close"}]
-    results = [checks.Result(cases[0], None, None, True), checks.Result(cases[1], None, None, False)]
-    assert checks.points(results) == {"q": 0}
-    results[1].passed = True
-    assert checks.points(results) == {"q": 0}
+    cases = [replace(made({"points": 0, "check": "close", "call": "f"})[0], points=p) for p in (2, -5)]
+    results = [score.Result(cases[0], None, None, True), score.Result(cases[1], None, None, False)]
+    assert score.points(results) == {"q": 0}
+    results[1] = replace(results[1], passed=True)
+    assert score.points(results) == {"q": 0}
 
 
 # ---------------------------------------------------------------- points for how code is written come from behaviour
@@ -178,13 +183,13 @@ def test_the_forbidden_way_measurably_fails_the_hidden_cases(way):
 
     def q1(function):
         answers = []
-        for case in bundle.cases:
+        for case in bundle.tests:
             try:
-                answers.append([{"value": np.asarray(function(*case["args"]), dtype=float).tolist()}])
+                answers.append([{"value": np.asarray(function(*case.args), dtype=float).tolist()}])
             except Exception as error:  # noqa: BLE001
                 answers.append([{"error": str(error), "classes": []}])
-        picked = [(c, e, a) for c, e, a in zip(bundle.cases, bundle.expected, answers) if c["question"] == "q1"]
-        return checks.points(checks.judge(*map(list, zip(*picked))))["q1"]
+        picked = [(c, e, a) for c, e, a in zip(bundle.tests, bundle.expected, answers) if c.question == "q1"]
+        return score.points(score.judge(*map(list, zip(*picked))))["q1"]
     with np.errstate(all="ignore"):
         assert q1(master["my_kl_mvn"]) == 6
         assert q1(namespace["_impl"]) < 6
@@ -193,7 +198,7 @@ def test_the_forbidden_way_measurably_fails_the_hidden_cases(way):
 def test_no_check_reads_the_source():
     assert set(checks.KINDS) == {"close", "mc", "mc-stderr", "equals", "raises", "property"}
     for name in FULL:
-        assert all(case["check"] in checks.KINDS for case in build.bundles()[name].cases)
+        assert all(case.check in checks.KINDS for case in build.bundles()[name].tests)
 
 
 # ---------------------------------------------------------------- names, notebooks and feedback are data
@@ -220,8 +225,8 @@ def rendered(text):
 
 def test_feedback_is_inert_one_heading_one_score(tmp_path):
     bundle = build.bundles()[A3]
-    answers = [[{"error": EVIL, "classes": []}] if i % 2 else [{"value": EVIL}] for i in range(len(bundle.cases))]
-    results = checks.judge(bundle.cases, bundle.expected, answers)
+    answers = [[{"error": EVIL, "classes": []}] if i % 2 else [{"value": EVIL}] for i in range(len(bundle.tests))]
+    results = score.judge(bundle.tests, bundle.expected, answers)
     name = submissions.display_name(("s" + EVIL + ".ipynb").encode("utf-8", "surrogateescape"))
     row = {"submission": name, "total": 0, "max_total": 13, "status": "ok"}
     for brief in (False, True):
@@ -295,8 +300,8 @@ def test_reading_a_notebook_is_bounded_work_before_the_batch(tmp_path):
     started = time.monotonic()
     sub = submissions.read(path, bundles)
     submissions.choose([sub], bundles)
-    _, sub.owners = checks.calls(sub.bundle.cases, np.random.default_rng(0))
-    batch.score(sub, b"")   # what the grader does with a run's answers, in its loop
+    _, sub.owners = checks.calls(sub.bundle.tests, np.random.default_rng(0))
+    batch.judged(sub, b"")   # what the grader does with a run's answers, in its loop
     assert time.monotonic() - started < 2
 
 
@@ -489,8 +494,8 @@ def test_brief_feedback_is_the_score_per_question_and_nothing_a_submission_can_m
     assert text["honest"].replace("honest", "noisy") == text["noisy"]
     assert "Score: **13 / 13**" in text["honest"] and "q4 | 5 / 5" in text["honest"]
     assert "q4 | 0 / 5" in text["empty"] and "my_grad" not in text["empty"]
-    for case in A3_CASES:
-        assert json.dumps(case["args"]) not in text["empty"]
+    for case in A3_TESTS:
+        assert json.dumps(case.args) not in text["empty"]
 
 
 def test_student_copies_hide_solutions_and_hidden_tests():
@@ -505,8 +510,8 @@ def test_student_copies_hide_solutions_and_hidden_tests():
         nb = nbformat.read(name / f"{name.name}.ipynb", as_version=4)
         assert all(c.get("outputs", []) == [] for c in nb.cells if c.cell_type == "code")
         bundle = build.bundles()[name.name]
-        for case in bundle.cases:   # no hidden input in the copy; every public one in its self-check
-            assert (json.dumps(json.dumps(case["args"]))[1:-1] in text) == case["public"], case
+        for case in bundle.tests:   # no hidden input in the copy; every public one in its self-check
+            assert (json.dumps(json.dumps(case.args))[1:-1] in text) == case.public, case
 
 
 def test_sizes_on_the_command_line():

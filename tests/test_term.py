@@ -342,8 +342,8 @@ def test_a_resume_checks_the_bundles_hash_of_the_master_and_the_grader(tmp_path)
 
 def test_statistics_per_question_mean_spread_and_most_failed_checks(tmp_path):
     from grader import stats
-    cases = [{"question": "q1", "points": 1, "call": "f", "args": [i]} for i in range(3)] + \
-            [{"question": "q2", "points": 2, "call": "g", "args": ["<script>"]}]
+    from grader.model import Test
+    cases = [Test("q1", "close", "f", 1, [i], {}) for i in range(3)] + [Test("q2", "close", "g", 2, ["<script>"], {})]
     rows = [{"status": "ok", "total": "5", "q1": "3", "q2": "2", "failed": ""},
             {"status": "ok", "total": "1", "q1": "1", "q2": "0", "failed": "2 3 4"},
             {"status": "function `f` is not defined", "total": "2", "q1": "0", "q2": "2", "failed": "1 2 3"},

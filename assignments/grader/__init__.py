@@ -1,21 +1,27 @@
-"""The assignments' grader, a pipeline; each module is one step, each step has one data type.
+"""The assignments' grader, a pipeline: each step is one module, and hands one data type to the next.
 
-Building (``build``, ``make assignments``), for each master notebook:
-``master`` (notebook -> ``model.Assignment``: questions and tests, refusals naming file, cell and
-field) -> ``expect`` (the master's solutions run in the sandbox as "submission zero" -> expected
-answers; full marks on its own tests or a refusal) -> ``release`` (the student copy, with
-``selfcheck`` cells for the public tests) and ``bundle`` (tests and expected answers, the only
-input of grading).
+Building (``build``: ``make assignments``), for each master notebook in ``assignments/``:
 
-Grading (``batch``, ``make grade``), for each submission: ``submissions`` (the file read as
-Jupyter shows it, before anything runs) -> ``protocol`` (the job out, raw answers back) through
-``sandbox`` (bubblewrap and ``Limits``) and ``runner`` (what runs inside) -> ``checks`` (the one
-table of kinds of test: calls, expected answers, judging raw answers, points) -> ``feedback``
-(a file per student) and the CSV, then ``stats`` (the class statistics page). ``model`` holds the
-shared types.
+1. ``master``    master notebook -> ``model.Assignment``: its ``model.Question``s, their
+                 ``model.Test``s (each read by ``checks.read_test``) and ``model.Written`` answers
+2. ``expect``    the master's solutions run in the sandbox ("submission zero") -> the expected
+                 answers, one per Test; scored by ``score``, they must earn full marks
+3. ``release``   -> the student copy (a notebook: solutions cut, self-check cells of ``selfcheck``
+                 with the comparisons of ``compare``), which must score 0 untouched;
+   ``bundle``    -> ``bundle.Bundle``: tests and expected answers, outside the published folder
 
-A term (``make grade ... ROSTER=``, after the batch): ``intake`` (every file of the LMS download,
-matched to a student of the ``roster``) -> ``gradebook`` (each student's entry per assignment,
-with the deadline ``policy``) and ``manual`` (written answers: review pages and score sheets) ->
-``export`` (Canvas and Moodle files), all run by ``term``.
+Grading (``batch``: ``make grade``), for each submission:
+
+4. ``submissions``  the file, as Jupyter shows it -> ``submissions.Submission``
+5. ``protocol``     its code cells and the calls (``checks.calls``), run by ``sandbox`` and
+                    ``runner`` -> ``protocol.Answers``: raw answers, untrusted data
+6. ``score``        raw answers -> ``score.Result`` per Test (judged by ``checks.KINDS``, the one
+                    table of kinds of test) -> points per question
+7. reports          ``feedback`` (a Markdown file per student), the CSV row (``batch``), ``stats``
+                    (the class's page); for a term, ``term`` joins ``intake`` (the LMS download
+                    matched to the ``roster``), ``gradebook`` (deadlines: ``policy``), ``manual``
+                    (written answers) and ``export`` (Canvas and Moodle files)
+
+``model`` holds the shared types, with the statuses of a submission and the refusals of the
+instructor's input (``AuthoringError`` names the file, the cell and the field).
 """

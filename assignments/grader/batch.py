@@ -34,7 +34,7 @@ from pathlib import Path
 
 import numpy as np
 
-from . import build, checks, feedback, submissions
+from . import build, checks, feedback, score, submissions
 from . import bundle as bundles_io
 from .protocol import parse_answers
 from .model import NEEDS_INSTRUCTOR, Refused, Status, Verdict, status_of
@@ -140,7 +140,7 @@ def finish(csv_path, columns, rows, bundles):
             write_sorted(csv_path.with_name(f"{csv_path.stem}.{name}.csv"),
                          BASE_COLUMNS + bundles[name].questions + [FAILED_COLUMN, HASH_COLUMN, VERSION_COLUMN], mine)
         stats.write(csv_path.parent / f"stats.{name}.html", bundles[name].title, mine, bundles[name].questions,
-                    bundles[name].cases)
+                    bundles[name].tests)
 
 
 def needs_instructor(broken, skipped, statuses):
@@ -189,9 +189,9 @@ def _understood(sub, cells):
     for i, error in sorted(cells):
         if error.startswith(("SyntaxError", "IndentationError", "TabError")) and 0 <= i < len(sub.numbers):
             return Verdict(Status.SYNTAX_ERROR, f"in cell {sub.numbers[i]}")
-    missing = [name for name in dict.fromkeys(c["call"] for c in sub.bundle.cases)
+    missing = [name for name in dict.fromkeys(t.call for t in sub.bundle.tests)
                if any((a or {}).get("error") == f"NameError: name '{name}' is not defined"
-                      for a, c in zip(sub.answers, sub.bundle.cases) if c["call"] == name)]
+                      for a, t in zip(sub.answers, sub.bundle.tests) if t.call == name)]
     if missing:
         return Verdict(Status.UNDEFINED, ", ".join(f"`{m}`" for m in missing))
     return Verdict(Status.OK)
@@ -218,15 +218,15 @@ def _one_line(text):
     return feedback.code(text[:feedback.MAX_SHOWN])
 
 
-def score(sub, answers_data):
+def judged(sub, answers_data):
     """(results, cells, done) for a submission's raw answers."""
-    cases = sub.bundle.cases
+    tests = sub.bundle.tests
     raw, cells, done = parse_answers(answers_data, len(sub.owners))
-    answers = [[] for _ in cases]
+    answers = [[] for _ in tests]
     for k, owner in enumerate(sub.owners):
         answers[owner].append(raw[k])
-    sub.answers = [a[0] if a else None for a in answers]   # one per case, for the status
-    return checks.judge(cases, sub.bundle.expected, answers), cells, done
+    sub.answers = [a[0] if a else None for a in answers]   # one per test, for the status
+    return score.judge(tests, sub.bundle.expected, answers), cells, done
 
 
 def _sweep_scratch():
@@ -341,7 +341,7 @@ class Batch:
     def _start(self, sub):
         self.count += 1
         job = self.workdir / f"job-{self.count}.json"
-        calls, sub.owners = checks.calls(sub.bundle.cases, self.rng)
+        calls, sub.owners = checks.calls(sub.bundle.tests, self.rng)
         job.write_text(json.dumps({"cells": sub.cells, "calls": calls}))
         read, write = os.pipe()
         try:
@@ -433,9 +433,9 @@ class Batch:
             run.cgroup.remove()
         else:
             out_of_memory = False
-        results, cells, done = score(sub, run.answers)
+        results, cells, done = judged(sub, run.answers)
         verdict = _verdict(run, cells, done, self.sandbox, out_of_memory)
-        earned = checks.points(results)
+        earned = score.points(results)
         scored = {"status": str(verdict), **earned, "total": sum(earned.values()),
                   FAILED_COLUMN: " ".join(str(i + 1) for i, r in enumerate(results) if not r.passed)}
         return scored, results, _notes(run, sub, cells, verdict.status, self.limits)

@@ -1,4 +1,4 @@
-"""The build, step by step: master -> questions and tests -> expected answers -> student copy and bundle.
+"""The build, steps 1 to 3 of the pipeline: master -> tests -> expected answers -> student copy and bundle.
 
 ``make assignments`` (``autograde.py build``) builds every ``assignments/*.ipynb``:
 
@@ -44,13 +44,12 @@ def build_one(path, out, sandbox):
     """Build one master into `out`; returns its Bundle. AuthoringError, with nothing written, if it is bad."""
     assignment = master.read(path)
     expected = expect.expected(assignment, sandbox)
-    cases = [dict(t) for t in assignment.tests]
-    result = bundles_io.Bundle(assignment.name, assignment.title, cases, expected,
+    result = bundles_io.Bundle(assignment.name, assignment.title, list(assignment.tests), expected,
                                {q.id: q.points for q in assignment.questions}, bundles_io.source_hash(path),
                                {w.id: {"question": w.question, "points": w.points, "prompt": w.prompt}
                                 for w in assignment.written})
     copy = release.student_copy(assignment, expected)
-    expect.untouched_scores_nothing(assignment, copy, cases, expected, sandbox)
+    expect.untouched_scores_nothing(assignment, copy, expected, sandbox)
     student = Path(out) / "student" / assignment.name
     _write(student / f"{assignment.name}.ipynb", nbformat.writes(copy))
     _write(student / "questions.md", release.questions_markdown(assignment))
@@ -72,12 +71,13 @@ def _cached(path, out):
     return found if fresh else None
 
 
-def bundles(out=OUT, sandboxed=True, log=print, errors=None):
-    """{name: Bundle} of every master, built first where stale; expected answers before any submission runs.
+def bundles(out=None, sandboxed=True, log=print, errors=None):
+    """{name: Bundle} of every master, built first where stale, into `out` (default ``OUT``); expected answers
+    before any submission runs.
 
     errors: a list to collect the refusals of broken masters in (the others are still built);
     without it, the first refusal is raised."""
-    out, found, todo = Path(out), {}, []
+    out, found, todo = Path(out or OUT), {}, []
     for path in masters():
         cached = _cached(path, out)
         if cached is None:
@@ -91,7 +91,7 @@ def bundles(out=OUT, sandboxed=True, log=print, errors=None):
                 try:
                     found[path] = build_one(path, out, sandbox)
                     log(f"built {found[path].name}: {out / 'student' / found[path].name}, "
-                        f"{len(found[path].cases)} tests in {out / 'grader' / found[path].name}")
+                        f"{len(found[path].tests)} tests in {out / 'grader' / found[path].name}")
                 except AuthoringError as error:
                     if errors is None:
                         raise

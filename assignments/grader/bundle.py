@@ -1,4 +1,4 @@
-"""Step 5 of the pipeline: the grader's bundle, the only input of grading.
+"""Step 3 of the pipeline, beside the student copy: the grader's bundle, the only input of grading.
 
 ``_build/assignments/grader/<name>/bundle.json`` holds one assignment's tests (hidden and
 public) and their expected answers, computed at build time from the master's solutions, and
@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from . import checks
+from .model import Test
 
 FILE = "bundle.json"
 CODE = Path(__file__).resolve().parent
@@ -24,10 +25,10 @@ CODE = Path(__file__).resolve().parent
 
 @dataclass(frozen=True)
 class Bundle:
-    """One assignment as the grader needs it: its cases and their expected answers."""
+    """One assignment as the grader needs it: its tests (``model.Test``) and their expected answers."""
     name: str
     title: str
-    cases: list
+    tests: list
     expected: list
     points: dict          # question id -> its points, in the questions' order
     source: str = ""
@@ -35,7 +36,7 @@ class Bundle:
 
     @property
     def maximum(self):
-        return checks.maximum(self.cases)
+        return sum(test.points for test in self.tests)
 
     @property
     def questions(self):
@@ -71,7 +72,8 @@ def write(bundle, folder):
     folder.mkdir(parents=True, exist_ok=True)
     data = {"name": bundle.name, "title": bundle.title, "source": bundle.source, "points": bundle.points,
             "written": bundle.written,
-            "tests": [{"case": case, "expected": _plain(exp)} for case, exp in zip(bundle.cases, bundle.expected)]}
+            "tests": [{"test": test.as_json(), "expected": _plain(exp)}
+                      for test, exp in zip(bundle.tests, bundle.expected)]}
     tmp = folder / f".{FILE}.{os.getpid()}"
     tmp.write_text(json.dumps(data, indent=1))
     os.replace(tmp, folder / FILE)
@@ -81,9 +83,9 @@ def read(folder):
     """The bundle in `folder`, or None where there is none to read."""
     try:
         data = json.loads((Path(folder) / FILE).read_text())
-        cases = [t["case"] for t in data["tests"]]
-        expected = [checks.KINDS[c["check"]].load(t["expected"]) for c, t in zip(cases, data["tests"])]
-        return Bundle(data["name"], data["title"], cases, expected, data["points"], data["source"],
+        tests = [Test.from_json(t["test"]) for t in data["tests"]]
+        expected = [checks.KINDS[test.check].load(t["expected"]) for test, t in zip(tests, data["tests"])]
+        return Bundle(data["name"], data["title"], tests, expected, data["points"], data["source"],
                       data.get("written", {}))
     except (OSError, ValueError, KeyError, TypeError):
         return None

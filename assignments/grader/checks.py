@@ -1,25 +1,30 @@
-"""The hidden tests: what each kind of check expects, how an answer is judged, and scores.
+"""The kinds of test: the fields each takes, the calls it makes, its expected answer, how it passes.
 
-A test case is a dict with ``question``, ``points``, ``check`` (a key of ``KINDS``,
-the one table of kinds: no kind is named anywhere else), ``call``, ``args``,
-``kwargs`` and ``public``: the student's function and the inputs it is called with
-(the page "Writing an assignment" lists every field). How code is written earns points only through what it does: a
-question that asks for a method has cases on which other methods measurably
-fail (determinants that under- or overflow, ill-conditioned covariances).
+``KINDS`` is the one table of kinds (close, equals, raises, property, mc, mc-stderr): no kind is
+named anywhere else. ``read_test`` makes a ``model.Test`` from a master's dict of fields, refusing a
+malformed one with the field's name (the page "Writing an assignment" lists every field). Each kind
+says which calls of the student's function a test makes in the sandbox (``calls``), which calls of
+the master's solutions give its expected answer at build time (``master_calls``,
+``expected_answers``: before any student code runs), how one raw answer passes (a comparison of
+``compare``, which the student copy's self-check uses too) and what it checks, in words.
+``score`` judges raw answers with them.
 
-Everything here runs in the grader's own process. Expected answers are computed
-by ``expected_answers`` from the master's own answers (``expect``) before any student code runs; an answer that comes back
-from a sandbox is raw data that ``judge`` validates (types, shapes, sizes) before
-comparing it with the expectation.
+How code is written earns points only through what it does: a question that asks for a method
+has tests on which other methods measurably fail (determinants that under- or overflow,
+ill-conditioned covariances).
 """
 
+import builtins
 from dataclasses import dataclass
 from typing import Callable
 
 import numpy as np
 
-MAX_NUMBERS = 10_000      # numbers in one answer, as in the runner
-MC_RTOL = (1e-9, 1e-4)    # "mc": an estimate on the question's own draws, and its stderr (ddof 0 or 1), as recomputed here
+from . import compare
+from .compare import InvalidAnswer, numbers
+from .model import Test
+
+MC_RTOL = (1e-9, 1e-4)    # "mc": an estimate on the question's own draws, and its stderr (ddof 0 or 1)
 MC_SE_WINDOW = 5          # "mc-stderr": an estimate must be this many of its own standard errors from the truth
 MC_SE_RATIO = 2.0         # ... and its standard error within this factor of the master's estimator's
 MC_SEEDS = 8              # ... called with this many seeds ...
@@ -27,46 +32,32 @@ MC_SCATTER = (0.3, 2.2)   # ... whose estimates' spread / mean stderr must fall 
 DEFAULT_RTOL, DEFAULT_ATOL = 1e-7, 1e-10
 
 
-class InvalidAnswer(ValueError):
-    """An answer that is not of the form its check expects."""
+class FieldError(ValueError):
+    """A test as written that is malformed: `field` names the field ("" for the test itself)."""
 
+    def __init__(self, field, message):
+        self.field = field
+        super().__init__(message)
 
-def numbers(value):
-    """A float array from nested lists of numbers, refusing anything else."""
-    count = 0
-
-    def walk(v, depth):
-        nonlocal count
-        if depth > 8:
-            raise InvalidAnswer("nested too deeply")
-        if isinstance(v, list):
-            for item in v:
-                walk(item, depth + 1)
-        elif isinstance(v, (int, float)) and not isinstance(v, bool):
-            count += 1
-            if count > MAX_NUMBERS:
-                raise InvalidAnswer(f"more than {MAX_NUMBERS} numbers")
-        else:
-            raise InvalidAnswer(f"{type(v).__name__} where a number was expected")
-
-    walk(value, 0)
-    try:
-        return np.array(value, dtype=float)
-    except (ValueError, OverflowError) as error:  # ragged lists, integers beyond float
-        raise InvalidAnswer(str(error)) from None
-
-
-# ---------------------------------------------------------------- the kinds of check
-#
-# Each kind gets, for one case, the list of raw answers of its calls (one call, or
-# MC_SEEDS for a Monte Carlo case); a raw answer is a dict with "value" or "error".
-# The master's own answers (its solutions run in the sandbox at build time, "submission
-# zero") come the same way, from `master_calls`, and `expect` turns them into the
-# expected answer; a case may instead give it as `expected`, or name a `mathlib` function.
 
 class MasterProblem(ValueError):
-    """The master's solutions cannot give this case's expected answer; the message says why."""
+    """The master's solutions cannot give a test's expected answer; the message says why."""
 
+
+class TestRefused(ValueError):
+    """A table of tests that cannot be graded with, because of its test number `index`."""
+
+    def __init__(self, index, message):
+        self.index = index
+        super().__init__(message)
+
+
+# ---------------------------------------------------------------- expected answers
+#
+# A kind's `expect` gets a test and the raw answers of its master calls (a raw answer is a dict
+# with "value" or "error"): the master's solutions run in the sandbox at build time, "submission
+# zero" (``expect``). A test may instead give its expected answer as `expected`, or name a
+# `mathlib` function as `reference`.
 
 def _value(answer, what="the master's solution"):
     """The value of a raw answer of the master, or MasterProblem saying what came back instead."""
@@ -88,26 +79,32 @@ def _mathlib(name, args, kwargs):
     return function(*args, **kwargs)
 
 
-def _reference(case, master):
-    """The expected array: the case's own `expected`, mathlib's `reference`, or the master's answer."""
-    if "expected" in case:
-        return numbers(case["expected"])
-    if "reference" in case:
-        return np.asarray(_mathlib(case["reference"], case.get("ref_args", case["args"]),
-                                   case.get("ref_kwargs", case["kwargs"])), dtype=float)
+def _reference(test, master):
+    """The expected array: the test's own `expected`, mathlib's `reference`, or the master's answer."""
+    if test.expected is not None:
+        return numbers(test.expected)
+    if test.reference is not None:
+        return np.asarray(_mathlib(test.reference, test.args if test.ref_args is None else test.ref_args,
+                                   test.kwargs if test.ref_kwargs is None else test.ref_kwargs), dtype=float)
     try:
         return numbers(_value(master[0]))
     except InvalidAnswer as error:
         raise MasterProblem(f"the master's solution returned {error} (use check 'equals' for other values)") from None
 
 
-def _close(case, expected, answers):
-    got = numbers(answers[0]["value"])
-    return got.shape == expected.shape and bool(np.allclose(
-        got, expected, rtol=case.get("rtol", DEFAULT_RTOL), atol=case.get("atol", DEFAULT_ATOL)))
+def _literal_expected(test, master):
+    if test.expected is not None:
+        return test.expected
+    value = _value(master[0])
+    if isinstance(value, list):
+        try:
+            numbers(value)
+        except InvalidAnswer:
+            raise MasterProblem("the master's solution returned a list that is not numbers") from None
+    return value
 
 
-def _mc_draws_expected(case, master):
+def _mc_draws_expected(test, master):
     """(estimate, stderr) on the draws the test fixes: the master's, or mathlib's `reference` estimator
     called with ``rng=np.random.default_rng(seed)``.
 
@@ -117,9 +114,9 @@ def _mc_draws_expected(case, master):
     the truth passes that) differs from it by about a standard error, and the check asks for
     agreement to rounding.
     """
-    if "reference" in case:
-        *args, seed = case["args"]
-        estimate = _mathlib(case["reference"], args, {**case["kwargs"], "rng": np.random.default_rng(seed)})
+    if test.reference is not None:
+        *args, seed = test.args
+        estimate = _mathlib(test.reference, args, {**test.kwargs, "rng": np.random.default_rng(seed)})
         return np.array([estimate.estimate, estimate.stderr])
     try:
         pair = numbers(_value(master[0]))
@@ -130,29 +127,10 @@ def _mc_draws_expected(case, master):
     return pair
 
 
-def _mc_draws(case, expected, answers):
-    got = numbers(answers[0]["value"])
-    return got.shape == (2,) and bool(np.all(np.abs(got - expected) <= np.multiply(MC_RTOL, np.abs(expected))))
-
-
-def _mc_calls(case):
-    """The estimator called with MC_SEEDS seeds: the case's own and the next ones."""
-    *args, seed = case["args"]
-    return [(args + [seed + i], case["kwargs"]) for i in range(MC_SEEDS)]
-
-
-def _mc_master_calls(case):
-    """The master's estimator on every seed, and its `truth` call when the truth comes from the master."""
-    truth = case["truth"]
-    extra = [(truth.get("args", []), truth.get("kwargs", {}))] if isinstance(truth, dict) and "call" in truth else []
-    return [(args, kwargs, case["call"]) for args, kwargs in _mc_calls(case)] + [
-        (args, kwargs, truth["call"]) for args, kwargs in extra]
-
-
-def _mc_reference(case, master):
+def _mc_reference(test, master):
     """The exact value (a number, mathlib's, or the master's `truth` call) and the standard error of
     the master's own estimator with as many draws."""
-    truth = case["truth"]
+    truth = test.truth
     if isinstance(truth, dict) and "call" in truth:
         exact = _value(master[-1], f"the master's {truth['call']}")
     elif isinstance(truth, dict):
@@ -169,7 +147,29 @@ def _mc_reference(case, master):
     return {"exact": exact, "stderr": float(pairs[:, 1].mean())}
 
 
-def _mc(case, expected, answers):
+# ---------------------------------------------------------------- calls
+
+def _one_call(test):
+    return [(test.args, test.kwargs)]
+
+
+def _mc_calls(test):
+    """The estimator called with MC_SEEDS seeds: the test's own and the next ones."""
+    *args, seed = test.args
+    return [(args + [seed + i], test.kwargs) for i in range(MC_SEEDS)]
+
+
+def _mc_master_calls(test):
+    """The master's estimator on every seed, and its `truth` call when the truth comes from the master."""
+    truth = test.truth
+    extra = [(truth.get("args", []), truth.get("kwargs", {}))] if isinstance(truth, dict) and "call" in truth else []
+    return [(args, kwargs, test.call) for args, kwargs in _mc_calls(test)] + [
+        (args, kwargs, truth["call"]) for args, kwargs in extra]
+
+
+# ---------------------------------------------------------------- judging beyond one answer
+
+def _mc(test, expected, answers):
     """Every seed's (estimate, stderr) near the truth, and the estimates scattered as stderr says.
 
     An estimator that returns the exact value with an invented standard error gives the same
@@ -186,91 +186,22 @@ def _mc(case, expected, answers):
     return bool(near and honest_se and MC_SCATTER[0] < scatter < MC_SCATTER[1])
 
 
-def _literal_expected(case, master):
-    if "expected" in case:
-        return case["expected"]
-    value = _value(master[0])
-    if isinstance(value, list):
-        try:
-            numbers(value)
-        except InvalidAnswer:
-            raise MasterProblem("the master's solution returned a list that is not numbers") from None
-    return value
-
-
-def same(expected, got):
-    """Exact equality, a number compared as a number (0.5 == 0.5, 3 == 3.0), an array with its shape."""
-    if isinstance(expected, (bool, str)):
-        return type(got) is type(expected) and got == expected
-    if isinstance(expected, (int, float)):
-        return isinstance(got, (int, float)) and not isinstance(got, bool) and float(got) == float(expected)
-    if isinstance(expected, list):
-        want, have = numbers(expected), numbers(got)
-        return want.shape == have.shape and bool(np.array_equal(want, have))
-    return False
-
-
-def _equals(case, expected, answers):
-    got = answers[0]["value"]
-    if not isinstance(got, (str, bool, int, float, list)):
-        raise InvalidAnswer(f"{type(got).__name__} where a string, bool, number or list was expected")
-    return same(expected, got)
-
-
-def _raises(case, expected, answers):
-    classes = answers[0].get("classes")
-    if not isinstance(classes, list) or not all(isinstance(c, str) for c in classes):
-        return False
-    return f"builtins.{expected}" in classes
-
-
-PROPERTY_TOL = 1e-9
-
-
-def _spd(a, case):
-    if a.ndim != 2 or a.shape[0] != a.shape[1] or a.size == 0 or not np.all(np.isfinite(a)):
-        return False
-    if not np.allclose(a, a.T, rtol=PROPERTY_TOL, atol=0):
-        return False
-    return bool(np.all(np.linalg.eigvalsh((a + a.T) / 2) > 0))
-
-
-def _sums_to_one(a, case):
-    return a.size > 0 and bool(np.all(a >= 0) and np.allclose(a.sum(axis=-1), 1.0, rtol=0, atol=PROPERTY_TOL))
-
-
-def _in_interval(a, case):
-    lo, hi = case["interval"]
-    return bool(np.all((lo <= a) & (a <= hi)))
-
-
-PROPERTIES = {"symmetric positive definite": _spd, "sums to one": _sums_to_one, "in interval": _in_interval}
-
-
-def _properties(case):
-    wanted = case["property"]
-    return [wanted] if isinstance(wanted, str) else list(wanted)
-
-
-def _property(case, expected, answers):
-    got = numbers(answers[0]["value"])
-    return all(PROPERTIES[name](got, case) for name in _properties(case))
-
-
-def _one_call(case):
-    return [(case["args"], case["kwargs"])]
-
-
-def _own_calls(kind_calls):
-    return lambda case: [(args, kwargs, case["call"]) for args, kwargs in kind_calls(case)]
-
+# ---------------------------------------------------------------- the fields of a test
 
 def _number(value):
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
+def _numbers(value):
+    try:
+        numbers(value)
+        return True
+    except InvalidAnswer:
+        return False
+
+
 def _interval(value):
-    return (isinstance(value, list) and len(value) == 2 and all(map(_number, value)) and value[0] <= value[1])
+    return isinstance(value, list) and len(value) == 2 and all(map(_number, value)) and value[0] <= value[1]
 
 
 def _truth(value):
@@ -282,85 +213,139 @@ def _truth(value):
             and isinstance(value.get("kwargs", {}), dict))
 
 
-# The fields each kind takes beyond call, args, kwargs, points and public: name -> (required,
-# test of its value, what it must be, in words).
+def _is_error(name):
+    return isinstance(name, str) and isinstance(getattr(builtins, name, None), type) and issubclass(
+        getattr(builtins, name), BaseException)
+
+
+def _properties(value):
+    names = [value] if isinstance(value, str) else value
+    return isinstance(names, list) and bool(names) and all(p in compare.PROPERTIES for p in names)
+
+
+def _interval_iff_asked(fields):
+    if ("in interval" in _as_list(fields["property"])) != ("interval" in fields):
+        return "interval", "is given exactly when the property 'in interval' is asked for"
+    return None
+
+
+def _seed_last(fields):
+    if not (fields.get("args") and type(fields["args"][-1]) is int):
+        return "args", "a Monte Carlo test's last argument is the seed, a whole number"
+    return None
+
+
+def _as_list(value):
+    return [value] if isinstance(value, str) else list(value)
+
+
+# A kind's own fields: name -> (required, test of its value, what it must be, in words).
+NOT_NEGATIVE = (False, lambda v: _number(v) and v >= 0, "a number of at least 0")
+MATHLIB = (False, lambda v: isinstance(v, str), "the name of a mathlib function")
 CLOSE_FIELDS = {
-    "rtol": (False, lambda v: _number(v) and v >= 0, "a number of at least 0"),
-    "atol": (False, lambda v: _number(v) and v >= 0, "a number of at least 0"),
-    "expected": (False, lambda v: True, "the expected value"),
-    "reference": (False, lambda v: isinstance(v, str), "the name of a mathlib function"),
+    "rtol": NOT_NEGATIVE,
+    "atol": NOT_NEGATIVE,
+    "expected": (False, _numbers, "a number or a list of numbers"),
+    "reference": MATHLIB,
     "ref_args": (False, lambda v: isinstance(v, list), "a list"),
     "ref_kwargs": (False, lambda v: isinstance(v, dict), "a dict"),
 }
 
 
-def _is_error(name):
-    import builtins
-
-    return isinstance(name, str) and isinstance(getattr(builtins, name, None), type) and issubclass(
-        getattr(builtins, name), BaseException)
+def _list(array):
+    return np.asarray(array).tolist()
 
 
 @dataclass(frozen=True)
 class Kind:
-    """One kind of check.
+    """One kind of test.
 
-    calls:   case -> [(args, kwargs)] to call the student's function with in the sandbox.
-    master_calls: case -> [(args, kwargs, function)] the master is called with at build time.
-    expect:  (case, [raw answer of the master per master call]) -> the expected answer.
-    passes:  (case, expected, [raw answer per call]) -> bool; may raise InvalidAnswer.
-    shows:   (case, expected) -> what was checked, in words, for the feedback.
-    fields:  the case's own fields (see CLOSE_FIELDS).
-    load:    the expected answer as stored in a bundle (JSON) -> as `passes` takes it.
-    needs_values: its points count only when the same function's value checks all pass (so do a
-                  value check's whose answer is a landmark a constant gives: see `landmark`).
+    fields:   its own fields (beyond call, args, kwargs, points, check and public), as CLOSE_FIELDS.
+    expect:   (test, [raw answer of the master per master call]) -> the expected answer.
+    compare:  the function of ``compare`` that judges one answer: compare(answer, **params).
+    params:   (test, expected) -> its keyword arguments (plain JSON: the self-check gets them too).
+    shows:    (test, expected) -> what is checked, in words.
+    calls:    test -> [(args, kwargs)] to call the student's function with in the sandbox.
+    master_calls: test -> [(args, kwargs, function)] the master is called with at build time
+              (default: its calls, of the same function).
+    passes:   (test, expected, [raw answer per call]) -> bool, where one answer is not enough.
+    load:     the expected answer as stored in a bundle (JSON) -> as `expect` gave it.
+    validate: the test's fields -> (field, problem) for what the fields say together, or None.
+    raises:   its answers are exceptions (their class names), not values.
+    needs_values: its points count only when the same function's value tests all pass (so do a
+              value test's whose answer is a landmark a constant gives: see `landmark`).
     """
-    calls: Callable
-    master_calls: Callable
-    expect: Callable
-    passes: Callable
-    shows: Callable
     fields: dict
+    expect: Callable
+    compare: Callable
+    params: Callable
+    shows: Callable
+    calls: Callable = _one_call
+    master_calls: Callable | None = None
+    passes: Callable | None = None
     load: Callable = lambda expected: expected
+    validate: Callable = lambda fields: None
+    raises: bool = False
     needs_values: bool = False
-    gives_values: bool = True
+
+    def judge(self, test, expected, answers):
+        """Whether the raw answers of a test's calls pass (InvalidAnswer for an answer of the wrong form)."""
+        if self.passes is not None:
+            return self.passes(test, expected, answers)
+        return self.compare(answers[0].get("classes" if self.raises else "value"), **self.params(test, expected))
+
+    def calls_of_master(self, test):
+        if self.master_calls is not None:
+            return self.master_calls(test)
+        return [(args, kwargs, test.call) for args, kwargs in self.calls(test)]
+
+
+def _tolerances(test):
+    return (DEFAULT_RTOL if test.rtol is None else test.rtol), (DEFAULT_ATOL if test.atol is None else test.atol)
+
+
+def _shown_properties(test, names):
+    return " and ".join(p if p != "in interval" else f"in [{test.interval[0]:g}, {test.interval[1]:g}]" for p in names)
 
 
 KINDS = {
-    "close": Kind(_one_call, _own_calls(_one_call), _reference, _close,
-                  lambda c, e: f"close to {_fmt(e)} (rtol {c.get('rtol', DEFAULT_RTOL):g}, atol {c.get('atol', DEFAULT_ATOL):g})",
-                  CLOSE_FIELDS, load=lambda e: np.asarray(e, dtype=float)),
-    "equals": Kind(_one_call, _own_calls(_one_call), _literal_expected, _equals, lambda c, e: f"equal to {e!r}",
-                   {"expected": (False, lambda v: isinstance(v, (str, bool, int, float, list)),
-                                 "a string, bool, number or list of numbers")}),
-    "raises": Kind(_one_call, _own_calls(_one_call), lambda c, m: c["error"], _raises,
-                   lambda c, e: f"raises {e} (these points count only when the same function's values are right)",
-                   {"error": (True, _is_error, "the name of a built-in exception such as ValueError")},
-                   needs_values=True, gives_values=False),
-    "property": Kind(_one_call, _own_calls(_one_call), lambda c, m: _properties(c), _property,
-                     lambda c, e: (" and ".join(p if p != "in interval" else f"in [{c['interval'][0]:g}, "
-                                                f"{c['interval'][1]:g}]" for p in e)
-                                   + " (these points count only when the same function's values are right)"),
-                     {"property": (True, lambda v: all(p in PROPERTIES for p in ([v] if isinstance(v, str) else v))
-                                   if isinstance(v, (str, list)) and v else False,
-                                   "one of " + ", ".join(repr(p) for p in PROPERTIES) + " (or a list of them)"),
-                      "interval": (False, _interval, "a list [low, high]")},
-                     needs_values=True, gives_values=False),
-    "mc": Kind(_one_call, _own_calls(_one_call), _mc_draws_expected, _mc_draws,
-               lambda c, e: (f"(estimate, stderr) on the draws the question fixes: {_fmt(e)} "
-                             f"(rtol {MC_RTOL[0]:g} and {MC_RTOL[1]:g})"),
-               {"reference": (False, lambda v: isinstance(v, str), "the name of a mathlib estimator taking rng=")},
-               load=lambda e: np.asarray(e, dtype=float)),
-    "mc-stderr": Kind(_mc_calls, _mc_master_calls, _mc_reference, _mc,
-               lambda c, e: (f"for each of {MC_SEEDS} seeds, (estimate, stderr) with the estimate within "
-                             f"{MC_SE_WINDOW} standard errors of {e['exact']:.6g}, a stderr within a factor "
-                             f"{MC_SE_RATIO:g} of {e['stderr']:.3g}, and estimates that differ from seed to "
-                             f"seed as much as the stderr says"),
-               {"truth": (True, _truth, "the exact value: a number, {\"call\": name, \"args\": [...]} "
-                                        "(the master's function) or {\"reference\": name, \"args\": [...]} (mathlib's)")}),
+    "close": Kind(
+        CLOSE_FIELDS, _reference, compare.close,
+        lambda t, e: {"expected": _list(e), "rtol": _tolerances(t)[0], "atol": _tolerances(t)[1]},
+        lambda t, e: f"close to {_fmt(e)} (rtol {_tolerances(t)[0]:g}, atol {_tolerances(t)[1]:g})",
+        load=lambda e: np.asarray(e, dtype=float)),
+    "equals": Kind(
+        {"expected": (False, lambda v: isinstance(v, (str, bool, int, float, list)),
+                      "a string, bool, number or list of numbers")},
+        _literal_expected, compare.equal, lambda t, e: {"expected": e}, lambda t, e: f"equal to {e!r}"),
+    "raises": Kind(
+        {"error": (True, _is_error, "the name of a built-in exception such as ValueError")},
+        lambda t, m: t.error, compare.raised, lambda t, e: {"error": e}, lambda t, e: f"raises {e}",
+        raises=True, needs_values=True),
+    "property": Kind(
+        {"property": (True, _properties, "one of " + ", ".join(repr(p) for p in compare.PROPERTIES)
+                      + " (or a list of them)"),
+         "interval": (False, _interval, "a list [low, high]")},
+        lambda t, m: list(t.property), compare.has, lambda t, e: {"properties": list(e), "interval": t.interval},
+        _shown_properties, validate=_interval_iff_asked, needs_values=True),
+    "mc": Kind(
+        {"reference": (False, lambda v: isinstance(v, str), "the name of a mathlib estimator taking rng=")},
+        _mc_draws_expected, compare.draws, lambda t, e: {"expected": _list(e), "rtol": list(MC_RTOL)},
+        lambda t, e: (f"(estimate, stderr) on the draws the question fixes: {_fmt(e)} "
+                      f"(rtol {MC_RTOL[0]:g} and {MC_RTOL[1]:g})"),
+        load=lambda e: np.asarray(e, dtype=float), validate=_seed_last),
+    # The self-check calls it with the test's one seed: an estimate near the truth (compare.near).
+    "mc-stderr": Kind(
+        {"truth": (True, _truth, "the exact value: a number, {\"call\": name, \"args\": [...]} "
+                                 "(the master's function) or {\"reference\": name, \"args\": [...]} (mathlib's)")},
+        _mc_reference, compare.near, lambda t, e: {"exact": e["exact"], "window": MC_SE_WINDOW},
+        lambda t, e: (f"for each of {MC_SEEDS} seeds, (estimate, stderr) with the estimate within "
+                      f"{MC_SE_WINDOW} standard errors of {e['exact']:.6g}, a stderr within a factor "
+                      f"{MC_SE_RATIO:g} of {e['stderr']:.3g}, and estimates that differ from seed to "
+                      f"seed as much as the stderr says"),
+        calls=_mc_calls, master_calls=_mc_master_calls, passes=_mc, validate=_seed_last),
 }
-VALUE_KINDS = {name for name, kind in KINDS.items() if kind.gives_values}
-MC_KINDS = ("mc", "mc-stderr")
+VALUE_KINDS = [name for name, kind in KINDS.items() if not kind.needs_values]
 COMMON_FIELDS = {"call", "args", "kwargs", "points", "check", "public"}
 
 
@@ -369,50 +354,46 @@ def _fmt(array):
     return text if len(text) < 300 else text[:300] + "..."
 
 
-def validate_case(case):
-    """(field, problem) for the first thing wrong with one case as written, or None. Fills in defaults."""
-    if not isinstance(case, dict):
-        return "", "a test must be a dict such as {\"call\": ..., \"args\": [...], \"points\": 1, \"check\": \"close\"}"
-    if case.get("check") not in KINDS:
-        return "check", (f"unknown check {case.get('check')!r}: it must be one of "
+def _or(names):
+    return ", ".join(names[:-1]) + " or " + names[-1] if len(names) > 1 else names[0]
+
+
+def read_test(fields, question, cell=None, index=None):
+    """The Test that a master's dict of fields writes, under `question`; FieldError naming the first
+    field that is wrong."""
+    if not isinstance(fields, dict):
+        raise FieldError("", "a test must be a dict such as {\"call\": ..., \"args\": [...], \"points\": 1, "
+                             "\"check\": \"close\"}")
+    if fields.get("check") not in KINDS:
+        raise FieldError("check", f"unknown check {fields.get('check')!r}: it must be one of "
                          + ", ".join(repr(k) for k in KINDS))
-    kind = KINDS[case["check"]]
-    for field in case:
-        if field not in COMMON_FIELDS | set(kind.fields) | {"question"}:
-            return field, (f"a {case['check']!r} test has no field {field!r} (its fields: "
-                           + ", ".join(sorted(COMMON_FIELDS | set(kind.fields))) + ")")
-    if not isinstance(case.get("call"), str) or not case["call"].isidentifier():
-        return "call", "must name the student's function, such as \"my_entropy\""
-    if type(case.get("points")) is not int or case["points"] < 0:
-        return "points", f"must be a whole number of at least 0, not {case.get('points')!r}"
-    case.setdefault("args", [])
-    case.setdefault("kwargs", {})
-    case.setdefault("public", False)
-    if not isinstance(case["args"], list):
-        return "args", "must be a list of the function's positional arguments"
-    if not isinstance(case["kwargs"], dict) or not all(isinstance(k, str) for k in case["kwargs"]):
-        return "kwargs", "must be a dict of the function's keyword arguments"
-    if not isinstance(case["public"], bool):
-        return "public", "must be true or false"
+    kind = KINDS[fields["check"]]
+    for field in fields:
+        if field not in COMMON_FIELDS | set(kind.fields):
+            raise FieldError(field, f"a {fields['check']!r} test has no field {field!r} (its fields: "
+                             + ", ".join(sorted(COMMON_FIELDS | set(kind.fields))) + ")")
+    if not isinstance(fields.get("call"), str) or not fields["call"].isidentifier():
+        raise FieldError("call", "must name the student's function, such as \"my_entropy\"")
+    if type(fields.get("points")) is not int or fields["points"] < 0:
+        raise FieldError("points", f"must be a whole number of at least 0, not {fields.get('points')!r}")
+    fields = {"args": [], "kwargs": {}, "public": False, **fields}
+    if not isinstance(fields["args"], list):
+        raise FieldError("args", "must be a list of the function's positional arguments")
+    if not isinstance(fields["kwargs"], dict) or not all(isinstance(k, str) for k in fields["kwargs"]):
+        raise FieldError("kwargs", "must be a dict of the function's keyword arguments")
+    if not isinstance(fields["public"], bool):
+        raise FieldError("public", "must be true or false")
     for field, (required, ok, words) in kind.fields.items():
-        if required and field not in case:
-            return field, f"a {case['check']!r} test needs {field!r}: {words}"
-        if field in case and not ok(case[field]):
-            return field, f"must be {words}, not {case[field]!r}"
-    if case["check"] == "property" and ("in interval" in _properties(case)) != ("interval" in case):
-        return "interval", "is given exactly when the property 'in interval' is asked for"
-    if case["check"] in ("mc", "mc-stderr") and not (case["args"] and type(case["args"][-1]) is int):
-        return "args", "a Monte Carlo test's last argument is the seed, a whole number"
-    return None
-
-
-def validate_cases(cases):
-    """Fill in defaults and refuse a malformed table of tests (ValueError)."""
-    for case in cases:
-        problem = validate_case(case)
-        if problem:
-            raise ValueError(f"{problem[0]}: {problem[1]}" if problem[0] else problem[1])
-    return cases
+        if required and field not in fields:
+            raise FieldError(field, f"a {fields['check']!r} test needs {field!r}: {words}")
+        if field in fields and not ok(fields[field]):
+            raise FieldError(field, f"must be {words}, not {fields[field]!r}")
+    problem = kind.validate(fields)
+    if problem:
+        raise FieldError(*problem)
+    if "property" in fields:
+        fields["property"] = _as_list(fields["property"])
+    return Test(question=question, cell=cell, index=index, **fields)
 
 
 def landmark(expected):
@@ -421,123 +402,57 @@ def landmark(expected):
             and bool(np.all(~np.isfinite(expected) | (expected == np.round(expected)))))
 
 
-def _depends(case, expected):
-    """A case whose points count only when the same function's other value cases pass."""
-    return KINDS[case["check"]].needs_values or landmark(expected)
+def depends(test, expected):
+    """A test whose points count only when the same function's other value tests pass."""
+    return KINDS[test.check].needs_values or landmark(expected)
 
 
-def master_calls(cases):
-    """[(call, case index)] the master is called with at build time, in the order of the cases."""
+def shows(test, expected, condition=True):
+    """What a test checks, in words; with `condition`, also when its points count, if not always."""
+    words = KINDS[test.check].shows(test, expected)
+    if condition and depends(test, expected):
+        words += " (these points count only when the same function's values are right)"
+    return words
+
+
+def master_calls(tests):
+    """[(call, test index)] the master is called with at build time, in the order of the tests."""
     return [({"call": function, "args": args, "kwargs": kwargs}, i)
-            for i, c in enumerate(cases) for args, kwargs, function in KINDS[c["check"]].master_calls(c)]
+            for i, t in enumerate(tests) for args, kwargs, function in KINDS[t.check].calls_of_master(t)]
 
 
-def expected_answers(cases, master=None):
-    """Every expected answer of a table of cases, from the master's raw answers
-    (master[i]: the raw answers of case i's master calls); call this before any submission runs.
+def expected_answers(tests, master=None):
+    """Every expected answer of a table of tests, from the master's raw answers
+    (master[i]: the raw answers of test i's master calls); call this before any submission runs.
 
-    Raises MasterProblem (with the case's index as `.case`) where the master cannot give one, and
-    ValueError for a table where a function's raises, property or landmark cases could earn points
-    without one ordinary value case of the same function beside them.
+    TestRefused names the test where the master cannot give its answer, and a table where a
+    function's raises, property or landmark tests could earn points without one ordinary value
+    test of the same function beside them.
     """
     expected = []
-    for i, case in enumerate(cases):
+    for i, test in enumerate(tests):
         try:
-            expected.append(KINDS[case["check"]].expect(case, master[i] if master else []))
-        except (MasterProblem, IndexError) as error:
-            problem = MasterProblem(str(error) if isinstance(error, MasterProblem) else "no answer from the master")
-            problem.case = i
-            raise problem from None
-    ordinary = {c["call"] for c, e in zip(cases, expected) if c["check"] in VALUE_KINDS and not _depends(c, e)}
-    for i, (case, exp) in enumerate(zip(cases, expected)):
-        if _depends(case, exp) and case["call"] not in ordinary:
-            error = ValueError(f"{case['call']} has only {case['check']} tests whose answer a constant can give "
-                               "(inf, a whole number) or that need values, and no ordinary value test "
-                               "(close, equals, mc or mc-stderr) to earn them with")
-            error.case = i
-            raise error
+            expected.append(KINDS[test.check].expect(test, master[i] if master else []))
+        except MasterProblem as error:
+            raise TestRefused(i, str(error)) from None
+        except IndexError:
+            raise TestRefused(i, "no answer from the master") from None
+    ordinary = {t.call for t, e in zip(tests, expected) if not depends(t, e)}
+    for i, (test, exp) in enumerate(zip(tests, expected)):
+        if depends(test, exp) and test.call not in ordinary:
+            raise TestRefused(i, f"{test.call} has only {test.check} tests whose answer a constant can give "
+                              "(inf, a whole number) or that need values, and no ordinary value test "
+                              f"({_or(VALUE_KINDS)}) to earn them with")
     return expected
 
 
-def calls(cases, rng):
-    """What the sandbox must call, in an order drawn from `rng`, and which case each call serves.
+def calls(tests, rng):
+    """What the sandbox must call, in an order drawn from `rng`, and which test each call serves.
 
     Returns (calls, owners): calls[k] is {"call", "args", "kwargs"} and owners[k]
-    the index of its case. Neither the check's kind nor the case's place travels.
+    the index of its test. Neither the test's kind nor its place travels.
     """
-    jobs = [({"call": c["call"], "args": args, "kwargs": kwargs}, i)
-            for i, c in enumerate(cases) for args, kwargs in KINDS[c["check"]].calls(c)]
+    jobs = [({"call": t.call, "args": args, "kwargs": kwargs}, i)
+            for i, t in enumerate(tests) for args, kwargs in KINDS[t.check].calls(t)]
     order = rng.permutation(len(jobs))
     return [jobs[k][0] for k in order], [jobs[k][1] for k in order]
-
-
-# ---------------------------------------------------------------- scoring
-
-@dataclass
-class Result:
-    case: dict
-    expected: object
-    answer: dict | None   # the first raw answer of the case's calls, for the feedback
-    passed: bool
-    note: str = ""        # in the grader's words
-    detail: str = ""      # text that came from the sandbox (an error message): full feedback only
-
-
-def _problem(case, answers):
-    """(note, detail): why the raw answers of a case cannot pass, before looking at their values."""
-    kind = KINDS[case["check"]]
-    for answer in answers:
-        if answer is None:
-            return "no answer came back", ""
-        if case["check"] != "raises" and "value" not in answer:
-            return "raised an exception", str(answer.get("error", ""))
-        if not kind.gives_values and case["check"] == "raises" and "value" in answer:
-            return "returned a value instead of raising", ""
-        if case["check"] != "raises" and answer.get("value", 0) is None:
-            return "returned None (does the function return its result?)", ""
-    return "", ""
-
-
-def judge(cases, expected, answers):
-    """One Result per case; `answers[i]` lists the raw answers of case i's calls (None where
-    none came back)."""
-    results = []
-    for case, exp, raw in zip(cases, expected, answers):
-        passed, (note, detail) = False, _problem(case, raw)
-        if not (note or detail):
-            try:
-                passed = bool(KINDS[case["check"]].passes(case, exp, raw))
-            except (InvalidAnswer, KeyError, TypeError, AttributeError, ValueError) as error:
-                note, detail = "not a valid answer", str(error)
-        results.append(Result(case, exp, raw[0] if raw else None, passed, note, detail))
-    _needing_values(results)
-    return results
-
-
-def _needing_values(results):
-    """Raises and landmark cases count only when every other value case of the same function passed."""
-    passed = [r.passed for r in results]
-    for r in results:
-        others = [ok for o, ok in zip(results, passed) if o is not r and o.case["call"] == r.case["call"]
-                  and o.case["check"] in VALUE_KINDS]
-        if _depends(r.case, r.expected) and r.passed and not all(others):
-            r.passed = False
-            r.note = f"right as far as it goes, but {r.case['call']} returns wrong values elsewhere"
-
-
-def points(results):
-    """Points per question, each clamped to the question's maximum."""
-    earned, maximum = {}, {}
-    for r in results:
-        q = r.case["question"]
-        maximum[q] = maximum.get(q, 0) + r.case["points"]
-        earned[q] = earned.get(q, 0) + (r.case["points"] if r.passed else 0)
-    return {q: max(0, min(earned[q], maximum[q])) for q in maximum}
-
-
-def maximum(cases):
-    return sum(case["points"] for case in cases)
-
-
-__all__ = ["KINDS", "InvalidAnswer", "MasterProblem", "validate_cases", "validate_case", "master_calls", "same", "landmark", "expected_answers", "calls", "judge", "points",
-           "maximum"]

@@ -1,9 +1,9 @@
-"""Step 3 of the pipeline: expected answers from the master's own solutions, and the build's proof.
+"""Step 2 of the pipeline: expected answers from the master's own solutions, and the build's proof.
 
 A master is code too: its code cells run in the same sandbox and runner as a submission
 ("submission zero"), on every input of every test (``checks.master_calls``), and what its
 solutions return becomes the expected answers (``checks.expected_answers``), computed before
-any student code runs. Then the master's answers are scored like a submission's: a master that
+any student code runs. Then the master's answers are scored like a submission's (``score``): a master that
 does not earn full marks on its own tests is refused (like nbgrader's validate). The untouched
 student copy runs too, and must earn nothing: a copy that earns points gives the answer away.
 """
@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from . import checks, master as master_format
+from . import checks, master as master_format, score
 from .model import AuthoringError
 from .protocol import parse_answers
 from .sandbox import ANSWERS_BYTES, Bubblewrap, Limits, SandboxUnavailable, Unsandboxed
@@ -77,12 +77,6 @@ def code_cells(nb):
     return [c.source for c in nb.cells if c.cell_type == "code"]
 
 
-def _located(assignment, i, message):
-    case = assignment.tests[i]
-    index = sum(1 for t in assignment.tests[:i] if t["cell"] == case["cell"])
-    return AuthoringError(assignment.file, f"{case['call']}: {message}", case["cell"], f"TESTS[{index}]")
-
-
 def _cell_errors(assignment, nb, cells):
     """The first code cell that raised, as a located refusal, or None."""
     numbers = [i + 1 for i, c in enumerate(nb.cells) if c.cell_type == "code"]
@@ -97,8 +91,7 @@ def expected(assignment, sandbox):
 
     Refuses (AuthoringError, located) a master whose cells raise, whose solutions cannot give an
     expected answer, or whose answers do not earn full marks on its own tests."""
-    nb = assignment.notebook
-    tests = [dict(t) for t in assignment.tests]
+    nb, tests = assignment.notebook, assignment.tests
     # The master as a student would hand it in: without its tests cells.
     cells = [c for c in nb.cells if master_format.TESTS not in master_format.tags(c)]
     nb_run = type(nb)(nb)
@@ -111,38 +104,41 @@ def expected(assignment, sandbox):
     if not done:
         raise AuthoringError(assignment.file, "the master did not finish running its tests "
                              f"(within {sandbox.limits.timeout:g} s, or it crashed)")
-    per_case = [[] for _ in tests]
+    per_test = [[] for _ in tests]
     for (call, owner), answer in zip(planned, raw):
-        per_case[owner].append(answer)
+        per_test[owner].append(answer)
     try:
-        expect = checks.expected_answers(tests, per_case)
-    except ValueError as error:
-        raise _located(assignment, error.case, str(error)) from None
+        expect = checks.expected_answers(tests, per_test)
+    except checks.TestRefused as error:
+        raise master_format.refusal(assignment, tests[error.index], str(error)) from None
     # The master, graded like a submission on its own answers: full marks or a refusal.
-    graded = [answers[:len(checks.KINDS[t["check"]].calls(t))] for t, answers in zip(tests, per_case)]
-    for i, result in enumerate(checks.judge(tests, expect, graded)):
+    graded = [answers[:len(checks.KINDS[t.check].calls(t))] for t, answers in zip(tests, per_test)]
+    for result in score.judge(tests, expect, graded):
         if not result.passed:
-            shown = checks.KINDS[tests[i]["check"]].shows(tests[i], expect[i])
             came = result.note or json.dumps((result.answer or {}).get("value"))[:200]
-            raise _located(assignment, i, f"the master's own solution does not pass this test (expected "
-                           f"{shown}; came back: {came}{': ' + result.detail[:200] if result.detail else ''})")
+            raise master_format.refusal(
+                assignment, result.test, f"the master's own solution does not pass this test (expected "
+                f"{checks.shows(result.test, result.expected, condition=False)}; came back: {came}"
+                f"{': ' + result.detail[:200] if result.detail else ''})")
     return expect
 
 
-def untouched_scores_nothing(assignment, copy, bundle_cases, expect, sandbox):
-    """Refuse a student copy that earns points as it is."""
-    rng = np.random.default_rng(0)
-    calls, owners = checks.calls(bundle_cases, rng)
+def untouched_scores_nothing(assignment, copy, expect, sandbox):
+    """Refuse a student copy that earns points as it is, naming a test it passes."""
+    tests = assignment.tests
+    calls, owners = checks.calls(tests, np.random.default_rng(0))
     raw, _, _ = run(sandbox, code_cells(copy), calls, f"copy-{assignment.name}")
-    answers = [[] for _ in bundle_cases]
+    answers = [[] for _ in tests]
     for owner, answer in zip(owners, raw):
         answers[owner].append(answer)
-    earned = checks.points(checks.judge(bundle_cases, expect, answers))
-    given = {q: p for q, p in earned.items() if p}
+    results = score.judge(tests, expect, answers)
+    earned = score.points(results)
+    given = next((r for r in results if r.passed and r.test.points and earned[r.test.question]), None)
     if given:
-        q, p = next(iter(given.items()))
-        raise AuthoringError(assignment.file, f"the untouched student copy already earns {p} point(s) of {q}: "
-                             "its solution regions leave the answer in the copy")
+        q = given.test.question
+        raise master_format.refusal(assignment, given.test, f"the untouched student copy already passes this "
+                                    f"test, for {earned[q]} point(s) of {q}: part of the solution is outside its "
+                                    "solution region")
 
 
 def workdir():

@@ -46,19 +46,19 @@ def _shown(value):
     return text if len(text) <= MAX_SHOWN else text[:MAX_SHOWN] + " ..."
 
 
-def _call(case):
-    args = [json.dumps(a) for a in case["args"]] + [f"{k}={json.dumps(v)}" for k, v in case["kwargs"].items()]
-    return f"{case['call']}({', '.join(args)})"
+def _call(test):
+    args = [json.dumps(a) for a in test.args] + [f"{k}={json.dumps(v)}" for k, v in test.kwargs.items()]
+    return f"{test.call}({', '.join(args)})"
 
 
 def write(path, row, bundle, results, notes, brief=False):
     """The feedback file of one submission.
 
-    row: its CSV row; results: checks.Result per case (or None when nothing ran);
+    row: its CSV row; results: score.Result per test (or None when nothing ran);
     notes: lines about the run (cells that raised, output cut, limits reached), in the
     grader's words with untrusted text only through `code`; brief: the score per question only.
     """
-    from . import checks
+    from . import checks, score
 
     lines = [f"# Feedback: {code(row['submission'])}", ""]
     if bundle is not None:
@@ -71,19 +71,19 @@ def write(path, row, bundle, results, notes, brief=False):
     if bundle is None or results is None:
         path.write_text("\n".join(lines) + "\n")
         return
-    earned = checks.points(results)
+    earned = score.points(results)
     lines += ["## Questions", "", "| question | points |", "| --- | --- |"]
     for q in bundle.questions:
-        possible = sum(r.case["points"] for r in results if r.case["question"] == q)
+        possible = sum(r.test.points for r in results if r.test.question == q)
         lines.append(f"| {q} | {earned[q]} / {possible} |")
     lines.append("")
     failed = [(i, r) for i, r in enumerate(results) if not r.passed]
     if failed and not brief:
         lines += ["## Checks that did not pass", ""]
         for i, r in failed:
-            what = f"check {i + 1} ({r.case['question']}, {r.case['points']} point{'s' * (r.case['points'] != 1)})"
-            lines += [f"- {what}: {code(_shown(_call(r.case)))}",
-                      f"  - expected: {checks.KINDS[r.case['check']].shows(r.case, r.expected)}",
+            what = f"check {i + 1} ({r.test.question}, {r.test.points} point{'s' * (r.test.points != 1)})"
+            lines += [f"- {what}: {code(_shown(_call(r.test)))}",
+                      f"  - expected: {checks.shows(r.test, r.expected)}",
                       f"  - came back: {_failure(r)}"]
     path.write_text("\n".join(lines) + "\n")
 

@@ -1,4 +1,4 @@
-"""Step 1 of the pipeline: a master notebook -> ``model.Assignment`` (questions and tests).
+"""Step 1 of the pipeline: a master notebook -> ``model.Assignment`` (questions and their ``Test``s).
 
 The format (the book's page "Writing an assignment" explains it for instructors):
 
@@ -14,7 +14,8 @@ The format (the book's page "Writing an assignment" explains it for instructors)
   its model answer, if any, is a solution region; its id is the question's and ``w`` (q4w, then
   q4w2, ...), the name of its review page and score sheet;
 - a code cell tagged ``tests`` under a question holds ``TESTS = [{...}, ...]``, plain literals,
-  one dict per test (fields: ``checks.KINDS``); ``"public": True`` for the tests students run;
+  one dict of fields per test, each made a ``model.Test`` by ``checks.read_test`` (the fields of each
+  kind: ``checks.KINDS``); ``"public": True`` for the tests students run;
 - every other cell is copied to the student as it is.
 
 Everything here reads; nothing runs. Every refusal is an ``AuthoringError`` naming the file,
@@ -29,7 +30,8 @@ from . import checks
 from .model import Assignment, AuthoringError, Question, Written
 
 NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*")
-QUESTION, TESTS, WRITTEN, SOLUTION = "question", "tests", "written", "solution"
+QUESTION, TESTS, WRITTEN, SOLUTION = "question", "tests", "written", "solution"   # the cells' tags
+TESTS_NAME = "TESTS"   # the one name a tests cell assigns
 BEGIN = re.compile(r"^([ \t]*)(?:#{1,3}[ \t]*BEGIN SOLUTION|<!--[ \t]*BEGIN SOLUTION[ \t]*-->)[ \t]*$")
 END = re.compile(r"^[ \t]*(?:#{1,3}[ \t]*END SOLUTION|<!--[ \t]*END SOLUTION[ \t]*-->)[ \t]*$")
 CODE_STUB, TEXT_STUB = "...  # your code here", "*Write your answer here.*"
@@ -86,34 +88,59 @@ def has_solution(source):
     return any(BEGIN.match(line) for line in source.split("\n"))
 
 
-def _tests(cell, file, number):
-    """The list of test dicts of a cell tagged tests: one assignment of a literal list."""
+def _not_literal(value):
+    """(line, field) of the first expression in a list of tests that is not a plain literal."""
+    literal = (ast.Constant, ast.List, ast.Tuple, ast.Dict, ast.Set, ast.UnaryOp)
+    fields = [(TESTS_NAME, value)]
+    if isinstance(value, ast.List):
+        for k, test in enumerate(value.elts):
+            fields.append((f"{TESTS_NAME}[{k}]", test))
+            if isinstance(test, ast.Dict):
+                fields += [(f"{TESTS_NAME}[{k}].{key.value}", item) for key, item in zip(test.keys, test.values)
+                           if isinstance(key, ast.Constant) and isinstance(key.value, str)]
+    field = TESTS_NAME
+    bad = min((n for n in ast.walk(value) if isinstance(n, ast.expr) and not isinstance(n, literal)),
+              key=lambda n: (n.lineno, n.col_offset), default=value)
+    for name, node in fields:   # the innermost field that holds it
+        if any(n is bad for n in ast.walk(node)):
+            field = name
+    return bad.lineno, field
+
+
+def _tests(cell, file, number, question):
+    """The Tests of a cell tagged tests, under `question`: one assignment TESTS = [...] of literals."""
     try:
         tree = ast.parse(cell.source)
     except SyntaxError as error:
         raise AuthoringError(file, f"the tests are not Python ({error.msg} on line {error.lineno})", number) from None
     if (len(tree.body) != 1 or not isinstance(tree.body[0], ast.Assign) or len(tree.body[0].targets) != 1
-            or not isinstance(tree.body[0].targets[0], ast.Name)):
-        raise AuthoringError(file, "a cell tagged tests holds one assignment, TESTS = [{...}, ...], and nothing "
-                             "else but comments", number)
-    name = tree.body[0].targets[0].id
+            or not isinstance(tree.body[0].targets[0], ast.Name) or tree.body[0].targets[0].id != TESTS_NAME):
+        raise AuthoringError(file, f"a cell tagged tests holds one assignment, {TESTS_NAME} = [{{...}}, ...], and "
+                             "nothing else but comments", number)
     try:
         tests = ast.literal_eval(tree.body[0].value)
-    except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError) as error:
-        line = getattr(getattr(error, "node", None), "lineno", None) or "?"
+    except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
+        line, field = _not_literal(tree.body[0].value)
         raise AuthoringError(file, f"the tests must be plain literals (numbers, strings, lists, dicts, True, "
-                             f"False, None); something on line {line} is not", number, name) from None
+                             f"False, None); line {line} is not", number, field) from None
     if not isinstance(tests, list) or not tests:
-        raise AuthoringError(file, "must be a non-empty list of tests", number, name)
-    for k, test in enumerate(tests):
-        problem = checks.validate_case(test)
-        if problem:
-            field = f"{name}[{k}]" + (f".{problem[0]}" if problem[0] else "")
-            raise AuthoringError(file, problem[1], number, field)
-        if "question" in test:
+        raise AuthoringError(file, "must be a non-empty list of tests", number, TESTS_NAME)
+    out = []
+    for k, fields in enumerate(tests):
+        if isinstance(fields, dict) and "question" in fields:
             raise AuthoringError(file, "a test belongs to the question above its cell: remove 'question'",
-                                 number, f"{name}[{k}].question")
-    return tests
+                                 number, f"{TESTS_NAME}[{k}].question")
+        try:
+            out.append(checks.read_test(fields, question, number, k))
+        except checks.FieldError as error:
+            raise AuthoringError(file, str(error), number,
+                                 f"{TESTS_NAME}[{k}]" + (f".{error.field}" if error.field else "")) from None
+    return out
+
+
+def refusal(assignment, test, message):
+    """The AuthoringError of one test of `assignment`: its file, cell and place, its function named."""
+    return AuthoringError(assignment.file, f"{test.call}: {message}", test.cell, f"{TESTS_NAME}[{test.index}]")
 
 
 def read(path):
@@ -169,9 +196,9 @@ def read(path):
             if current is None:
                 raise AuthoringError(file, "these tests come before any question: put them under the markdown "
                                      "cell tagged question they test", number)
-            for test in _tests(cell, file, number):
-                tests.append({"question": questions[current][0], **test, "cell": number})
-                questions[current][2] += test["points"]
+            for test in _tests(cell, file, number, questions[current][0]):
+                tests.append(test)
+                questions[current][2] += test.points
                 questions[current][3] += 1
             continue
         if WRITTEN in cell_tags:

@@ -59,6 +59,43 @@ class AuthoringError(Refused):
 
 
 @dataclass(frozen=True)
+class Test:
+    """One test of a master: its question's function `call`, called on `args` and `kwargs`, the answer
+    judged by the kind `check` (a key of ``checks.KINDS``) for `points`; `public` tests are in the
+    student's copy too. ``checks.read_test`` makes one from a master's dict of fields, refusing a malformed
+    one. The kind's own fields (``checks.KINDS[check].fields``) are None where the test does not give
+    them."""
+    question: str
+    check: str
+    call: str
+    points: int
+    args: list
+    kwargs: dict
+    public: bool = False
+    cell: int | None = None      # the master's cell it is written in (from 1, as JupyterLab shows it)
+    index: int | None = None     # its place in that cell's list of tests
+    expected: object = None
+    rtol: float | None = None
+    atol: float | None = None
+    reference: str | None = None
+    ref_args: list | None = None
+    ref_kwargs: dict | None = None
+    error: str | None = None
+    property: list | None = None   # names of properties, always a list
+    interval: list | None = None
+    truth: object = None
+
+    @classmethod
+    def from_json(cls, fields):
+        """A Test as ``as_json`` wrote it (the bundle's own, checked when it was built)."""
+        return cls(**fields)
+
+    def as_json(self):
+        """Its fields, those it does not give left out."""
+        return {name: value for name, value in vars(self).items() if value is not None}
+
+
+@dataclass(frozen=True)
 class Question:
     """One question of a master: its id (q1, q2, ... in order), its prompt's cell and its points
     (the sum of its tests' points)."""
@@ -82,9 +119,9 @@ class Written:
 
 @dataclass(frozen=True)
 class Assignment:
-    """A master notebook, read: its cells (nbformat), questions and tests (validated dicts, each with
-    its question's id and the 1-based `cell` of the master it was written in) and written answers
-    (``Written``, graded by the instructor, not part of ``maximum``)."""
+    """A master notebook, read: its cells (nbformat), its questions (``Question``), their tests
+    (``Test``, in the order of the master) and written answers (``Written``, graded by the
+    instructor, not part of ``maximum``)."""
     name: str
     title: str
     file: str

@@ -1,4 +1,4 @@
-"""What travels between the grader and a sandbox: the job out, raw answers back.
+"""Step 5 of the pipeline: what travels between the grader and a sandbox: the job out, raw answers back.
 
 The job (``job.json``, read by ``runner.py``) is ``{"cells": [source, ...], "calls": [{"call",
 "args", "kwargs"}, ...]}``: the notebook's code cells and the calls to make, shuffled, with
@@ -8,12 +8,20 @@ as untrusted data.
 """
 
 import json
+from typing import NamedTuple
 
 MAX_SHOWN = 400  # characters of a cell's error message kept
 
 
+class Answers(NamedTuple):
+    """What came back from one run, all of it untrusted data."""
+    answers: list    # per call: its raw answer, {"value": ...} or {"error": ..., "classes": [...]}, or None
+    cells: list      # (code cell index, error message) of each cell that raised
+    done: bool       # the runner got to its end
+
+
 def parse_answers(data, count):
-    """Raw answers from the runner's JSON lines; anything malformed is ignored."""
+    """The Answers in the runner's JSON lines, for `count` calls; anything malformed is ignored."""
     answers, cells, done = [None] * count, [], False
     for line in bytes(data).split(b"\n"):
         try:
@@ -29,6 +37,6 @@ def parse_answers(data, count):
             cells.append((record["cell"], str(record.get("error", ""))[:MAX_SHOWN]))
         elif record.get("done") is True:
             done = True
-    return answers, cells, done
+    return Answers(answers, cells, done)
 
 

@@ -22,26 +22,26 @@ MOST_FAILED = 3
 RAN = {Status.OK, Status.SYNTAX_ERROR, Status.UNDEFINED, Status.TIMED_OUT, Status.OUT_OF_MEMORY, Status.CRASHED}
 
 
-def summary(rows, questions, cases):
+def summary(rows, questions, tests):
     """{question: {"n", "mean", "sd", "max", "full", "failed": [(check number, count, description)]}}."""
     ran = [r for r in rows if status_of(r.get("status", "")) in RAN]
     failures = Counter(int(n) for r in ran for n in (r.get("failed") or "").split())
     out = {}
     for q in questions:
         points = [float(r[q]) for r in ran if r.get(q) not in (None, "")]
-        mine = [k for k, c in enumerate(cases, 1) if c["question"] == q]
+        mine = [k for k, t in enumerate(tests, 1) if t.question == q]
         worst = sorted(((k, failures[k]) for k in mine if failures[k]), key=lambda kc: (-kc[1], kc[0]))[:MOST_FAILED]
         out[q] = {"n": len(points), "mean": statistics.fmean(points) if points else 0.0,
                   "sd": statistics.pstdev(points) if len(points) > 1 else 0.0,
-                  "max": sum(c["points"] for c in cases if c["question"] == q),
-                  "full": sum(p == sum(c["points"] for c in cases if c["question"] == q) for p in points),
-                  "failed": [(k, n, describe(cases[k - 1])) for k, n in worst]}
+                  "max": sum(t.points for t in tests if t.question == q),
+                  "full": sum(p == sum(t.points for t in tests if t.question == q) for p in points),
+                  "failed": [(k, n, describe(tests[k - 1])) for k, n in worst]}
     return out, len(rows) - len(ran)
 
 
-def describe(case):
-    args = ", ".join(repr(a) for a in case.get("args", []))
-    text = f"{case['call']}({args})"
+def describe(test):
+    args = ", ".join(repr(a) for a in test.args)
+    text = f"{test.call}({args})"
     return text if len(text) <= 120 else text[:117] + "..."
 
 
@@ -69,11 +69,11 @@ def _pyplot():
     return plt
 
 
-def write(path, title, rows, questions, cases):
+def write(path, title, rows, questions, tests):
     """The statistics page of one assignment at `path`."""
     plt = _pyplot()
 
-    per, apart = summary(rows, questions, cases)
+    per, apart = summary(rows, questions, tests)
     totals = [float(r["total"]) for r in rows if r.get("total") not in (None, "")]
     fig, (left, right) = plt.subplots(1, 2, figsize=(10, 3.5))
     left.hist(totals, bins=min(20, max(5, len(set(totals)))), color="#4477aa")

@@ -1,4 +1,4 @@
-"""Reading the submissions folder, before any of it runs: names, notebooks, assignments.
+"""Step 4 of the pipeline: the submissions folder read before any of it runs: names, notebooks, assignments.
 
 Everything here is bounded work on untrusted bytes, done once per file before the
 batch starts, so that no submission's file can delay another's run. A notebook is
