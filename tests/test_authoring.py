@@ -330,12 +330,38 @@ def test_the_self_check_runs_public_tests_only_without_the_grader():
     assert "FAILED: smooth_labels(0, 0.1, 4): returned [0.25 0.25 0.25 0.25]" in wrong
 
 
-def test_points_shown_come_from_the_tests():
-    assignment = master.read(EXAMPLE)
-    text = release.questions_markdown(assignment)
+def built(path):
+    """A master read, and the student's notebook and questions.md that the build made of it."""
+    assignment = master.read(path)
+    build.bundles()
+    student = build.OUT / "student" / assignment.name
+    return assignment, nbformat.read(student / f"{assignment.name}.ipynb", as_version=4), \
+        (student / "questions.md").read_text()
+
+
+@pytest.mark.parametrize("path", build.masters(), ids=lambda path: path.stem)
+def test_points_shown_come_from_the_tests(path):
+    assignment, copy, questions = built(path)
     for q in assignment.questions:
         points = sum(t.points for t in assignment.tests if t.question == q.id)
-        assert f"**Question {q.number} ({points} points).**" in text
+        shown = f"**Question {q.number} ({points} point{'s' * (points != 1)}).**"
+        assert questions.count(shown) == 1 and sum(c.source.startswith(shown) for c in copy.cells) == 1, shown
+
+
+@pytest.mark.parametrize("path", build.masters(), ids=lambda path: path.stem)
+def test_no_line_of_a_solution_reaches_the_student(path):
+    assignment, copy, questions = built(path)
+    solution, elsewhere = set(), set()
+    for cell in assignment.notebook.cells:
+        inside = False
+        for line in cell.source.split("\n"):
+            inside = (inside or bool(master.BEGIN.match(line))) and not master.END.match(line)
+            (solution if inside else elsewhere).add(line)
+    only_solution = {line for line in solution - elsewhere if line.strip()}
+    assert only_solution   # the master has solutions to hide
+    students = {line for c in copy.cells if not {"selfcheck", "check"} & set(master.tags(c))
+                for line in c.source.split("\n")} | set(questions.split("\n"))
+    assert not only_solution & students
 
 
 def test_every_master_is_built_listed_and_kept_apart_from_its_tests():
