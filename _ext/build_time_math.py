@@ -22,7 +22,10 @@ An inline formula is kept on one line with the punctuation that touches it, "(" 
 
 import re
 import shutil
+import socket
+import time
 from pathlib import Path
+from subprocess import PIPE, Popen
 
 from docutils import nodes
 from sphinx.errors import ExtensionError
@@ -92,15 +95,39 @@ def keep_punctuation_with_inline_math(app, doctree, docname):
             group += nodes.Text(closing.group())
 
 
+def start_on_unix_socket(server, rundir, timeout):
+    """Node's KaTeX server on a Unix socket, connected once node listens on it.
+
+    sphinxcontrib-katex connects as soon as the socket file exists, a moment before node
+    listens: on a busy machine the connection was refused and the build failed. Its loopback
+    TCP start (for Windows) retries, but each formula then waits for a delayed TCP
+    acknowledgement (its request and node's answer are each written in two parts): about
+    90 ms a formula, over a minute for the book's 750 formulas, against a few seconds here.
+    """
+    path = rundir / "katex.sock"
+    process = Popen(server.build_command(socket=path), stdin=PIPE, stdout=PIPE, cwd=rundir)
+    deadline = time.monotonic() + timeout
+    while True:
+        sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        try:
+            sock.connect(str(path))
+            return process, sock
+        except (FileNotFoundError, ConnectionRefusedError):
+            sock.close()
+            if process.poll() is not None:
+                raise katex.KaTeXError(f"node's KaTeX server stopped ({process.returncode}) before it listened")
+            if time.monotonic() > deadline:
+                process.kill()
+                raise server.timeout_error(timeout)
+            time.sleep(0.01)
+
+
 def use_katex(app, config):
     if not (KATEX / "katex.min.js").is_file():
         raise ExtensionError(f"KaTeX is missing from {KATEX}: run `npm ci` (make does)")
     config.html_math_renderer = "katex_build"
     katex.KaTeXServer.katex_path = str(KATEX / "katex.min.js")
-    # sphinxcontrib-katex connects to node's Unix socket once the socket file exists, a moment
-    # before node listens on it: on a busy machine the connection is refused and the build
-    # fails. Its loopback TCP start (for Windows) retries until node accepts; use that one.
-    katex.KaTeXServer.start_server_process = katex.KaTeXServer.start_network_socket
+    katex.KaTeXServer.start_server_process = classmethod(start_on_unix_socket)
     # It gives node 5 s to start and KaTeX 5 s per formula; tests beside the build can take longer.
     katex.STARTUP_TIMEOUT, katex.RENDER_TIMEOUT = 120.0, 60.0
 
