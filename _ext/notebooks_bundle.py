@@ -306,7 +306,8 @@ def add_substitution(app, config):
 
 
 def write_bundle(app, exception):
-    if exception is None and app.builder.format == "html":
+    # (Not in the single-page build that `make pdf` prints: the PDF links the website's zip.)
+    if exception is None and app.builder.format == "html" and app.builder.name != "singlehtml":
         build_bundle(Path(app.outdir) / BUNDLE)
 
 
