@@ -25,7 +25,7 @@ pdf: assignments
 	$(BIN)/python pdf/print_book.py $(SINGLE_PAGE)/_build/singlehtml/intro.html $(PDF)
 
 # The PDF read back (tests/test_pdf.py), and its links from the site: a step of its own
-# (.ci/run runs it after make test), outside `make test`'s time.
+# (.ci/run runs it after make test and make test-baseline), outside `make test`'s time.
 test-pdf: book pdf
 	TEST_PDF=1 $(BIN)/python -m pytest -q tests/test_pdf.py
 
