@@ -25,7 +25,7 @@ pdf: assignments
 	$(BIN)/python pdf/print_book.py $(SINGLE_PAGE)/_build/singlehtml/intro.html $(PDF)
 
 # The PDF read back (tests/test_pdf.py), and its links from the site: a step of its own
-# (.ci/run runs it after make test), outside `make test`'s time.
+# (.ci/run runs it after make test and make test-baseline), outside `make test`'s time.
 test-pdf: book pdf
 	TEST_PDF=1 $(BIN)/python -m pytest -q tests/test_pdf.py
 
@@ -116,6 +116,11 @@ $(READY): requirements.lock pyproject.toml $(KATEX)
 	touch $@
 
 # KaTeX, which typesets the math at build time (see _ext/build_time_math.py), pinned in package-lock.json.
+# Installed again only if node_modules holds other packages than the lock names (not whenever a
+# checkout's package files are newer: npm ci empties a node_modules linked from another checkout).
+INSTALLED_AS_LOCKED := const packages = f => Object.entries(require(f).packages).filter(([k]) => k) \
+	.map(([k, v]) => [k, v.version, v.integrity]).sort().join(); \
+	process.exit(packages("./package-lock.json") === packages("./node_modules/.package-lock.json") ? 0 : 1)
 $(KATEX): package.json package-lock.json
-	npm ci --no-audit --no-fund --loglevel=error
+	node -e '$(INSTALLED_AS_LOCKED)' 2>/dev/null || npm ci --no-audit --no-fund --loglevel=error
 	touch $@

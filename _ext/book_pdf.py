@@ -13,13 +13,8 @@ page with Chromium (``pdf/print_book.py``). This extension does two things:
 - In the website: every page's download menu (the theme's download button) gets
   "Whole book (PDF)", which links ``PDF`` at the site's top, where ``make pdf`` writes it;
   ``{book-pdf}`` on the landing page is a sentence with the same link.
-- In both: KaTeX's output for each formula is kept in ``_build/katex-<version>.json`` (by
-  its TeX and options), so the single-page build reuses what the website's build typeset
-  instead of asking node again (about 90 ms a formula here, a thousand formulas).
 """
 
-import json
-import os
 import posixpath
 from pathlib import Path
 
@@ -32,48 +27,6 @@ logger = logging.getLogger(__name__)
 
 PDF = "appendix-b.pdf"   # at the top of the website, beside the notebooks bundle
 LABEL = "Whole book (PDF)"
-
-
-ROOT = Path(__file__).resolve().parent.parent
-
-
-def katex_cache_file(app):
-    """_build/katex-<version>.json (KaTeX's version: another version typesets differently)."""
-    version = json.loads((ROOT / "node_modules" / "katex" / "package.json").read_text())["version"]
-    return ROOT / "_build" / f"katex-{version}.json"
-
-
-def cache_katex(app):
-    """Wrap sphinxcontrib-katex's render_latex with a cache kept between builds."""
-    from sphinxcontrib import katex
-
-    path = katex_cache_file(app)
-    try:
-        store = json.loads(path.read_text())
-    except (OSError, ValueError):
-        store = {}
-    render = getattr(katex.render_latex, "uncached", katex.render_latex)
-
-    def render_latex(latex, options):
-        key = json.dumps([latex, options], sort_keys=True)
-        if key not in store:
-            store[key] = render(latex, options)   # a KaTeXError is raised, never kept
-        return store[key]
-
-    render_latex.uncached = render
-    katex.render_latex = render_latex
-    app.book_pdf_katex_store = store
-
-
-def save_katex_cache(app, exception):
-    store = getattr(app, "book_pdf_katex_store", None)
-    if exception is not None or store is None:
-        return
-    path = katex_cache_file(app)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_suffix(f".{os.getpid()}.part")
-    partial.write_text(json.dumps(store))
-    os.replace(partial, path)
 
 
 def complete_single_page_handlers(app):
@@ -139,8 +92,6 @@ def say_if_missing(app, exception):
 def setup(app):
     app.add_directive("book-pdf", BookPdf)
     app.connect("builder-inited", complete_single_page_handlers)
-    app.connect("builder-inited", cache_katex)
-    app.connect("build-finished", save_katex_cache)
     app.connect("doctree-resolved", trim_for_print)
     app.connect("html-page-context", add_download_entry, priority=900)
     app.connect("build-finished", say_if_missing)

@@ -27,7 +27,10 @@ stops if one of them is gone (tests/test_workarounds.py checks that each is stil
 import operator
 import re
 import shutil
+import socket
+import time
 from pathlib import Path
+from subprocess import PIPE, Popen
 
 from docutils import nodes
 from sphinx.errors import ExtensionError
@@ -41,12 +44,13 @@ TARGET = "katex"  # under the site's _static folder
 STYLESHEET, COPY_TEX = "katex.min.css", "contrib/copy-tex.min.js"
 # Fail on anything KaTeX would otherwise only colour red or render approximately.
 OPTIONS = {"throwOnError": True, "strict": "error", "output": "htmlAndMathml"}
-# What this extension uses of sphinxcontrib-katex, written for the version below: the two
-# start methods and the constants use_katex replaces (a missing one would be set anew and
-# never read), KaTeX's path, and the renderer and its error (book_pdf.py caches the renderer).
+# What this extension uses of sphinxcontrib-katex, written for the version below: the start
+# method use_katex replaces and the two it calls, the constants it replaces (a missing one
+# would be set anew and never read), KaTeX's path, and the renderer and its error
+# (book_pdf.py caches the renderer).
 KATEX_WRITTEN_FOR = "0.9.11"
 KATEX_USED = ["KaTeXServer.katex_path", "KaTeXServer.start_server_process",
-              "KaTeXServer.start_network_socket", "STARTUP_TIMEOUT", "RENDER_TIMEOUT",
+              "KaTeXServer.build_command", "KaTeXServer.timeout_error", "STARTUP_TIMEOUT", "RENDER_TIMEOUT",
               "render_latex", "KaTeXError"]
 # The timeouts use_katex sets (s): sphinxcontrib-katex's defaults are 5 s for each.
 STARTUP_TIMEOUT, RENDER_TIMEOUT = 120.0, 60.0
@@ -121,15 +125,39 @@ def check_katex_internals():
             f"use_katex to it, or pin sphinxcontrib-katex=={KATEX_WRITTEN_FOR} in requirements.lock")
 
 
+def start_on_unix_socket(server, rundir, timeout):
+    """Node's KaTeX server on a Unix socket, connected once node listens on it.
+
+    sphinxcontrib-katex connects as soon as the socket file exists, a moment before node
+    listens: on a busy machine the connection was refused and the build failed. Its loopback
+    TCP start (for Windows) retries, but each formula then waits for a delayed TCP
+    acknowledgement (its request and node's answer are each written in two parts): about
+    90 ms a formula, over a minute for the book's 750 formulas, against a few seconds here.
+    """
+    path = rundir / "katex.sock"
+    process = Popen(server.build_command(socket=path), stdin=PIPE, stdout=PIPE, cwd=rundir)
+    deadline = time.monotonic() + timeout
+    while True:
+        sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        try:
+            sock.connect(str(path))
+            return process, sock
+        except (FileNotFoundError, ConnectionRefusedError):
+            sock.close()
+            if process.poll() is not None:
+                raise katex.KaTeXError(f"node's KaTeX server stopped ({process.returncode}) before it listened")
+            if time.monotonic() > deadline:
+                process.kill()
+                raise server.timeout_error(timeout)
+            time.sleep(0.01)
+
+
 def use_katex(app, config):
     if not (KATEX / "katex.min.js").is_file():
         raise ExtensionError(f"KaTeX is missing from {KATEX}: run `npm ci` (make does)")
     config.html_math_renderer = "katex_build"
     katex.KaTeXServer.katex_path = str(KATEX / "katex.min.js")
-    # sphinxcontrib-katex connects to node's Unix socket once the socket file exists, a moment
-    # before node listens on it: on a busy machine the connection is refused and the build
-    # fails. Its loopback TCP start (for Windows) retries until node accepts; use that one.
-    katex.KaTeXServer.start_server_process = katex.KaTeXServer.start_network_socket
+    katex.KaTeXServer.start_server_process = classmethod(start_on_unix_socket)
     # It gives node 5 s to start and KaTeX 5 s per formula; tests beside the build can take longer.
     katex.STARTUP_TIMEOUT, katex.RENDER_TIMEOUT = STARTUP_TIMEOUT, RENDER_TIMEOUT
 

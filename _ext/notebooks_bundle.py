@@ -83,7 +83,8 @@ class Bundle:
         section.insert(1, bundle_box(docname, "Run this chapter yourself"))
 
     def write(self, app, exception):
-        if exception is None and app.builder.format == "html":
+        # (Not in the single-page build that `make pdf` prints: the PDF links the website's zip.)
+        if exception is None and app.builder.format == "html" and app.builder.name != "singlehtml":
             try:
                 self.make.write(self.plan, Path(app.outdir) / BUNDLE)
             except self.make.BundleError as error:

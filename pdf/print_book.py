@@ -10,12 +10,16 @@ Chromium (Debian's ``/usr/bin/chromium``, through Playwright) this script
 1. keeps only the book's text (no navigation), opens every solution, and adds a title page,
    a table of contents, and "Chapter n" above each chapter's title (numbered as the site
    numbers them: the chapters' places in ``_toc.yml``);
-2. checks that nothing sticks out to the right of the text (a wider code line, output,
+2. keeps a code block or a box (an exercise, a solution) in one piece on paper only if it
+   is shorter than a quarter of a page: a longer one would be moved whole to the next page
+   and leave the page before it nearly empty;
+3. checks that nothing sticks out to the right of the text (a wider code line, output,
    table, formula or figure would be cut at the paper's edge) and stops if something does;
-3. prints, reads on which page each heading landed (the named destinations Chromium writes
+4. prints, reads on which page each heading landed (the named destinations Chromium writes
    for link targets), writes those numbers into the contents, and prints again, until the
-   numbers no longer change (twice, in practice);
-4. rewrites the links to the site's own files (the notebooks bundle, the assignments'
+   numbers no longer change (twice, in practice; the first print, which only has to say where
+   the headings are, is made without the PDF's tags and outline, which cost time);
+5. rewrites the links to the site's own files (the notebooks bundle, the assignments'
    notebooks) relative to the PDF, which sits at the site's top beside them, so the PDF
    names no folder of the machine that printed it, and sets the PDF's title and author.
 """
@@ -38,6 +42,8 @@ FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
 FOOTER = ('<div style="font-size:8pt;width:100%;text-align:center;color:#444;">'
           '<span class="pageNumber"></span></div>')
 MARGIN = {"top": "18mm", "bottom": "20mm", "left": "17mm", "right": "17mm"}
+# The text area of an A4 page in CSS pixels (96 to the inch): 210 - 2 * 17 mm by 297 - 38 mm.
+TEXT_WIDTH, TEXT_HEIGHT = round((210 - 34) / 25.4 * 96), round((297 - 38) / 25.4 * 96)
 
 # JavaScript: the printed book, built from the single page. `meta` holds the title page's
 # text and the chapters' documents (numbered in this order).
@@ -97,7 +103,9 @@ PREPARE = r"""(meta) => {
     }
     wrapper.append(part.section);
     book.append(wrapper);
-    entry('chapter', chapter > 0 ? String(chapter) : '', text, wrapper.id);
+    // (A chapter whose title has its number, "1. Divergences ...", is not numbered twice.)
+    const number = chapter > 0 && !text.startsWith(chapter + '.') ? String(chapter) : '';
+    entry('chapter', number, text, wrapper.id);
     targets.push(wrapper.id);
     if (chapter > 0) {
       part.section.querySelectorAll(':scope > section').forEach(sub => {
@@ -116,6 +124,14 @@ PREPARE = r"""(meta) => {
   document.body.replaceChildren(book);
   document.body.className = '';
   return targets;
+}"""
+
+# JavaScript: the code blocks and boxes short enough to keep in one piece (pdf/print.css lets
+# the others break across pages).
+KEEP_SHORT_TOGETHER = r"""(limit) => {
+  for (const e of document.querySelectorAll('main.print-book div.highlight, main.print-book .admonition')) {
+    if (e.getBoundingClientRect().height < limit) e.classList.add('keep-together');
+  }
 }"""
 
 # JavaScript: elements whose box reaches beyond the right edge of the text (they would be cut).
@@ -191,24 +207,26 @@ def main(single_page, output):
     page_file = Path(single_page).resolve()
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
-        page = browser.new_page(viewport={"width": 800, "height": 1100})
+        # Laid out from the start as printed, at the text's width on A4 (each new layout of
+        # the whole book costs seconds).
+        page = browser.new_page(viewport={"width": TEXT_WIDTH, "height": TEXT_HEIGHT})
+        page.emulate_media(media="print")
         page.goto(page_file.as_uri(), wait_until="load")
         page.add_style_tag(path=str(ROOT / "pdf" / "print.css"))
         targets = page.evaluate(PREPARE, meta)
-        page.emulate_media(media="print")
         page.evaluate("""() => Promise.all(Array.from(document.images).map(i =>
             i.complete ? null : new Promise(done => { i.onload = i.onerror = done; })))""")
         page.evaluate("() => document.fonts.ready.then(() => true)")
-        # The width the text has on A4 between the margins (210 - 2 * 17 mm).
-        page.set_viewport_size({"width": round((210 - 34) / 25.4 * 96), "height": 1100})
         wide = page.evaluate(OVERFLOWING)
         if wide:
             raise SystemExit("print_book: wider than the page, would be cut:\n  " + "\n  ".join(wide))
+        page.evaluate(KEEP_SHORT_TOGETHER, TEXT_HEIGHT / 4)
         options = dict(format="A4", margin=MARGIN, print_background=True, display_header_footer=True,
                        header_template="<span></span>", footer_template=FOOTER, outline=True, tagged=True)
+        draft = dict(options, outline=False, tagged=False)   # the same pages, sooner
         numbers, passes = None, 0
         while True:
-            pdf = page.pdf(**options)
+            pdf = page.pdf(**(options if numbers else draft))
             passes += 1
             found = heading_pages(pdf, targets)
             if found == numbers or passes == 4:

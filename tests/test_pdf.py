@@ -2,10 +2,10 @@
 
 Run by `make test-pdf` (which builds the PDF first), not by `make test`: the PDF costs a second
 build of the book and Chromium's printing, more than `make test`'s time allows. The text comes
-from `pdftotext` (Debian `poppler-utils`; `.ci/run` installs it), links and fonts from pypdf.
+from `pdftotext` (Debian `poppler-utils`, which `.ci/run` installs; `pdftohtml`, `pdfimages` and
+`pdftoppm` come with it), links from pypdf.
 """
 
-import io
 import json
 import os
 import re
@@ -78,17 +78,46 @@ def reader(pdf_path):
 BOOK_TITLE = yaml.safe_load((ROOT / "_config.yml").read_text())["title"]
 
 
+def first_body_page(pages):
+    """The index of the page after the title page and the contents: the landing page's title."""
+    return [k for k, p in enumerate(pages) if squash(p).startswith(squash(BOOK_TITLE))][1]
+
+
 def opening(pages, title):
     """The index of the page that opens with this title, after the title page and contents."""
-    body = [k for k, p in enumerate(pages) if squash(p).startswith(squash(BOOK_TITLE))][1]
-    found = [k for k in range(body, len(pages)) if squash(pages[k]).startswith(squash(title))]
+    found = [k for k in range(first_body_page(pages), len(pages)) if squash(pages[k]).startswith(squash(title))]
     assert found, f"no page opens with {title!r}"
     return found[0]
+
+
+def part_openings(pages):
+    """The index of the page each part of the book (a chapter, the glossary, ...) opens on."""
+    starts = {opening(pages, title_of(d)) for d in OTHER_PAGES}
+    return starts | {opening(pages, f"Chapter {k} {title_of(d)}") for k, d in enumerate(CHAPTERS, start=1)}
+
+
+def part_text(pages, title):
+    """The text of the part that opens with this title, from its first page to the next part's."""
+    start = opening(pages, title)
+    end = min([k for k in part_openings(pages) if k > start], default=len(pages))
+    return "".join(pages[start:end])
 
 
 def squash(text):
     """Text with every run of white space as one space (a title may wrap in the PDF)."""
     return re.sub(r"\s+", " ", text.replace("\u200b", "")).strip()   # KaTeX's zero-width spaces
+
+
+def unspaced(text):
+    """Text without any white space: a formula's symbols are spaced by KaTeX's margins on the
+    page but by spaces in the PDF's text (and its zero-width spaces and function marks dropped)."""
+    return re.sub(r"[\s\u200b\u2061]+", "", text)
+
+
+def typographic(text):
+    """Straight quotes as Sphinx prints them (its smart quotes: "Gibbs' inequality" is printed
+    "Gibbs’ inequality", on the site as in the PDF)."""
+    return text.replace("'", "\u2019")
 
 
 def test_every_equation_of_the_appendix_is_numbered_as_on_the_site(pages):
@@ -101,9 +130,12 @@ def test_every_equation_of_the_appendix_is_numbered_as_on_the_site(pages):
 
 def test_title_page_then_contents_with_the_page_each_heading_is_on(pages):
     assert squash(pages[0]).startswith(squash(yaml.safe_load((ROOT / "_config.yml").read_text())["title"]))
+    # The contents' pages: after the title page, up to the landing page (whose own table of
+    # the appendix's equations has lines that look like entries).
     contents = []
-    for page in pages[1:4]:
+    for page in pages[1:first_body_page(pages)]:
         contents += page.splitlines()
+    assert contents and squash(contents[0]) == "Contents"
     entries = [re.match(r"^\s*(?:\d+\s+)?(.*\S)\s+(\d+)$", line) for line in contents]
     entries = [(m.group(1), int(m.group(2))) for m in entries if m]
     titles = [title_of(doc) for doc in CHAPTERS + OTHER_PAGES]
@@ -163,18 +195,23 @@ def test_every_solution_is_printed_open(pages):
     assert checked > 0.8 * len(solutions)
 
 
-def test_no_formula_is_left_as_raw_tex(reader):
-    """Only code (in a monospace font) may show TeX; the prose and formulas never do."""
+def test_no_formula_is_left_as_raw_tex(pdf_path):
+    """Only code (in a monospace font) may show TeX; the prose and formulas never do.
+
+    Each run of text with its font from `pdftohtml -xml` (poppler-utils; seconds, where pypdf's
+    text extraction took a minute). The code does show TeX (matplotlib's labels, SymPy's LaTeX).
+    """
+    import html
+
     raw = re.compile(r"\\(frac|begin|end|mathbb|operatorname|left|right|sum|log)\b|\$\$|\\\(|\\\[")
-    found = []
-
-    def visit(text, cm, tm, font, size):
-        name = str((font or {}).get("/BaseFont", ""))
-        if "Mono" not in name and "Typewriter" not in name and raw.search(text):
-            found.append(text)
-
-    for page in reader.pages:
-        page.extract_text(visitor_text=visit)
+    xml = subprocess.run(["pdftohtml", "-xml", "-i", "-stdout", str(pdf_path)], capture_output=True, text=True,
+                         check=True).stdout
+    fonts = dict(re.findall(r'<fontspec id="(\d+)"[^>]*family="([^"]*)"', xml))
+    runs = [(fonts[font], html.unescape(re.sub(r"<[^>]+>", "", text)))
+            for font, text in re.findall(r'<text [^>]*font="(\d+)"[^>]*>(.*?)</text>', xml)]
+    in_code = [text for font, text in runs if re.search("Mono|Typewriter", font) and raw.search(text)]
+    found = [text for font, text in runs if not re.search("Mono|Typewriter", font) and raw.search(text)]
+    assert len(runs) > 10000 and in_code
     assert not found, f"raw TeX in the PDF: {found[:5]}"
 
 
@@ -234,18 +271,34 @@ def test_glossary_holds_every_term(pages):
     glossary = (ROOT / "glossary.md").read_text()
     block = glossary.split("```{glossary}")[1].split("```")[0]
     terms = re.findall(r"^(\S.*)$", block, re.M)
-    start = opening(pages, "Glossary")
-    text = squash("".join(pages[start:start + 3]))
+    text = squash(part_text(pages, "Glossary"))
     assert len(terms) > 10
     for term in terms:
-        assert squash(term) in text, f"the glossary term {term!r} is not in the PDF's glossary"
+        assert typographic(squash(term)) in text, f"the glossary term {term!r} is not in the PDF's glossary"
 
 
 def png_size(data):
     return struct.unpack(">II", data[16:24])
 
 
-def test_every_figure_is_printed_with_its_caption(pdf_path, pages):
+def site_captions():
+    """Every figure's caption on the site's chapter pages, as a reader sees it ("Fig. 1.1 ..."):
+    the formulas' text as KaTeX draws it, without the MathML that only screen readers get, and
+    without the permalink's "#"."""
+    from bs4 import BeautifulSoup
+
+    captions = []
+    for doc in CHAPTERS:
+        # (the captions only: parsing the whole pages takes seconds)
+        found = re.findall(r"<figcaption\b.*?</figcaption>", (SITE / f"{doc}.html").read_text(), re.S)
+        for caption in BeautifulSoup("".join(found), "html.parser").select("figcaption"):
+            for hidden in caption.select(".katex-mathml, .headerlink"):
+                hidden.decompose()
+            captions.append(squash(caption.get_text()))
+    return captions
+
+
+def test_every_figure_is_printed_with_its_caption(pdf_path, pages, reader):
     import base64
 
     sizes = []
@@ -261,11 +314,16 @@ def test_every_figure_is_printed_with_its_caption(pdf_path, pages):
     assert len(sizes) > 5
     for size in set(sizes):
         assert printed.count(size) >= sizes.count(size), f"a {size[0]}x{size[1]} figure is missing"
-    captions = re.findall(r"<figcaption>(.*?)</figcaption>", SINGLE_PAGE.read_text(), re.S)
-    text = squash("".join(pages))
+    if not (SITE / "index.html").is_file():
+        pytest.fail("the site is not built: run `make book` (make test-pdf does it first)")
+    # Numbered and worded as on the site, whole, on the page of its figure.
+    captions = site_captions()
+    assert captions and all(re.match(r"Fig\. \d+\.\d+ ", c) for c in captions), captions
     for caption in captions:
-        words = squash(re.sub(r"<[^>]+>", "", caption))
-        assert words[:60] in text, f"the caption {words[:60]!r} is not in the PDF"
+        found = [k for k, page in enumerate(pages) if unspaced(caption) in unspaced(page)]
+        assert found, f"the caption {caption[:60]!r}... is not in the PDF as on the site"
+        assert "/XObject" in (reader.pages[found[0]].get("/Resources") or {}), \
+            f"the caption {caption[:60]!r}... is on page {found[0] + 1}, without its figure"
 
 
 def test_nothing_reaches_past_the_right_margin(pdf_path):
@@ -292,18 +350,43 @@ def test_the_text_is_printed_at_full_size(pdf_path):
     assert statistics.median(heights) > 11.5
 
 
-def test_the_page_count_is_what_the_content_needs(pages, reader):
-    """No blank page, no nearly empty one except where a part ends, and text on every page."""
+def filled(pdf_path, count):
+    """How far down its text area each page is printed (0 to 1): the pages rendered in grey at
+    30 dpi, the lowest row with ink between the top and bottom margins (18 and 20 mm)."""
+    import tempfile
+
+    from PIL import Image
+
+    with tempfile.TemporaryDirectory() as folder:
+        subprocess.run(["pdftoppm", "-r", "30", "-gray", str(pdf_path), f"{folder}/page"], check=True)
+        images = sorted(Path(folder).glob("page-*.pgm"), key=lambda f: int(f.stem.split("-")[-1]))
+        assert len(images) == count
+        fill = []
+        for image in images:
+            with Image.open(image) as grey:
+                top, bottom = round(grey.height * 18 / 297), round(grey.height * 277 / 297)
+                ink = grey.crop((0, top, grey.width, bottom)).point(lambda v: 255 if v < 200 else 0).getbbox()
+                fill.append(ink[3] / (bottom - top) if ink else 0)
+        return fill
+
+
+def test_the_page_count_is_what_the_content_needs(pdf_path, pages, reader):
+    """No blank page, no nearly empty one except where a part ends, and text on every page.
+
+    A page printed to less than 40% of its height in the middle of a part is nearly empty: what
+    follows it was kept in one piece and moved to the next page (a figure with its caption is
+    under half a page, a box or code block kept whole under a quarter).
+    """
     assert 40 < len(pages) < 250
-    starts = {opening(pages, title_of(d)) for d in OTHER_PAGES}
-    starts |= {opening(pages, f"Chapter {k} {title_of(d)}") for k, d in enumerate(CHAPTERS, start=1)}
+    starts = part_openings(pages)
+    fill = filled(pdf_path, len(pages))
     for k, page in enumerate(pages):
         body = squash(re.sub(r"\s*\d+\s*$", "", page))   # without the page number
         images = "/XObject" in (reader.pages[k].get("/Resources") or {})
         assert body or images, f"page {k + 1} is blank"
-        if len(body) < 300 and not images and k + 1 < len(pages) and k != 0:
+        if fill[k] < 0.4 and k + 1 < len(pages) and k != 0:
             assert k + 1 in starts, \
-                f"page {k + 1} is nearly empty ({len(body)} characters) in the middle of a part"
+                f"page {k + 1} is nearly empty (printed to {fill[k]:.0%} of its height) in the middle of a part"
     characters = sum(len(squash(p)) for p in pages)
     assert characters / len(pages) > 1200, "too few words per page: runaway pages"
 
