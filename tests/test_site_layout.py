@@ -70,6 +70,23 @@ FIGURES_WITHOUT_LINK = """() => Array.from(document.querySelectorAll('.cell_outp
   .map(i => i.src.split('/').pop())"""
 
 
+# JavaScript: each display that flows (_ext/build_time_math.py), by its number (or the start of
+# its TeX), with the lines it takes and whether it would fit its box on one line.
+FLOWING_DISPLAYS = """() => Array.from(document.querySelectorAll('.katex-flow')).filter(f => f.offsetParent !== null)
+  .map(f => {
+    const bases = Array.from(f.querySelectorAll('.katex-html > .katex-base')).map(b => b.getBoundingClientRect());
+    const lines = 1 + bases.slice(1).filter((b, k) => b.left < bases[k].right - 1).length;
+    const katex = f.querySelector('.katex');
+    katex.style.whiteSpace = 'nowrap';
+    const range = document.createRange();
+    range.selectNodeContents(f.querySelector('.katex-html'));
+    const fits = range.getBoundingClientRect().width <= f.clientWidth;
+    katex.style.whiteSpace = '';
+    const number = f.closest('div.math').querySelector('.eqno')?.firstChild?.textContent;
+    return {name: number || f.querySelector('annotation').textContent.slice(14, 60), lines, fits};
+  })"""
+
+
 def sized_page(browser, url, size, dark=False):
     page, log = open_page(browser, url, viewport=size)
     if dark:
@@ -187,6 +204,32 @@ def test_nothing_is_cut_off(server, browser, doc, size):
         assert page.evaluate("() => document.documentElement.scrollWidth") <= size[0] + 1, "the page scrolls sideways"
     finally:
         page.close()
+
+
+@pytest.mark.parametrize("doc", CHAPTERS)
+def test_display_equations_take_a_laptops_width_and_a_phones_line_breaks(server, browser, doc):
+    """A display that its author broke into lines only to fit a phone flows: on a laptop it is one
+    line wherever its column holds one, and on a phone it breaks at its author's breaks. (The
+    issue's example, (B.9), took four lines in a 700 px column.) That every display fits its
+    column at both sizes is test_nothing_is_cut_off's."""
+    shown = {}
+    for size in (LAPTOP, PHONE):
+        page, _ = sized_page(browser, f"{server}/{doc}.html", size)
+        try:
+            page.evaluate("() => document.fonts.ready.then(() => true)")
+            shown[size] = {d["name"]: d for d in page.evaluate(FLOWING_DISPLAYS)}
+        finally:
+            page.close()
+    assert shown[LAPTOP], "no display flows"
+    for name, display in shown[LAPTOP].items():
+        assert display["lines"] == 1 or not display["fits"], display
+        assert display["lines"] <= shown[PHONE][name]["lines"], (display, shown[PHONE][name])
+    book = {"chapters/b1_divergences": ["(B.4)", "(B.5)", "(B.7)"],
+            "chapters/b2_normal_distributions": ["(B.8)", "(B.9)", "(B.10)", "(B.11)"]}.get(doc, [])
+    for number in book:
+        assert shown[LAPTOP][number]["lines"] <= (2 if number in ("(B.9)", "(B.10)") else 1), shown[LAPTOP][number]
+    if "(B.9)" in book:
+        assert 2 <= shown[PHONE]["(B.9)"]["lines"] <= 3, shown[PHONE]["(B.9)"]
 
 
 @pytest.mark.parametrize("doc", CHAPTERS)
