@@ -6,6 +6,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 READY  := $(VENV)/.ready
 KATEX  := node_modules/katex/dist/katex.min.js
+LIGHTHOUSE := node_modules/.bin/lighthouse
 BOOK   := $(BIN)/jupyter-book build -W -n --keep-going .
 ASSIGNMENTS := _build/assignments
 GRADES ?= _build/grades.csv
@@ -80,11 +81,12 @@ grade: $(READY)
 merge-grades: $(READY)
 	$(BIN)/python assignments/autograde.py merge $(GRADES) $(PARTS)
 
-# Accuracy and speed against peers, and how soon the site's pages are ready against the last
-# client-side MathJax build (not part of `make test`: timings are measured, not asserted).
-bench: $(READY)
+# Accuracy and speed against peers, how soon the site's pages are ready against the last
+# client-side MathJax build, and Lighthouse's scores for every page (not part of `make test`:
+# timings and scores are measured, not asserted).
+bench: $(READY) $(LIGHTHOUSE)
 	cd benchmarks && ../$(BIN)/python accuracy.py && ../$(BIN)/python speed.py && ../$(BIN)/python grading.py \
-		&& ../$(BIN)/python site_speed.py
+		&& ../$(BIN)/python site_speed.py && ../$(BIN)/python lighthouse.py
 
 clean:
 	rm -rf _build .pytest_cache .hypothesis
@@ -104,7 +106,12 @@ $(READY): requirements.lock pyproject.toml $(KATEX)
 	$(BIN)/python -c "import matplotlib.pyplot"
 	touch $@
 
-# KaTeX, which typesets the math at build time (see _ext/build_time_math.py), pinned in package-lock.json.
+# KaTeX, which typesets the math at build time (see _ext/build_time_math.py), and axe-core for the
+# tests, pinned in package-lock.json; Lighthouse (an optional dependency there, 110 MB) only for
+# `make bench`.
 $(KATEX): package.json package-lock.json
-	npm ci --no-audit --no-fund --loglevel=error
+	npm ci --omit=optional --no-audit --no-fund --loglevel=error
 	touch $@
+$(LIGHTHOUSE): package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $(KATEX) $@
