@@ -6,6 +6,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 READY  := $(VENV)/.ready
 KATEX  := node_modules/katex/dist/katex.min.js
+LIGHTHOUSE := node_modules/.bin/lighthouse
 BOOK   := $(BIN)/jupyter-book build -W -n --keep-going .
 ASSIGNMENTS := _build/assignments
 GRADES ?= _build/grades.csv
@@ -91,11 +92,12 @@ merge-grades: $(READY)
 	@test -n "$(PARTS)" || { echo "usage: make merge-grades PARTS=\"part1/grades.csv ...\" [GRADES=file.csv] [ROSTER=... SUBMISSIONS=...]"; exit 2; }
 	$(BIN)/python assignments/autograde.py merge $(GRADES) $(PARTS) $(if $(SUBMISSIONS),--submissions $(SUBMISSIONS)) $(TERM_OPTIONS)
 
-# Accuracy and speed against peers, and how soon the site's pages are ready against the last
-# client-side MathJax build (not part of `make test`: timings are measured, not asserted).
-bench: $(READY)
+# Accuracy and speed against peers, how soon the site's pages are ready against the last
+# client-side MathJax build, and Lighthouse's scores for every page (not part of `make test`:
+# timings and scores are measured, not asserted).
+bench: $(READY) $(LIGHTHOUSE)
 	cd benchmarks && ../$(BIN)/python accuracy.py && ../$(BIN)/python speed.py && ../$(BIN)/python grading.py \
-		&& ../$(BIN)/python site_speed.py
+		&& ../$(BIN)/python site_speed.py && ../$(BIN)/python lighthouse.py
 
 clean:
 	rm -rf _build .pytest_cache .hypothesis
@@ -115,12 +117,12 @@ $(READY): requirements.lock pyproject.toml $(KATEX)
 	$(BIN)/python -c "import matplotlib.pyplot"
 	touch $@
 
-# KaTeX, which typesets the math at build time (see _ext/build_time_math.py), pinned in package-lock.json.
-# Installed again only if node_modules holds other packages than the lock names (not whenever a
-# checkout's package files are newer: npm ci empties a node_modules linked from another checkout).
-INSTALLED_AS_LOCKED := const packages = f => Object.entries(require(f).packages).filter(([k]) => k) \
-	.map(([k, v]) => [k, v.version, v.integrity]).sort().join(); \
-	process.exit(packages("./package-lock.json") === packages("./node_modules/.package-lock.json") ? 0 : 1)
+# KaTeX, which typesets the math at build time (see _ext/build_time_math.py), and axe-core for the
+# tests, pinned in package-lock.json; Lighthouse (an optional dependency there, 110 MB) only for
+# `make bench`.
 $(KATEX): package.json package-lock.json
-	node -e '$(INSTALLED_AS_LOCKED)' 2>/dev/null || npm ci --no-audit --no-fund --loglevel=error
+	npm ci --omit=optional --no-audit --no-fund --loglevel=error
 	touch $@
+$(LIGHTHOUSE): package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $(KATEX) $@

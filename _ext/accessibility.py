@@ -1,10 +1,10 @@
 """What the pages need for screen readers, search engines and keyboard users that the theme and
 the extensions leave out (tests/test_accessibility.py runs axe-core over every built page).
 
-- A figure that a notebook's cell draws gets alternative text: its caption when the cell's
-  metadata gives one (``mystnb: figure: caption``, or ``image: alt``), and otherwise a sentence
-  naming it as the figure drawn by the code above, with its number on the page, instead of the
-  image's file path (which docutils writes when an image has no ``alt``).
+- A figure that a notebook's cell draws must have a numbered caption and alternative text that
+  describes it, both from the cell's metadata (``mystnb: figure: caption, name`` and
+  ``mystnb: image: alt``): without them the build warns, naming the cell (docutils would write
+  the image's file path as its alternative text, and the figure would have no number).
 - The references list its works as list items: docutils writes ``role="list"`` around them
   and gives each entry the ARIA role ``doc-biblioentry``, deprecated and not a list item.
 - Every page has a meta description: the first sentences of its text.
@@ -18,6 +18,9 @@ from pathlib import Path
 
 from docutils import nodes
 from sphinx.transforms.post_transforms import SphinxPostTransform
+from sphinx.util import logging
+
+logger = logging.getLogger(__name__)
 
 DESCRIPTION_LENGTH = 155
 # Pages without a text of their own (Sphinx's general index and search page).
@@ -27,40 +30,27 @@ DESCRIPTIONS = {
 }
 
 
-class FigureAltText(SphinxPostTransform):
-    """Give each image in a cell's output an alt text (docutils would write its file path)."""
+class FiguresNeedCaptionAndAltText(SphinxPostTransform):
+    """Warn about an image in a cell's output without a caption or alternative text."""
 
     default_priority = 200
 
     def run(self):
-        count = 0
         for image in self.document.findall(nodes.image):
-            if not self._in_cell_output(image):
+            if not any("cell_output" in a.get("classes", []) for a in _ancestors(image)):
                 continue
-            count += 1
-            if image.get("alt"):
-                continue
-            figure = image.parent if isinstance(image.parent, nodes.figure) else None
-            captions = list(figure.findall(nodes.caption)) if figure is not None else []
-            if captions:
-                image["alt"] = _plain(_readable_tex(captions[0].astext()))
-            else:
-                image["alt"] = f"Figure {count} of this page, drawn by the code cell above it"
-
-    @staticmethod
-    def _in_cell_output(node):
-        while node is not None:
-            if "cell_output" in node.get("classes", []):
-                return True
-            node = node.parent
-        return False
-
-
-def _readable_tex(text):
-    """A caption's TeX read out plainly: "-\\log_2 P(x)" as "-log_2 P(x)", "\\|" as "‖"."""
-    text = text.replace("\\|", "‖").replace("\\,", " ").replace("\\;", " ")
-    text = re.sub(r"\\([A-Za-z]+)", r"\1", text)
-    return re.sub(r"_\{([^{}]*)\}", r"_\1", text).replace("{", "").replace("}", "")
+            figure = next((a for a in _ancestors(image) if isinstance(a, nodes.figure)), None)
+            missing = [what for what, absent in [
+                ("caption (mystnb: figure: caption)",
+                 figure is None or not any(figure.findall(nodes.caption))),
+                ("name to number it by (mystnb: figure: name)", figure is None or not figure["names"]),
+                ("alternative text describing it (mystnb: image: alt)", not image.get("alt")),
+            ] if absent]
+            if missing:
+                cell = next(a for a in _ancestors(image) if a.get("nb_element") == "cell_code")
+                logger.warning(f"the figure drawn by code cell {cell['cell_index']} (counting from 0) "
+                               f"has no {', no '.join(missing)} in the cell's metadata",
+                               location=(self.env.docname, cell.line))
 
 
 def _plain(text):
@@ -117,7 +107,7 @@ def write_index(app, exception):
 
 
 def setup(app):
-    app.add_post_transform(FigureAltText)
+    app.add_post_transform(FiguresNeedCaptionAndAltText)
     app.connect("html-page-context", page_context)
     # Before sphinx-external-toc's (priority 500), which then leaves an existing index.html alone.
     app.connect("build-finished", write_index, priority=400)

@@ -22,6 +22,12 @@ An inline formula is kept on one line with the punctuation that touches it, "(" 
 ``use_katex`` replaces a method and two constants of ``sphinxcontrib.katex`` (see there), as
 they are in the version pinned in ``requirements.lock``, ``KATEX_WRITTEN_FOR``; the build
 stops if one of them is gone (tests/test_workarounds.py checks that each is still needed).
+A display that states one relation, written as an ``aligned`` block whose lines are broken
+only so that it fits a phone, flows instead (``flowing``): it is set as one line in display
+style, which a laptop's column holds, and a browser breaks it only where its author broke it,
+before a continuation's operator or after the relation, when the column is narrower. Each
+piece between those breaks is a group that cannot break inside. A display with two relations
+or more (a derivation, a system) keeps its lines.
 """
 
 import operator
@@ -70,6 +76,58 @@ def typeset(translator, node, display):
         return translator.encode(latex)
 
 
+ALIGNED = re.compile(r"\A\s*\\begin\{aligned\}(.*)\\end\{aligned\}\s*\Z", re.S)
+ROW_END = re.compile(r"\\\\(?:\[[^\]]*\])?")
+# What an authored line may start with besides its content: alignment, spacing, an empty group.
+LEAD = re.compile(r"\A(?:&|\\q?quad\b|\\[,;:! ]|~|\{\}|\s)+")
+RELATION = r"=|<|>|\\(?:le|ge|leq|geq|approx|ne|neq|equiv|to|sim|propto|Rightarrow|iff)(?![A-Za-z])"
+OPERATOR = r"[-+]|\\(?:pm|mp|cdot|times)(?![A-Za-z])"
+STARTS = re.compile(rf"\A({RELATION}|{OPERATOR})\s*")
+
+
+def _top_level(text, pattern):
+    """Matches of ``pattern`` in ``text`` outside braces, as (start, end)."""
+    found, depth, i = [], 0, 0
+    regex = re.compile(pattern)
+    while i < len(text):
+        if text[i] == "\\" and i + 1 < len(text) and text[i + 1] in "{}":
+            i += 2
+            continue
+        depth += {"{": 1, "}": -1}.get(text[i], 0)
+        match = regex.match(text, i) if depth == 0 else None
+        if match and match.end() > i:
+            found.append(match.span())
+            i = match.end()
+        else:
+            i += 1
+    return found
+
+
+def flowing(latex):
+    """The TeX of a display that may flow (see above), or None for one that keeps its lines."""
+    aligned = ALIGNED.match(latex)
+    if not aligned:
+        return None
+    rows = [LEAD.sub("", re.sub(r"(?<!\\)&", " ", row).strip()) for row in ROW_END.split(aligned.group(1))]
+    rows = [row for row in rows if row]
+    if len(rows) < 2 or len(_top_level(" ".join(rows), RELATION)) != 1:
+        return None
+    pieces = []
+    for k, row in enumerate(rows):
+        start = STARTS.match(row) if k else None
+        if start:
+            pieces.append(start.group(1))
+            row = row[start.end():]
+        # A relation inside a line is a place to break too: "{H(p)} = {-\big( ...}".
+        cuts = _top_level(row, RELATION)
+        at = 0
+        for begin, end in cuts:
+            pieces += [f"{{{row[at:begin].strip()}}}", row[begin:end]]
+            at = end
+        pieces.append(f"{{{row[at:].strip()}}}")
+    return "\\displaystyle " + " ".join(p for p in pieces if p != "{}")
+
+
 def visit_inline_math(translator, node):
     translator.body.append(translator.starttag(node, "span", "", CLASS="math notranslate nohighlight"))
     translator.body.append(typeset(translator, node, display=False))
@@ -83,7 +141,14 @@ def visit_display_math(translator, node):
         translator.body.append(f'<span class="eqno">({get_node_equation_number(translator, node)})')
         translator.add_permalink_ref(node, _("Link to this equation"))
         translator.body.append("</span>")
-    translator.body.append(typeset(translator, node, display=True))
+    flow = flowing(node.astext())
+    if flow is None:
+        translator.body.append(typeset(translator, node, display=True))
+    else:
+        translator.body.append('<span class="katex-display katex-flow">')
+        translator.body.append(typeset(translator, nodes.math_block(flow, flow, source=node.source, line=node.line),
+                                       display=False))
+        translator.body.append("</span>")
     translator.body.append("</div>\n")
     raise nodes.SkipNode
 

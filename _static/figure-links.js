@@ -1,6 +1,7 @@
-// A figure is drawn for the laptop column; on a phone it is shown at about half that width,
-// and its labels become small. Each figure therefore links to its own image file: a tap
-// opens it at full size, where the reader can zoom. (tests/test_site_layout.py checks it.)
+// On a phone a figure is shrunk to the column (its text stays at least 10 px: see
+// tests/test_site_layout.py). Each figure also links to its own image file, so that a tap opens
+// it alone, where the reader can zoom in on an SVG that stays sharp. (The same test file checks
+// the links.)
 document.addEventListener("DOMContentLoaded", () => {
   document.querySelectorAll("div.cell_output img").forEach((img) => {
     if (img.closest("a")) return;

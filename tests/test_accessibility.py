@@ -12,7 +12,9 @@ import re
 
 import pytest
 
-from test_site import OPEN_SOLUTIONS, ROOT, SITE, browser, open_page, server  # noqa: F401 (fixtures)
+from bs4 import BeautifulSoup
+
+from test_site import OPEN_SOLUTIONS, ROOT, SITE, browser, chapter_number, open_page, server  # noqa: F401 (fixtures)
 
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"]
@@ -96,10 +98,38 @@ def test_every_page_has_a_meta_description(doc):
     assert len(descriptions) == 1 and 40 <= len(descriptions[0]) <= 160, descriptions
 
 
+def drawn_figures(doc):
+    """How many images the cells of a chapter's notebook draw (its committed outputs)."""
+    cells = json.loads((ROOT / doc.replace(".html", ".ipynb")).read_text())["cells"]
+    return sum(1 for cell in cells for output in cell.get("outputs", [])
+               if {"image/png", "image/svg+xml"} & set(output.get("data", {})))
+
+
 @pytest.mark.parametrize("doc", [d for d in built_pages() if d.startswith("chapters/")])
-def test_figures_have_alt_text_not_a_file_path(doc):
-    alts = re.findall(r'<img [^>]*alt="([^"]*)"', (SITE / doc).read_text())
-    assert all(a and "_images/" not in a and not a.endswith(".png") and "\\" not in a for a in alts), alts
+def test_every_figure_is_numbered_captioned_described_and_cited(doc):
+    """Each figure a cell draws is an SVG in a figure numbered within its chapter ("Fig. 2.1", in
+    page order), with a caption, and with alternative text that describes it for a reader who
+    cannot see it: not its file name, not its caption again. The prose refers to each one."""
+    article = BeautifulSoup((SITE / doc).read_text(), "html.parser").select_one("article")
+    images = article.find_all("img")
+    assert len(images) == drawn_figures(doc) > 0
+    figures = article.find_all("figure")
+    assert all(img.find_parent("figure") in figures for img in images) and len(figures) == len(images)
+    chapter = chapter_number(doc.removesuffix(".html"))
+    numbers = [f.select_one("figcaption .caption-number").get_text(strip=True) for f in figures]
+    assert numbers == [f"Fig. {chapter}.{k}" for k in range(1, len(figures) + 1)]
+    cited = {a.get("href") for a in article.select("a.reference.internal")}
+    for figure in figures:
+        img = figure.find("img")
+        caption = figure.select_one("figcaption .caption-text").get_text(" ", strip=True)
+        alt = img.get("alt", "").strip()
+        assert img["src"].endswith(".svg"), img["src"]
+        assert len(caption.split()) >= 12, (figure["id"], caption)
+        assert len(alt.split()) >= 12, (figure["id"], alt)  # a description, not a label
+        # No file name or path, and no raw TeX (a screen reader would spell out "\\frac").
+        assert not re.search(r"\.(png|svg|jpe?g|gif)\b|_images|\w/\w+\.\w|\\", alt), alt
+        assert alt[:60] != caption[:60], f"{figure['id']}: the alt text repeats the caption"
+        assert f"#{figure['id']}" in cited, f"{figure['id']} is not referred to from the text"
 
 
 @pytest.mark.parametrize("query, target", [

@@ -371,6 +371,68 @@ def test_search_snippets_read_formulas_as_plain_text(server, browser):
         assert "JSD(p‖q)JSD" not in snippet.replace(" ", ""), snippet
 
 
+# JavaScript: the search fields and search buttons a reader can see.
+VISIBLE_SEARCH_FIELDS = """() => Array.from(document.querySelectorAll('input[type=search], .search-button__button'))
+  .filter(e => e.offsetParent !== null && e.getBoundingClientRect().width > 0)
+  .map(e => (e.closest('[id], [class]').id || e.closest('[class]').className) + ': ' + e.outerHTML.slice(0, 60))"""
+
+
+@pytest.mark.parametrize("size", [(390, 844), (1280, 800)], ids=["phone", "laptop"])
+@pytest.mark.parametrize("doc", ["intro.html", "chapters/b2_normal_distributions.html", "search.html?q=ELBO"])
+def test_one_search_field_per_page(server, browser, doc, size):
+    """The theme put a second search field in a top bar on a laptop, and the search page showed
+    three; one is left: the sidebar's (a magnifier button on a phone), or the search page's own."""
+    page, _ = open_page(browser, f"{server}/{doc}", viewport=size)
+    try:
+        fields = page.evaluate(VISIBLE_SEARCH_FIELDS)
+        assert len(fields) == 1, fields
+        if doc.startswith("search.html"):
+            assert page.locator(".bd-search-container form.bd-search input[type=search]").is_visible()
+    finally:
+        page.close()
+
+
+@pytest.mark.parametrize("size", [(390, 844), (1280, 800)], ids=["phone", "laptop"])
+def test_the_magnifier_does_not_cover_the_query(server, browser, size):
+    """In the search page's field and in the dialog that the search button opens."""
+    page, _ = open_page(browser, f"{server}/search.html?q=B.9", viewport=size)
+    chapter, _ = open_page(browser, f"{server}/chapters/accuracy.html", viewport=size)
+    try:
+        chapter.locator(".search-button__button").locator("visible=true").first.click()
+        chapter.locator("#pst-search-dialog[open] input").wait_for(timeout=5_000)
+        for where, form in ((page, ".bd-search-container form.bd-search"), (chapter, "#pst-search-dialog form.bd-search")):
+            icon, text_starts = where.evaluate("""(form) => {
+              const f = document.querySelector(form), i = f.querySelector('.fa-magnifying-glass');
+              const input = f.querySelector('input'), r = input.getBoundingClientRect();
+              return [i.getBoundingClientRect().toJSON(), r.left + parseFloat(getComputedStyle(input).paddingLeft)];
+            }""", form)
+            assert icon["width"] > 0 and icon["right"] <= text_starts, (form, icon, text_starts)
+    finally:
+        page.close()
+        chapter.close()
+
+
+def test_searching_an_equation_number_highlights_it_and_not_its_letter(server, browser):
+    """Sphinx splits "B.9" into "b" and "9" and highlighted every "b" in the results and on the
+    page a result opens; the typed "B.9" is highlighted instead, and the result that leads to
+    the equation quotes it."""
+    page, _ = open_page(browser, f"{server}/search.html?q=B.9")
+    try:
+        page.wait_for_selector("#search-results p.context", timeout=20_000)
+        page.wait_for_timeout(500)  # every result's snippet is in
+        marked = page.locator("#search-results .highlighted").all_text_contents()
+        assert marked and {m.lower() for m in marked} == {"b.9"}, marked
+        result = page.locator("#search-results li", has=page.locator("a[href$='#equation-eq-b9']")).first
+        assert "(B.9)" in result.locator("p.context").inner_text()
+        result.locator("a[href$='#equation-eq-b9']").click()
+        page.wait_for_url("**/b2_normal_distributions.html*")
+        page.wait_for_timeout(300)  # Sphinx highlights after a short delay
+        marked = page.locator(".highlighted").all_text_contents()
+        assert marked and {m.lower() for m in marked} == {"b.9"}, marked[:20]
+    finally:
+        page.close()
+
+
 def test_copying_a_formula_copies_its_tex(server, browser):
     """Selecting (B.9) and pressing Ctrl+C copies its TeX source (KaTeX's copy-tex), not its glyphs."""
     page, _ = open_page(browser, f"{server}/chapters/b2_normal_distributions.html")
