@@ -18,7 +18,6 @@ site (test_site.py, test_site_layout.py, test_accessibility.py).
 | KaTeX server started over TCP, longer timeouts | _ext/build_time_math.py (checked at setup too) |
 | KaTeX renderer cached between builds | _ext/book_pdf.py (cache_katex) |
 | sphinx-proof's nodes in the single-page build | _ext/book_pdf.py (complete_single_page_handlers) |
-| the theme's hidden sidebar toggles dropped | _templates/sections/header.html |
 | scripts left out of every page | _templates/layout.html |
 | the site's title in a navigation landmark | _templates/navbar-logo.html |
 | sphinx-thebe's scripts dropped | _ext/no_thebe.py |
@@ -120,23 +119,6 @@ def test_sphinx_proof_still_has_no_single_page_handlers_and_sphinx_exercise_does
     assert "singlehtml=(" in source("sphinx_exercise")
     proof = source("sphinx_proof")
     assert "html=(" in proof and "singlehtml" not in proof
-
-
-# _templates/sections/header.html
-
-
-def test_the_theme_header_still_has_the_hidden_toggles_that_take_the_clicks():
-    ours = (ROOT / "_templates" / "sections" / "header.html").read_text()
-    replaced = re.findall(r"replace\('([^']+)'", ours)
-    theirs = (PYDATA / "sections" / "header.html").read_text()
-    assert len(replaced) == 2 and all(theirs.count(markup) == 1 for markup in replaced), replaced
-    # Both themes' scripts bind to the first toggle of the page (pydata-sphinx-theme#2451),
-    # which is this header's, before sphinx-book-theme's visible ones.
-    book_js = (BOOK / "static" / "scripts" / "sphinx-book-theme.js").read_text()
-    for toggle in (".primary-toggle", ".secondary-toggle"):
-        assert f'document.querySelector("{toggle}")' in PYDATA_JS
-    assert 'document.querySelector(".primary-toggle")' in book_js
-    assert "primary-toggle" in (BOOK / "components" / "toggle-primary-sidebar.html").read_text()
 
 
 # _templates/layout.html
