@@ -9,6 +9,7 @@ Both take the batch as a ``NamedTuple`` of arrays whose fields are annotated
 array belong to one pair (the leading axes are the batch's, or broadcast against it).
 """
 
+import functools
 import math
 from typing import Annotated
 
@@ -68,4 +69,9 @@ def patched(values, mask, compute, parts):
 
 def pair_axes(parts):
     """The number of trailing axes of one pair, for each field of the record ``parts``."""
-    return [kind.__metadata__[0] for kind in type(parts).__annotations__.values()]
+    return _axes_of(type(parts))
+
+
+@functools.cache
+def _axes_of(record_type):
+    return tuple(kind.__metadata__[0] for kind in record_type.__annotations__.values())
