@@ -2,15 +2,15 @@
 
 Run by `make test-pdf` (which builds the PDF first), not by `make test`: the PDF costs a second
 build of the book and Chromium's printing, more than `make test`'s time allows. The text comes
-from `pdftotext` (Debian `poppler-utils`, which `.ci/run` installs; `pdftohtml`, `pdfimages` and
-`pdftoppm` come with it), links from pypdf.
+from `pdftotext` (Debian `poppler-utils`, which `.ci/run` installs; `pdftohtml` and `pdftoppm`,
+which renders pages to images, come with it), links from pypdf.
 """
 
+import itertools
 import json
 import os
 import re
 import shutil
-import struct
 import subprocess
 from pathlib import Path
 
@@ -73,6 +73,19 @@ def reader(pdf_path):
     from pypdf import PdfReader
 
     return PdfReader(pdf_path)
+
+
+@pytest.fixture(scope="module")
+def words(pdf_path):
+    """Every page's words, each with its box in points from the page's top left corner:
+    [[(x0, y0, x1, y1, word), ...], ...] (`pdftotext -bbox`)."""
+    import html
+
+    xml = subprocess.run(["pdftotext", "-bbox", str(pdf_path), "-"], capture_output=True, text=True,
+                         check=True).stdout
+    word = r'<word xMin="([^"]+)" yMin="([^"]+)" xMax="([^"]+)" yMax="([^"]+)">([^<]*)</word>'
+    return [[(*map(float, box[:4]), html.unescape(box[4])) for box in re.findall(word, body)]
+            for body in re.findall(r"<page [^>]*>(.*?)</page>", xml, re.S)]
 
 
 BOOK_TITLE = yaml.safe_load((ROOT / "_config.yml").read_text())["title"]
@@ -277,14 +290,11 @@ def test_glossary_holds_every_term(pages):
         assert typographic(squash(term)) in text, f"the glossary term {term!r} is not in the PDF's glossary"
 
 
-def png_size(data):
-    return struct.unpack(">II", data[16:24])
-
-
 def site_captions():
     """Every figure's caption on the site's chapter pages, as a reader sees it ("Fig. 1.1 ..."):
     the formulas' text as KaTeX draws it, without the MathML that only screen readers get, and
-    without the permalink's "#"."""
+    without the permalink's "#". A fraction is read top down, as on the page (KaTeX writes its
+    denominator first: 1/2 is "21" in the HTML's text, "12" in the PDF's)."""
     from bs4 import BeautifulSoup
 
     captions = []
@@ -294,49 +304,110 @@ def site_captions():
         for caption in BeautifulSoup("".join(found), "html.parser").select("figcaption"):
             for hidden in caption.select(".katex-mathml, .headerlink"):
                 hidden.decompose()
+            for stack in caption.select(".mfrac > .vlist-t > .vlist-r > .vlist"):
+                stack.extend([part.extract() for part in stack.find_all(recursive=False)][::-1])
             captions.append(squash(caption.get_text()))
     return captions
 
 
-def test_every_figure_is_printed_with_its_caption(pdf_path, pages, reader):
-    import base64
+# Every figure prints taller than this (the shortest, with its title, about 70 mm).
+FIGURE_BAND = 60 * MM
 
-    sizes = []
+
+def drawing_above(pdf_path, number, words, top):
+    """How much is drawn in the FIGURE_BAND above `top` (points) on page `number`, across the
+    text's width: the fractions of the band's rows and of its columns with ink, on the page
+    rendered in grey at 50 dpi with every word of its text painted out. A figure (axes, curves,
+    its labels drawn as paths) inks most rows and most columns; what else may stand above a
+    caption does not: a code cell leaves only its coloured edge (one column), a table its rules
+    (a few rows), prose and formulas their fraction bars. None if the band is not on the page."""
+    import tempfile
+
+    import numpy as np
+    from PIL import Image, ImageDraw
+
+    if top - FIGURE_BAND < 18 * MM:   # the top margin
+        return None
+    dpi = 50
+    scale = dpi / 72
+    with tempfile.TemporaryDirectory() as folder:
+        subprocess.run(["pdftoppm", "-r", str(dpi), "-gray", "-f", str(number), "-l", str(number),
+                        "-singlefile", str(pdf_path), f"{folder}/page"], check=True)
+        with Image.open(f"{folder}/page.pgm") as page:
+            page = page.convert("L")
+    draw = ImageDraw.Draw(page)
+    for x0, y0, x1, y1, _ in words:
+        draw.rectangle([x0 * scale - 1, y0 * scale - 1, x1 * scale + 1, y1 * scale + 1], fill=255)
+    band = page.crop((round(SIDE_MARGIN * scale), round((top - FIGURE_BAND) * scale),
+                      round((PAGE_WIDTH - SIDE_MARGIN) * scale), round(top * scale)))
+    ink = np.asarray(band) < 200
+    return ink.any(axis=1).mean(), ink.any(axis=0).mean()
+
+
+def lines(page):
+    """A page's words (the `words` fixture) as its lines of text, top down: [(top, text), ...].
+    A word belongs to the line of a taller word whose box holds its middle (a superscript, the
+    numerator and denominator of a small fraction), and a line reads left to right, a fraction
+    top down. (`pdftotext -layout` can put a superscript on the line above: "δ²/2" read "δ/2"
+    with a stray "2".)"""
+    found = []
+    for word in sorted(page, key=lambda w: w[1] - w[3]):   # the tallest first
+        middle = (word[1] + word[3]) / 2
+        line = next((line for line in found if line[0] <= middle <= line[1]), None)
+        if line:
+            line[2].append(word)
+        else:
+            found.append([word[1], word[3], [word]])
+    return [(top, " ".join(w[4] for w in sorted(line, key=lambda w: (w[0], w[1]))))
+            for top, _, line in sorted(found, key=lambda line: line[0])]
+
+
+def caption_top(page, caption):
+    """Where the caption starts on the page (points from the top), None if it is not there whole."""
+    read = lines(page)
+    text = [unspaced(line) for _, line in read]
+    at = "".join(text).find(unspaced(caption))
+    if at < 0:
+        return None
+    ends = itertools.accumulate(len(line) for line in text)
+    return next(top for (top, _), end in zip(read, ends) if end > at)
+
+
+def test_every_figure_is_printed_with_its_caption(pdf_path, words):
+    """Each figure of a chapter (an image in its outputs) has a caption on the site; the caption
+    is printed whole on one page, numbered and worded as on the site, right under its figure,
+    drawn (SVG, vector graphics in the PDF) over most of the 60 mm above it."""
+    outputs = 0
     for doc in CHAPTERS:
         notebook = json.loads((ROOT / f"{doc}.ipynb").read_text())
-        for cell in notebook["cells"]:
-            for output in cell.get("outputs", []):
-                png = output.get("data", {}).get("image/png")
-                if png:
-                    sizes.append(png_size(base64.b64decode("".join(png) if isinstance(png, list) else png)))
-    listed = subprocess.run(["pdfimages", "-list", str(pdf_path)], capture_output=True, text=True, check=True)
-    printed = [tuple(map(int, line.split()[3:5])) for line in listed.stdout.splitlines()[2:]]
-    assert len(sizes) > 5
-    for size in set(sizes):
-        assert printed.count(size) >= sizes.count(size), f"a {size[0]}x{size[1]} figure is missing"
+        outputs += sum(any(kind in output.get("data", {}) for kind in ("image/svg+xml", "image/png"))
+                       for cell in notebook["cells"] for output in cell.get("outputs", []))
     if not (SITE / "index.html").is_file():
         pytest.fail("the site is not built: run `make book` (make test-pdf does it first)")
-    # Numbered and worded as on the site, whole, on the page of its figure.
     captions = site_captions()
-    assert captions and all(re.match(r"Fig\. \d+\.\d+ ", c) for c in captions), captions
+    assert outputs > 5 and len(captions) == outputs, f"{outputs} figures in the chapters, {len(captions)} captions on the site"
+    assert all(re.match(r"Fig\. \d+\.\d+ ", c) for c in captions), captions
     for caption in captions:
-        found = [k for k, page in enumerate(pages) if unspaced(caption) in unspaced(page)]
-        assert found, f"the caption {caption[:60]!r}... is not in the PDF as on the site"
-        assert "/XObject" in (reader.pages[found[0]].get("/Resources") or {}), \
-            f"the caption {caption[:60]!r}... is on page {found[0] + 1}, without its figure"
+        name = caption[:60]
+        found = [(k, top) for k, page in enumerate(words) if (top := caption_top(page, caption)) is not None]
+        assert len(found) == 1, f"the caption {name!r}... is printed whole {len(found)} times, not once as on the site"
+        k, top = found[0]
+        drawn = drawing_above(pdf_path, k + 1, words[k], top)
+        assert drawn is not None, f"the caption {name!r}... is too near the top of page {k + 1} to be under its figure"
+        rows, columns = drawn
+        assert rows > 0.45 and columns > 0.45, \
+            f"page {k + 1}: no figure drawn above the caption {name!r}... (ink on {rows:.0%} of the rows " \
+            f"and {columns:.0%} of the columns of the {FIGURE_BAND / MM:.0f} mm above it)"
 
 
-def test_nothing_reaches_past_the_right_margin(pdf_path):
+def test_nothing_reaches_past_the_right_margin(words):
     """Every word inside the text area: a code line or output too wide would stick out or be cut."""
-    xml = subprocess.run(["pdftotext", "-bbox", str(pdf_path), "-"], capture_output=True, text=True,
-                         check=True).stdout
     limit = PAGE_WIDTH - SIDE_MARGIN + 2
-    beyond = [(w, float(x)) for x, w in re.findall(r'<word xMin="[^"]+" yMin="[^"]+" xMax="([^"]+)" yMax="[^"]+">([^<]*)</word>', xml)
-              if float(x) > limit]
+    beyond = [(w[4], w[2]) for page in words for w in page if w[2] > limit]
     assert not beyond, f"words past the right margin: {beyond[:10]}"
 
 
-def test_the_text_is_printed_at_full_size(pdf_path):
+def test_the_text_is_printed_at_full_size(words):
     """Chromium shrinks a whole page to fit something too wide: the prose must stay at 10 pt.
 
     A 10 pt word of DejaVu Sans (pdf/print.css) is a box 11.64 pt high; shrunk to fit a code
@@ -344,10 +415,7 @@ def test_the_text_is_printed_at_full_size(pdf_path):
     """
     import statistics
 
-    xml = subprocess.run(["pdftotext", "-bbox", str(pdf_path), "-"], capture_output=True, text=True,
-                         check=True).stdout
-    heights = [float(b) - float(a) for a, b in re.findall(r'yMin="([^"]+)" xMax="[^"]+" yMax="([^"]+)"', xml)]
-    assert statistics.median(heights) > 11.5
+    assert statistics.median(w[3] - w[1] for page in words for w in page) > 11.5
 
 
 def filled(pdf_path, count):
