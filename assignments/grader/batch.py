@@ -282,11 +282,11 @@ class Batch:
         for error in broken:
             self.log(f"skipping a broken master: {error}")
         self.bundles = all_bundles
-        subs, skipped = submissions.scan(self.folder, all_bundles)
+        subs, skipped = submissions.scan(self.folder, all_bundles, broken)
         if not subs:
             raise Refused(f"the submissions folder {self.folder} holds no notebook (.ipynb file)"
                           + (f", only {len(skipped)} other file{'s' * (len(skipped) != 1)}" if skipped else ""))
-        bundles = submissions.choose(subs, all_bundles, self.assignment)  # from the whole folder, as one run
+        bundles = submissions.choose(subs, all_bundles, self.assignment, broken)  # from the whole folder, as one run
         subs = [s for s in subs if in_shard(s.name, self.shard)]
         skipped = [s for s in skipped if in_shard(s.name, self.shard)]
         part = f", part {self.shard[0]} of {self.shard[1]}" if self.shard else ""
