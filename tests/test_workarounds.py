@@ -140,6 +140,13 @@ def test_the_theme_still_loads_the_scripts_the_layout_leaves_out():
     assert "search_as_you_type" not in yaml.safe_load((ROOT / "_config.yml").read_text()).get("html", {})
 
 
+def test_the_themes_first_stylesheet_still_only_imports_basic_css():
+    """The layout links basic.css in its place, to spare a phone one fetch before the first paint."""
+    theme_css = (PYDATA / "static" / "styles" / "theme.css").read_text()
+    assert re.sub(r"/\*.*?\*/", "", theme_css, flags=re.S).split() == ['@import', '"../basic.css";']
+    assert "_static/styles/theme.css', 1) }}?digest" in (PYDATA / "static" / "webpack-macros.html").read_text()
+
+
 # _templates/navbar-logo.html
 
 
