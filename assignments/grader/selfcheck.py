@@ -43,7 +43,10 @@ def _selfcheck(public, names):
         if "exact" in given:
             return f"expected: (estimate, stderr) near {given['exact']!r}"
         want = given["expected"]
-        return f"expected {np.asarray(want) if isinstance(want, list) else repr(want)}"[:200]
+        if isinstance(want, (list, float)):   # numbers as NumPy prints them, -0.0 as 0.0
+            want = np.asarray(want, dtype=float) + 0.0
+            return f"expected {want if want.ndim else float(want)!r}"[:200]
+        return f"expected {want!r}"[:200]
 
     def run(question):
         q = public[question]
