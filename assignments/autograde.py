@@ -216,6 +216,11 @@ def grade(args):
               "come from the merge of every part (autograde.py merge, make merge-grades)")
     elif roster is not None:
         look += _term(args, roster, args.folder, batch.bundles, policy)
+    else:
+        for name, b in sorted(batch.chosen.items()):
+            if b.written:
+                print(f"note: the written answers of {name} ({', '.join(b.written)}) are collected for review "
+                      "only in a run with a class list (ROSTER=; see Running a term, Written answers)")
     summary = batch.summary
     return _report(f"summary: {summary['written']} graded now, {summary['resumed']} already graded, "
                    f"{len(summary['skipped'])} files not notebooks; by status: {_statuses(summary['statuses'])}", look)

@@ -273,6 +273,12 @@ def test_exact_checks_compare_numbers_as_numbers(expected, answer, ok):
     assert result.passed is ok
 
 
+def test_a_raises_test_answered_with_none_says_none():
+    case = checks.read_test({"check": "raises", "error": "ValueError", "call": "f", "points": 1}, "q")
+    [result] = score.judge([case], [None], [[{"value": None}]])
+    assert result.note == "returned None instead of raising"
+
+
 @pytest.mark.parametrize("prop, value, ok", [
     ("symmetric positive definite", [[2.0, 0.5], [0.5, 1.0]], True),
     ("symmetric positive definite", [[1.0, 2.0], [2.0, 1.0]], False),   # indefinite
@@ -307,7 +313,19 @@ def two_masters(tmp_path, break_it, other=True):
      "a5_broken.ipynb, cell 5, TESTS[3]: smooth_labels: the master's own solution does not pass this test"),
     (lambda nb: edit(nb, "def covariance", "    # BEGIN SOLUTION\n    return np.diag(np.exp(np.asarray(log_var, dtype=float)))\n",
                      "    return np.diag(np.exp(np.asarray(log_var, dtype=float)))\n    # BEGIN SOLUTION\n"),
-     "a5_broken.ipynb, cell 11, TESTS[3]: covariance: the untouched student copy already passes this test"),
+     "a5_broken.ipynb, cell 10, source: the untouched student copy already passes a test of covariance (TESTS[3] "
+     "of cell 11) and earns 2 point(s) of q3: put the body of covariance between # BEGIN SOLUTION and # END SOLUTION"),
+    # a wrong expected value after a test whose whole-number answer only counts beside right values: the wrong
+    # one is named, not the one it holds back
+    (lambda nb: edit(nb, '"kl_standard_diag", "args"', '"args": [[0.8, -0.3, 1.5], [-1.0, 0.2, 0.7]], ',
+                     '"args": [[0.8, -0.3, 1.5], [-1.0, 0.2, 0.7]], "expected": 5.0, '),
+     "a5_broken.ipynb, cell 11, TESTS[1]: kl_standard_diag: the declared expected, 5, disagrees with what the "
+     "master's solution computes"),
+    # a test of a function the master does not define, on a test with mathlib's reference
+    (lambda nb: edit(nb, '"reference": "distillation_loss"', '{"call": "distillation_loss", "args": [[0.5,',
+                     '{"call": "distilation_loss", "args": [[0.5,'),
+     "a5_broken.ipynb, cell 8, TESTS[1]: distilation_loss: the master defines no 'distilation_loss' (did you mean "
+     "'distillation_loss'?): call a function the solution defines"),
     (lambda nb: edit(nb, "import numpy", "import numpy as np", "import numpy as np\n1 / 0"),
      "a5_broken.ipynb, cell 2: the cell raised ZeroDivisionError"),
 ])

@@ -508,7 +508,16 @@ def test_shards_merge_into_exactly_what_one_run_writes_term_included(term4):
     assert not any((p.parent / "term").exists() for p in parts)     # the term is the merge's
     # the merge says what the single run says needs the instructor
     needs = lambda out: sorted(out.split("needs the instructor")[1].splitlines()[1:])  # noqa: E731
+    assert f"{A4}: 2 written answers not scored yet: review them in term/written/{A4}/" in single.stdout  # 4, 2 scored
     assert needs(merging.stdout) == needs(single.stdout)
+
+
+def test_without_a_class_list_the_run_says_where_the_written_answers_went(tmp_path):
+    save(a4_submission("Flat."), tmp_path / "subs" / "ada.ipynb", DUE)
+    done = grade(tmp_path / "subs", tmp_path / "grades.csv", "--no-sandbox")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert (f"note: the written answers of {A4} (q4w) are collected for review only in a run with a class list"
+            in done.stdout)
 
 
 def test_a_term_counts_deadlines_and_written_points_and_says_so_in_the_feedback(term4):

@@ -301,6 +301,7 @@ class Batch:
         if not subs:
             raise Refused(_nothing_to_grade(self.folder, skipped))
         bundles = submissions.choose(subs, all_bundles, self.assignment, broken)  # from the whole folder, as one run
+        self.chosen = bundles
         subs = [s for s in subs if in_shard(s.name, self.shard)]
         skipped = [s for s in skipped if in_shard(s.name, self.shard)]
         part = f", part {self.shard[0]} of {self.shard[1]}" if self.shard else ""

@@ -8,6 +8,8 @@ does not earn full marks on its own tests is refused (like nbgrader's validate).
 student copy runs too, and must earn nothing: a copy that earns points gives the answer away.
 """
 
+import ast
+import difflib
 import json
 import os
 import selectors
@@ -114,15 +116,47 @@ def expected(assignment, sandbox):
         raise master_format.refusal(assignment, tests[error.index], str(error)) from None
     # The master, graded like a submission on its own answers: full marks or a refusal.
     graded = [answers[:len(checks.KINDS[t.check].calls(t))] for t, answers in zip(tests, per_test)]
-    for result in score.judge(tests, expect, graded):
-        if not result.passed:
-            raise master_format.refusal(assignment, result.test, _disagreement(result))
+    failed = [r for r in score.judge(tests, expect, graded) if not r.passed]
+    if failed:   # a test that fails itself, before one that only its function's other tests hold back
+        result = min(failed, key=lambda r: r.gated)
+        raise master_format.refusal(assignment, result.test, _disagreement(assignment, result))
     return expect
 
 
-def _disagreement(result):
+def _defined(assignment):
+    """{name: cell number} of the functions and names the master's code cells define at their top level."""
+    names = {}
+    for number, cell in enumerate(assignment.notebook.cells, start=1):
+        if cell.cell_type != "code" or master_format.TESTS in master_format.tags(cell):
+            continue
+        try:
+            tree = ast.parse(cell.source)
+        except SyntaxError:
+            continue
+        for node in tree.body:
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                names.setdefault(node.name, number)
+            elif isinstance(node, ast.Assign):
+                for target in node.targets:
+                    if isinstance(target, ast.Name):
+                        names.setdefault(target.id, number)
+    return names
+
+
+def _undefined(assignment, test):
+    """The sentence for a test whose function the master never defines, with the closest name it does."""
+    close = difflib.get_close_matches(test.call, list(_defined(assignment)), n=1)
+    return (f"the master defines no {test.call!r}" + (f" (did you mean {close[0]!r}?)" if close else "")
+            + ": call a function the solution defines")
+
+
+def _disagreement(assignment, result):
     """Why the master's own answer fails one of its tests, both values on one line each of bounded length."""
     test, answer = result.test, result.answer or {}
+    if "error" in answer and not checks.KINDS[test.check].raises:
+        if f"name {test.call!r} is not defined" in result.detail:
+            return _undefined(assignment, test)
+        return f"the master's own solution raised {' '.join(result.detail.split())[:200] or 'an exception'}"
     if result.note:
         came = result.note
     elif "value" in answer:
@@ -156,10 +190,17 @@ def untouched_scores_nothing(assignment, copy, expect, sandbox):
     earned = score.points(results)
     given = next((r for r in results if r.passed and r.test.points and earned[r.test.question]), None)
     if given:
-        q = given.test.question
-        raise master_format.refusal(assignment, given.test, f"the untouched student copy already passes this "
-                                    f"test, for {earned[q]} point(s) of {q}: part of the solution is outside its "
-                                    "solution region")
+        q, call = given.test.question, given.test.call
+        cell = _defined(assignment).get(call)
+        if cell is None:
+            raise master_format.refusal(assignment, given.test, f"the untouched student copy already passes this "
+                                        f"test, for {earned[q]} point(s) of {q}: part of the solution is outside "
+                                        "its solution region")
+        raise AuthoringError(assignment.file, f"the untouched student copy already passes a test of {call} "
+                             f"({master_format.TESTS_NAME}[{given.test.index}] of cell {given.test.cell}) and "
+                             f"earns {earned[q]} point(s) of {q}: put the body of {call} between # BEGIN SOLUTION and "
+                             "# END SOLUTION lines, so that the copy keeps only what a student starts from",
+                             cell, "source")
 
 
 def workdir():

@@ -106,4 +106,4 @@ def _failure(result):
         parts.append(result.note)
     if result.detail:
         parts.append(code(_shown(result.detail)))
-    return " ".join(parts) or "nothing"
+    return "; ".join(parts) or "nothing"

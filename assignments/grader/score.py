@@ -23,6 +23,7 @@ class Result:
     passed: bool
     note: str = ""        # in the grader's words
     detail: str = ""      # text that came from the sandbox (an error message): full feedback only
+    gated: bool = False   # right, but not counted: the same function's other values are wrong
 
 
 def _problem(test, answers):
@@ -34,7 +35,8 @@ def _problem(test, answers):
         if not raises and "value" not in answer:
             return "raised an exception", str(answer.get("error", ""))
         if raises and "value" in answer:
-            return "returned a value instead of raising", ""
+            return ("returned None instead of raising" if answer["value"] is None
+                    else "returned a value instead of raising"), ""
         if not raises and answer.get("value", 0) is None:
             return "returned None (does the function return its result?)", ""
     return "", ""
@@ -62,7 +64,7 @@ def _needing_values(results):
         others = [o.passed for o in results if o is not r and o.test.call == r.test.call
                   and not KINDS[o.test.check].needs_values]
         if depends(r.test, r.expected) and r.passed and not all(others):
-            r = replace(r, passed=False,
+            r = replace(r, passed=False, gated=True,
                         note=f"right as far as it goes, but {r.test.call} returns wrong values elsewhere")
         out.append(r)
     return out

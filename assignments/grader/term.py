@@ -31,7 +31,9 @@ from .submissions import feedback_file
 
 
 def _written(term, folder, bundles, policies, roster, log):
-    """Review pages for the written answers; the instructor's points, where given, into the entries."""
+    """Review pages for the written answers; the instructor's points, where given, into the entries.
+    Returns the lines that need the instructor: answers not scored yet."""
+    waiting = []
     for a, entries in term.entries.items():
         written = bundles[a].written if a in bundles else {}
         if not written:
@@ -47,6 +49,11 @@ def _written(term, folder, bundles, policies, roster, log):
             if e.submission:
                 e.penalty = policies[a].deduction(e.auto + e.manual, e.late_days)
         log(f"{a}: written answers to review in {where}/ ({len(given)} graded so far)")
+        pending = sum(bool(e.submission) and (e.student.id, w) not in given for e in entries for w in maxima)
+        if pending:
+            waiting.append(f"{a}: {pending} written answer{'s' * (pending != 1)} not scored yet: review them in "
+                           f"term/written/{a}/ beside the grades file and give their points in its score sheet")
+    return waiting
 
 
 def check_sheets(roster, csv_path, bundles, assignments):
@@ -108,7 +115,7 @@ def run(roster, folder, csv_path, bundles, policy=None, canvas_ids=None, log=pri
     titles = {a: b.title for a, b in bundles.items()}
     policies = {a: policy or Policy() for a in questions}
     term = gradebook.build(roster, found, skipped, rows, questions, policies)
-    _written(term, out / "written", bundles, policies, roster, log)
+    waiting = _written(term, out / "written", bundles, policies, roster, log)
     for a, entries in term.entries.items():
         gradebook.write_plain(out / f"{a}.students.csv", entries, questions.get(a, []), roster)
         canvas.write(out / f"{a}.canvas.csv", entries, titles.get(a, a), (canvas_ids or {}).get(a))
@@ -130,5 +137,5 @@ def run(roster, folder, csv_path, bundles, policy=None, canvas_ids=None, log=pri
         log(f"{a}: {len(entries)} students, {len(entries) - missing} with a submission, "
             f"{missing} without, {late} late; wrote {out}/{a}.students.csv, .canvas.csv, .moodle.csv")
     lines = [f"{name}: matched to no student: {why}" for name, why in term.unmatched]
-    lines += [f"{name}: {why}" for name, why in term.others + term.doubtful]
+    lines += [f"{name}: {why}" for name, why in term.others + term.doubtful] + waiting
     return term, lines
