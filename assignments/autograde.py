@@ -171,7 +171,8 @@ def grade(args):
     limits = Limits(timeout=args.timeout, memory=args.memory, processes=args.processes,
                     file_size=args.file_size, output=args.output)
     batch = Batch(args.folder, args.csv, limits, jobs=args.jobs, sandboxed=not args.no_sandbox,
-                  brief=args.brief, regrade=args.regrade, assignment=args.assignment, shard=args.shard)
+                  brief=args.brief, regrade=args.regrade, assignment=args.assignment, shard=args.shard,
+                  roster=roster)
     batch.run()
     look = batch.needs_instructor()
     if roster is not None and args.shard:

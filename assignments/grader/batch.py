@@ -34,7 +34,8 @@ from pathlib import Path
 
 import numpy as np
 
-from . import build, checks, feedback, score, submissions
+from . import build, checks, feedback, intake, score, submissions
+from .intake import natural
 from . import bundle as bundles_io
 from .protocol import parse_answers
 from .model import NEEDS_INSTRUCTOR, Refused, Status, Verdict, status_of
@@ -62,10 +63,6 @@ class Run:
     answers_bytes: int = 0
     open_pipes: int = 2
     timed_out: bool = False
-
-
-def natural(text):
-    return [int(t) if t.isdigit() else t for t in re.split(r"(\d+)", text)]
 
 
 class Grades:
@@ -241,9 +238,39 @@ def _sweep_scratch():
             shutil.rmtree(path, ignore_errors=True)
 
 
+def submitter(found, roster=None):
+    """Who handed a notebook in (`found`: intake.Found), as far as the run can tell: the roster's student it
+    matches; else the LMS's submission (Canvas's user, Moodle's participant); else the file alone (a folder
+    of any other name may hold anyone's notebooks)."""
+    if roster is not None:
+        student, _ = intake.owner(found, roster)
+        if student is not None:
+            return "student", student.id
+    if found.lms in ("canvas", "moodle") and found.key:
+        return found.lms, found.key
+    return "file", found.name
+
+
+def superseded(subs, found, voters):
+    """{name: reason} of the notebooks that are not run because a later one of the same submitter (`voters`)
+    for the same assignment is: only the latest counts (``gradebook.build`` picks it the same way), so one
+    student's many copies cost one run. Notebooks that cannot run (unreadable, another assignment) are not
+    counted as later."""
+    groups = {}
+    for sub, f, voter in zip(subs, found, voters):
+        if sub.bundle is not None and sub.verdict is None:
+            groups.setdefault((voter, sub.bundle.name), []).append((f.modified, natural(f.name), sub.name))
+    out = {}
+    for group in groups.values():
+        *older, (_, _, latest) = sorted(group)
+        for _, _, name in older:
+            out[name] = f"superseded: a later notebook of the same student, {latest}, is the one graded"
+    return out
+
+
 class Batch:
     def __init__(self, folder, csv_path, limits=None, jobs=None, sandboxed=True, brief=False, regrade=False,
-                 assignment=None, shard=None, log=print):
+                 assignment=None, shard=None, roster=None, log=print):
         self.folder = Path(folder)
         self.csv_path = Path(csv_path)
         self.feedback_dir = self.csv_path.parent / "feedback"
@@ -254,6 +281,7 @@ class Batch:
         self.regrade = regrade
         self.assignment = assignment
         self.shard = shard
+        self.roster = roster         # roster.Roster or None: who handed in each notebook
         self.log = log
         self.summary = {}
         self.broken = []             # refusals of masters skipped by this run
@@ -282,12 +310,17 @@ class Batch:
         for error in broken:
             self.log(f"skipping a broken master: {error}")
         self.bundles = all_bundles
-        subs, skipped = submissions.scan(self.folder, all_bundles)
+        found, skipped = intake.walk(self.folder)
+        subs = [submissions.read(f.path, all_bundles, f.name) for f in found]
         if not subs:
             raise Refused(f"the submissions folder {self.folder} holds no notebook (.ipynb file)"
                           + (f", only {len(skipped)} other file{'s' * (len(skipped) != 1)}" if skipped else ""))
-        bundles = submissions.choose(subs, all_bundles, self.assignment)  # from the whole folder, as one run
-        subs = [s for s in subs if in_shard(s.name, self.shard)]
+        voters = [submitter(f, self.roster) for f in found]
+        bundles = submissions.choose(subs, all_bundles, self.assignment, voters,  # from the whole folder, as one run
+                                     unanimous=self.roster is not None)
+        later = superseded(subs, found, voters)
+        skipped = skipped + [intake.Skipped(name, reason) for name, reason in later.items()]
+        subs = [s for s in subs if in_shard(s.name, self.shard) and s.name not in later]
         skipped = [s for s in skipped if in_shard(s.name, self.shard)]
         part = f", part {self.shard[0]} of {self.shard[1]}" if self.shard else ""
         self.log(f"grading {', '.join(sorted(bundles)) or 'nothing'} ({len(subs)} notebooks in {self.folder}{part})")
@@ -296,7 +329,8 @@ class Batch:
         todo = [s for s in subs if not self.grades.done(s, versions[s.name])]
         stale = [s for s in todo if s.name in self.grades.rows and self.grades.rows[s.name].get(HASH_COLUMN) == s.digest]
         names = {s.name for s in subs}
-        keep = [name for name in self.grades.rows if name not in {s.name for s in todo}]  # nothing graded is lost
+        keep = [name for name in self.grades.rows  # nothing graded is lost, but a notebook now superseded
+                if name not in {s.name for s in todo} and name not in later]
         self.summary = {"skipped": [(s.name, s.reason) for s in skipped], "resumed": len(subs) - len(todo),
                         "regraded": len(stale), "gone": sorted(set(self.grades.rows) - names, key=natural)}
         if len(subs) > len(todo):

@@ -13,17 +13,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import intake
+from .intake import natural
 from .model import Refused
 from .policy import Policy
 from .roster import read_csv, where
+from .submissions import as_text
 
 NO_SUBMISSION = "no submission"
 NOT_GRADED = "not graded yet"
-
-
-def natural(text):
-    import re
-    return [(0, int(t)) if t.isdigit() else (1, t) for t in re.split(r"(\d+)", text) if t]
 
 
 @dataclass
@@ -68,6 +65,7 @@ class Term:
     superseded: dict = field(default_factory=dict) # such a file's name -> the name of the one graded
     skipped: list = field(default_factory=list)    # (file name, reason): not notebooks
     doubtful: list = field(default_factory=list)   # (file name, reason): lateness the instructor should check
+    by_name: list = field(default_factory=list)    # (file name, note): matched by the student's name alone
 
 
 def read_grades(paths):
@@ -91,6 +89,8 @@ def read_grades(paths):
 def build(roster, found, skipped, rows, questions, policies=None, written=None, written_max=None):
     """The term's entries. Of a student's notebooks, the one graded is the latest of those graded as the
     assignment (an unreadable one, or one of another assignment, never replaces it); the others are listed.
+    A notebook the grader refused (its row names no assignment) counts as no submission, not as a 0, and is
+    listed as unmatched with its status.
 
     found/skipped: intake.walk of the folder; rows: read_grades; questions: assignment ->
     its questions (from the masters); policies: assignment -> Policy; written: (student id,
@@ -109,7 +109,13 @@ def build(roster, found, skipped, rows, questions, policies=None, written=None, 
         if student is None:
             term.unmatched.append((f.name, why))
             continue
+        if why:
+            term.by_name.append((f.name, why))
         row = rows.get(f.name)
+        if row is not None and not row.get("assignment"):   # refused: no grade of any assignment, not a 0
+            term.unmatched.append((f.name, f"of {student.id}, but not graded ({row.get('status', '')}): "
+                                   "counted as no submission"))
+            continue
         assignment = (row or {}).get("assignment") or (assignments[0] if len(assignments) == 1 else "")
         if not assignment:
             term.unmatched.append((f.name, f"of {student.id}, but of no assignment the grades name"
@@ -149,6 +155,7 @@ def build(roster, found, skipped, rows, questions, policies=None, written=None, 
         term.entries[a] = entries
     term.unmatched.sort(key=lambda u: natural(u[0]))
     term.others.sort(key=lambda u: natural(u[0]))
+    term.by_name.sort(key=lambda u: natural(u[0]))
     return term
 
 
@@ -168,7 +175,7 @@ def write_plain(path, entries, questions, roster):
         for e in entries:
             s = e.student
             graded = bool(e.submission)
-            out.writerow([s.id, s.name, s.email] + [v for _, v in s.extra] + [
+            out.writerow([s.id, as_text(s.name), s.email] + [v for _, v in s.extra] + [
                 e.submission, e.status, e.submitted.isoformat(timespec="seconds") if e.submitted else "",
                 "yes" if e.lms_late else "", e.late_days if graded else "", number(e.auto) if graded else ""] +
                 [number(e.points[q]) if q in e.points else "" for q in questions] +

@@ -22,6 +22,7 @@ beyond ``stat``.
 
 import os
 import re
+import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -52,6 +53,14 @@ class Found:
         """When it was submitted, as far as the folder says: the file's time, except for Canvas's files
         (whose times are the zip's): None."""
         return None if self.lms == "canvas" else self.modified
+
+
+def natural(text):
+    """A name's sort key as a person reads a list: numbers by value, letters without regard to case or
+    accents (a, B, c; Émile beside Emmy; a.ipynb, a2.ipynb, a10.ipynb); names that differ only there in a
+    fixed order."""
+    plain = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c)).casefold()
+    return re.sub(r"[0-9]+", lambda digits: digits[0].zfill(30), plain), text
 
 
 @dataclass(frozen=True)
@@ -110,7 +119,8 @@ def _found(path, relative, name):
 
 
 def owner(found, roster):
-    """(the student, None) or (None, why no student or more than one) for one notebook."""
+    """(the student, None), (the student, a note for the instructor to check) where only a name matched
+    (a student may change their LMS name), or (None, why no student or more than one) for one notebook."""
     if found.lms == "canvas":
         tries = [("canvas_id", found.key), ("name", found.who)]
         said = f"Canvas user {found.key} ({found.who})"
@@ -133,6 +143,9 @@ def owner(found, roster):
     for key, value in tries:
         students = roster.find(key, value)
         if len(students) == 1:
+            if key == "name":
+                return students[0], (f"matched by name alone: {said} is {students[0].id} ({students[0].name}, "
+                                     f"line {students[0].line}); check that it is theirs")
             return students[0], None
         if len(students) > 1:
             return None, f"{said} fits {len(students)} students of the roster (lines " + \
