@@ -4,6 +4,7 @@ The adversarial batch is in test_autograder.py; these tests check the pieces
 and the command's behaviour around a batch.
 """
 
+import csv
 import json
 import os
 import signal
@@ -457,6 +458,42 @@ def test_grading_resumes_and_regrades(tmp_path):
         k: str(FULL[A3]) for k in ("honest", "empty", "late")}
     fourth = grade(folder, grades, "--regrade")
     assert fourth.stdout.count("points") == 3
+
+
+def test_only_a_students_latest_notebook_runs_and_no_student_outvotes_the_class(tmp_path):
+    """Two outside attacks on a Canvas download: a student's many copies of a notebook that sleeps each
+    took the whole timeout, though only the latest counts; a student's many notebooks of another
+    assignment outvoted the class, whose notebooks were refused and exported as 0."""
+    needs_sandbox()
+    folder, grades = tmp_path / "subs", tmp_path / "out" / "grades.csv"
+    folder.mkdir()
+    sleeping = with_cell(untouched(A3), "import time\ntime.sleep(10 ** 6)")
+    notebooks = {"lovelaceada_1001_7001_a3.ipynb": solved(A3), "malloryeve_1003_801_copy.ipynb": sleeping,
+                 "malloryeve_1003_802_copy.ipynb": sleeping, "malloryeve_1003_803_copy.ipynb": solved(A3)}
+    notebooks.update({f"frankfrank_1004_90{k}_x.ipynb": untouched(A1) for k in range(5)})   # 5 to a3's 4
+    for name, nb in notebooks.items():
+        nbformat.write(nb, folder / name)
+        os.utime(folder / name, (1e9, 1e9))   # Canvas's zip: one time for all, the file ids say which came last
+    done = grade(folder, grades, "--timeout", "60", "--jobs", "1")
+    assert done.returncode == 1 and f"grading {A3}" in done.stdout, done.stdout + done.stderr
+    graded = rows(grades)
+    assert set(graded) == {n.removesuffix(".ipynb") for n in notebooks}
+    assert [graded[n]["total"] for n in ("lovelaceada_1001_7001_a3", "malloryeve_1003_803_copy")] == [str(FULL[A3])] * 2
+    assert all(graded[f"frankfrank_1004_90{k}_x"]["status"].startswith("refused: another assignment") for k in range(5))
+    superseded = ("not graded: superseded (a later notebook of the same student, malloryeve_1003_803_copy.ipynb, "
+                  "is graded)")
+    for k in (1, 2):   # not run: 2 s of grading, not 2 timeouts
+        assert (graded[f"malloryeve_1003_80{k}_copy"]["status"], graded[f"malloryeve_1003_80{k}_copy"]["assignment"]) \
+            == (superseded, "")
+    assert f"2 submissions: {superseded}" in done.stdout
+    roster_path = tmp_path / "roster.csv"
+    roster_path.write_text("id,name,canvas_id\ns001,Ada Lovelace,1001\ns003,Eve Mallory,1003\ns004,Frank Frank,1004\n")
+    refused = grade(folder, grades, "--roster", str(roster_path))
+    assert refused.returncode == 2 and "with a roster all must agree" in refused.stderr, refused.stderr
+    term = grade(folder, grades, "--roster", str(roster_path), "--assignment", A3)
+    assert term.returncode == 1 and "9 submissions already graded" in term.stdout, term.stdout + term.stderr
+    with open(tmp_path / "out" / "term" / f"{A3}.canvas.csv", newline="") as f:
+        assert [row[-1] for row in csv.reader(f)][2:] == [str(FULL[A3]), str(FULL[A3]), ""]   # Frank: no 0
 
 
 def scratch(tmp_path):

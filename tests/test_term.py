@@ -161,11 +161,10 @@ def test_every_student_gets_a_row_and_every_file_a_place(tmp_path):
     assert entries["s002"].status == "syntax error in cell 4" and entries["s002"].final == 2
     assert entries["s003"].status == entries["s004"].status == "no submission"
     graded = "not counted: s001/a1-again.ipynb is the submission of s001 graded"
-    assert term.others == [("s001/a1-first.ipynb", graded), ("s001/a1.ipynb", graded)]
-    assert set(term.superseded.values()) == {"s001/a1-again.ipynb"} and len(term.superseded) == 2
-    assert term.unmatched == [("nobody/a1.ipynb", "no student of the roster is the folder 'nobody'"),
-                              ("s001/a1-broken.ipynb", "of s001, but not graded (not a readable notebook "
-                               "(ValueError)): counted as no submission")]
+    assert term.others == [("s001/a1-broken.ipynb", graded), ("s001/a1-first.ipynb", graded),
+                            ("s001/a1.ipynb", graded)]
+    assert set(term.superseded.values()) == {"s001/a1-again.ipynb"} and len(term.superseded) == 3
+    assert term.unmatched == [("nobody/a1.ipynb", "no student of the roster is the folder 'nobody'")]
 
 
 def test_a_refused_notebook_is_no_submission_not_a_zero_in_the_lms_files(tmp_path):
@@ -183,7 +182,7 @@ def test_a_refused_notebook_is_no_submission_not_a_zero_in_the_lms_files(tmp_pat
     entries = {e.student.id: e for e in term.entries["a1"]}
     assert [entries[s].submission for s in ("s001", "s002")] == ["", ""] and entries["s003"].final == 3
     assert [name for name, _ in term.unmatched] == ["borelemile_1002_8_a4.ipynb", "lovelaceada_1001_7_a4.ipynb"]
-    assert "of s001, but not graded (refused: another assignment" in term.unmatched[1][1]
+    assert "of s001, counted as no submission: refused: another assignment" in term.unmatched[1][1]
     canvas.write(tmp_path / "canvas.csv", term.entries["a1"], "Assignment 1", canvas_assignment="4242")
     moodle.write(tmp_path / "moodle.csv", term.entries["a1"], "Assignment 1")
     assert [row[-1] for row in read(tmp_path / "canvas.csv")[2:]] == ["", "", "3", ""]

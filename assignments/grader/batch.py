@@ -6,8 +6,9 @@ submission starts, and scores the raw answers that come back. While sandboxes
 run, its loop does only bounded work: their output and answers are read through
 pipes, each with a cap, and parsed as data.
 
-One batch grades one assignment (the one most notebooks of the folder name,
-or the one the instructor names); a notebook of another gets no points.
+One batch grades one assignment (the one most submitters of the folder name, one
+vote each, or the one the instructor names); a notebook of another gets no points.
+Of one submitter's notebooks of it, only the latest runs (``supersede``).
 
 The CSV is appended to and flushed row by row, so a crash of the grader loses
 no finished row; run again on the same folder, the batch skips every
@@ -251,21 +252,21 @@ def submitter(found, roster=None):
     return "file", found.name
 
 
-def superseded(subs, found, voters):
-    """{name: reason} of the notebooks that are not run because a later one of the same submitter (`voters`)
-    for the same assignment is: only the latest counts (``gradebook.build`` picks it the same way), so one
-    student's many copies cost one run. Notebooks that cannot run (unreadable, another assignment) are not
-    counted as later."""
+def supersede(subs, found, voters):
+    """Mark the notebooks that are not run because a later one of the same submitter (`voters`) for the same
+    assignment is: only the latest counts (``gradebook.build`` picks it the same way), so one student's many
+    copies cost one run. Notebooks that cannot run (unreadable, another assignment) are never the later one.
+    A notebook marked has no assignment, so that its row counts for none (and its version is not a graded
+    row's: it is graded once it is the latest again)."""
     groups = {}
     for sub, f, voter in zip(subs, found, voters):
         if sub.bundle is not None and sub.verdict is None:
-            groups.setdefault((voter, sub.bundle.name), []).append((f.modified, natural(f.name), sub.name))
-    out = {}
+            groups.setdefault((voter, sub.bundle.name), []).append((f.modified, natural(f.name), sub))
     for group in groups.values():
         *older, (_, _, latest) = sorted(group)
-        for _, _, name in older:
-            out[name] = f"superseded: a later notebook of the same student, {latest}, is the one graded"
-    return out
+        for _, _, sub in older:
+            sub.bundle = None
+            sub.verdict = Verdict(Status.SUPERSEDED, f"(a later notebook of the same student, {latest}, is graded)")
 
 
 class Batch:
@@ -318,9 +319,8 @@ class Batch:
         voters = [submitter(f, self.roster) for f in found]
         bundles = submissions.choose(subs, all_bundles, self.assignment, voters,  # from the whole folder, as one run
                                      unanimous=self.roster is not None)
-        later = superseded(subs, found, voters)
-        skipped = skipped + [intake.Skipped(name, reason) for name, reason in later.items()]
-        subs = [s for s in subs if in_shard(s.name, self.shard) and s.name not in later]
+        supersede(subs, found, voters)
+        subs = [s for s in subs if in_shard(s.name, self.shard)]
         skipped = [s for s in skipped if in_shard(s.name, self.shard)]
         part = f", part {self.shard[0]} of {self.shard[1]}" if self.shard else ""
         self.log(f"grading {', '.join(sorted(bundles)) or 'nothing'} ({len(subs)} notebooks in {self.folder}{part})")
@@ -329,8 +329,7 @@ class Batch:
         todo = [s for s in subs if not self.grades.done(s, versions[s.name])]
         stale = [s for s in todo if s.name in self.grades.rows and self.grades.rows[s.name].get(HASH_COLUMN) == s.digest]
         names = {s.name for s in subs}
-        keep = [name for name in self.grades.rows  # nothing graded is lost, but a notebook now superseded
-                if name not in {s.name for s in todo} and name not in later]
+        keep = [name for name in self.grades.rows if name not in {s.name for s in todo}]  # nothing graded is lost
         self.summary = {"skipped": [(s.name, s.reason) for s in skipped], "resumed": len(subs) - len(todo),
                         "regraded": len(stale), "gone": sorted(set(self.grades.rows) - names, key=natural)}
         if len(subs) > len(todo):

@@ -89,8 +89,8 @@ def read_grades(paths):
 def build(roster, found, skipped, rows, questions, policies=None, written=None, written_max=None):
     """The term's entries. Of a student's notebooks, the one graded is the latest of those graded as the
     assignment (an unreadable one, or one of another assignment, never replaces it); the others are listed.
-    A notebook the grader refused (its row names no assignment) counts as no submission, not as a 0, and is
-    listed as unmatched with its status.
+    A notebook the grader refused (its row names no assignment) is never the one graded: listed beside the
+    student's graded one, or where there is none as unmatched with its status (no submission, not a 0).
 
     found/skipped: intake.walk of the folder; rows: read_grades; questions: assignment ->
     its questions (from the masters); policies: assignment -> Policy; written: (student id,
@@ -104,6 +104,7 @@ def build(roster, found, skipped, rows, questions, policies=None, written=None, 
     term = Term({}, skipped=[(s.name, s.reason) for s in skipped])
     chosen = {}   # (student id, assignment) -> (Found, row)
     others = {}   # file name -> (student id, assignment) of a file that another of theirs replaced
+    refused = []  # (Found, student, row) of a file the grader refused: never a submission, even of 0 points
     for f in found:
         student, why = intake.owner(f, roster)
         if student is None:
@@ -112,9 +113,8 @@ def build(roster, found, skipped, rows, questions, policies=None, written=None, 
         if why:
             term.by_name.append((f.name, why))
         row = rows.get(f.name)
-        if row is not None and not row.get("assignment"):   # refused: no grade of any assignment, not a 0
-            term.unmatched.append((f.name, f"of {student.id}, but not graded ({row.get('status', '')}): "
-                                   "counted as no submission"))
+        if row is not None and not row.get("assignment"):
+            refused.append((f, student, row))
             continue
         assignment = (row or {}).get("assignment") or (assignments[0] if len(assignments) == 1 else "")
         if not assignment:
@@ -128,6 +128,12 @@ def build(roster, found, skipped, rows, questions, policies=None, written=None, 
             others[older[0].name] = key
         else:
             chosen[key] = (f, row)
+    for f, student, row in refused:
+        graded = sorted((k for k in chosen if k[0] == student.id), key=lambda k: natural(k[1]))
+        if graded:
+            others[f.name] = graded[0]
+        else:
+            term.unmatched.append((f.name, f"of {student.id}, counted as no submission: {row.get('status', '')}"))
     term.superseded = {name: chosen[key][0].name for name, key in others.items()}
     term.others = [(name, f"not counted: {term.superseded[name]} is the submission of {key[0]} graded")
                     for name, key in others.items()]

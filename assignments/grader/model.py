@@ -17,6 +17,7 @@ class Status(Enum):
     CONFLICTING = "refused: conflicting content"
     UNKNOWN_ASSIGNMENT = "unknown assignment"
     OTHER_ASSIGNMENT = "refused: another assignment"
+    SUPERSEDED = "not graded: superseded"   # "... (a later notebook of the same student, x.ipynb, is graded)"
     NO_SANDBOX = "the sandbox did not start"
     GRADER_ERROR = "grader error"
 
@@ -35,7 +36,7 @@ class Verdict:
 
 # Statuses that ask the instructor to look: the run exits non-zero when a row has one.
 NEEDS_INSTRUCTOR = {Status.TOO_LARGE, Status.UNREADABLE, Status.CONFLICTING, Status.UNKNOWN_ASSIGNMENT,
-                    Status.OTHER_ASSIGNMENT, Status.NO_SANDBOX, Status.GRADER_ERROR}
+                    Status.OTHER_ASSIGNMENT, Status.SUPERSEDED, Status.NO_SANDBOX, Status.GRADER_ERROR}
 
 
 def status_of(text):
