@@ -113,6 +113,45 @@ def _written_points_as_text(nb):
     nb.cells[cell_with(nb, "**In words.**")].metadata["points"] = "2"
 
 
+def _misspelt_question_tag(nb):   # would merge question 2 into question 1
+    nb.cells[cell_with(nb, "Distillation softens")].metadata["tags"] = ["qestion"]
+
+
+def _tags_under_another_key(nb):
+    cell = nb.cells[cell_with(nb, "Distillation softens")]
+    cell.metadata["Tags"] = cell.metadata.pop("tags")
+
+
+def _misspelt_written_points(nb):
+    cell = nb.cells[cell_with(nb, "**In words.**")]
+    cell.metadata["pionts"] = cell.metadata.pop("points")
+
+
+def _misspelt_assignment_field(nb):
+    nb.metadata["assignment"]["tilte"] = nb.metadata["assignment"].pop("title")
+
+
+def _points_on_a_question(nb):
+    nb.cells[cell_with(nb, "Distillation softens")].metadata["points"] = 3
+
+
+def _written_without_tag(nb):   # points in its metadata: evidently a written answer
+    nb.cells[cell_with(nb, "**In words.**")].metadata["tags"] = []
+
+
+def _model_answer_without_written_tag(nb):
+    nb.cells[cell_with(nb, "**In words.**")].metadata = {}
+
+
+def _placeholder_without_written_tag(nb):
+    nb.cells.insert(cell_with(nb, "def optimal_discriminator") + 1,
+                    nbformat.v4.new_markdown_cell("Explain your choice.\n\nYOUR ANSWER HERE"))
+
+
+def _not_literal_of_literal_parts(nb):   # every node a literal's, the whole not one
+    edit(nb, "TESTS", '"args": [2, 0.2, 5]', '"args": [2, 0.2, -"5"]')
+
+
 REFUSED = {   # mutation: (cell number or None, text that names the field or says what is wrong)
     "no metadata": (_no_metadata, None, "metadata.assignment:"),
     "no title": (_no_title, None, "metadata.assignment.title:"),
@@ -121,7 +160,10 @@ REFUSED = {   # mutation: (cell number or None, text that names the field or say
     "unknown kind": (_unknown_kind, 5, "TESTS[3].check: unknown check 'raise'"),
     "unknown field": (_unknown_field, 5, "TESTS[3].rtol: a 'raises' test has no field 'rtol'"),
     "not literal": (_not_literal, 5, "TESTS[0].args: the tests must be plain literals (numbers, strings, lists, "
-                    "dicts, True, False, None); line 3 is not"),
+                    "dicts, True, False, None); line 3 is not: len(\"four\")"),
+    "not literal, of literal parts": (_not_literal_of_literal_parts, 5, "TESTS[1].args: the tests must be plain "
+                                      "literals (numbers, strings, lists, dicts, True, False, None); line 4 is not: "
+                                      "-\"5\""),
     "not named TESTS": (_not_named_tests, 5, "a cell tagged tests holds one assignment, TESTS = [{...}, ...]"),
     "expected not numbers": (_expected_not_numbers, 5, "TESTS[0].expected: must be a number or a list of numbers"),
     "typed points": (_typed_points, 3, "remove the typed number or points"),
@@ -134,6 +176,21 @@ REFUSED = {   # mutation: (cell number or None, text that names the field or say
     "written answer without points": (_written_without_points, 14, "metadata.points: a written answer says its "
                                       "points in the cell's metadata"),
     "written points as text": (_written_points_as_text, 14, "metadata.points: a written answer says its points"),
+    "misspelt question tag": (_misspelt_question_tag, 6, "metadata.tags: unknown tag 'qestion' (did you mean "
+                              "'question'?)"),
+    "tags under another key": (_tags_under_another_key, 6, "metadata.Tags: unknown cell metadata key 'Tags' (did "
+                               "you mean 'tags'?)"),
+    "misspelt written points": (_misspelt_written_points, 14, "metadata.pionts: unknown cell metadata key 'pionts' "
+                                "(did you mean 'points'?)"),
+    "misspelt assignment field": (_misspelt_assignment_field, None, "metadata.assignment.tilte: unknown field (did "
+                                  "you mean 'title'?)"),
+    "points on a question": (_points_on_a_question, 6, "metadata.points: only a written answer has points"),
+    "written answer without its tag": (_written_without_tag, 14, "tags: this cell gives points in its metadata but "
+                                       "is not tagged written"),
+    "model answer without written tag": (_model_answer_without_written_tag, 14, "tags: this markdown cell holds a "
+                                         "model answer (a solution region) but is not tagged written"),
+    "placeholder without written tag": (_placeholder_without_written_tag, 14, "tags: this markdown cell asks for an "
+                                        "answer ('YOUR ANSWER HERE') but is not tagged written"),
 }
 
 
@@ -243,7 +300,7 @@ def two_masters(tmp_path, break_it, other=True):
 
 @pytest.mark.parametrize("break_it, words", [
     (lambda nb: edit(nb, "def distillation_loss", "return T**2 *", "return T *"),   # mathlib's answer differs
-     "a5_broken.ipynb, cell 8, TESTS[1]: distillation_loss: the master's own solution does not pass this test"),
+     "a5_broken.ipynb, cell 8, TESTS[1]: distillation_loss: mathlib's "),
     (lambda nb: edit(nb, "def optimal_discriminator", "np.divide(p, total", "np.divide(2 * p, total"),
      "a5_broken.ipynb, cell 15, TESTS[2]: optimal_discriminator: the master's own solution does not pass"),
     (lambda nb: edit(nb, "def smooth_labels", "        raise ValueError", "        pass  #"),
@@ -280,6 +337,8 @@ def test_the_build_command_says_one_sentence_per_broken_master(tmp_path):
 
 
 def test_a_broken_master_does_not_stop_grading_another(tmp_path, monkeypatch):
+    """With --assignment all, a notebook of the broken master's assignment is not graded and says why, and the
+    other assignment's are graded."""
     from grader.batch import Batch
     from grader.sandbox import Limits
 
@@ -288,12 +347,123 @@ def test_a_broken_master_does_not_stop_grading_another(tmp_path, monkeypatch):
     folder = tmp_path / "submissions"
     folder.mkdir()
     nbformat.write(solved(A3), folder / "honest.ipynb")
-    batch = Batch(folder, tmp_path / "grades.csv", Limits(timeout=60), sandboxed=False, log=lambda line: None)
+    mine = example()
+    mine.metadata["assignment"]["name"] = "a5_broken"
+    nbformat.write(mine, folder / "of_the_broken.ipynb")
+    batch = Batch(folder, tmp_path / "grades.csv", Limits(timeout=60), sandboxed=False, log=lambda line: None,
+                  assignment="all")
     batch.run()   # the project's own notebooks: no sandbox needed
-    assert (rows(tmp_path / "grades.csv")["honest"]["total"], batch.summary["statuses"]) == (str(FULL[A3]), {"ok": 1})
+    graded = rows(tmp_path / "grades.csv")
+    assert graded["honest"]["total"] == str(FULL[A3])
+    assert graded["of_the_broken"]["status"] == "not graded: its master is refused (a5_broken.ipynb)"
     assert batch.needs_instructor() == ["a broken master, skipped: a5_broken.ipynb, metadata.assignment.title: "
                                         "missing or empty: the metadata must hold {\"assignment\": {\"name\": "
-                                        "\"a5_broken\", \"title\": \"Assignment n: ...\"}}"]
+                                        "\"a5_broken\", \"title\": \"Assignment n: ...\"}}",
+                                        "1 submission: not graded: its master is refused (a5_broken.ipynb)"]
+
+
+def test_grading_a_broken_masters_assignment_is_refused_in_one_sentence(tmp_path):
+    """Asked for (or the one most notebooks name), a broken master's assignment is refused, naming the file and
+    why; the other assignments are still there to grade."""
+    from grader import submissions
+    from grader.model import Refused
+
+    bundles = build.bundles()
+    broken = AuthoringError("a5_broken.ipynb", "missing or empty", None, "metadata.assignment.title")
+    broken.assignment = "a5_broken"
+    for k in range(2):
+        mine = example()
+        mine.metadata["assignment"]["name"] = "a5_broken"
+        nbformat.write(mine, tmp_path / f"mine{k}.ipynb")
+    nbformat.write(solved(A3), tmp_path / "other.ipynb")
+    subs = submissions.scan(tmp_path, bundles, [broken])[0]
+    for wanted in (None, "a5_broken"):
+        with pytest.raises(Refused) as refusal:
+            submissions.choose(subs, bundles, wanted, [broken])
+        assert str(refusal.value) == ("the assignment 'a5_broken' cannot be graded, because the build refused its "
+                                      "master: a5_broken.ipynb, metadata.assignment.title: missing or empty; fix the "
+                                      "master and grade again")
+    assert list(submissions.choose(subs, bundles, A3, [broken])) == [A3]
+
+
+def test_the_build_refuses_a_second_master_of_the_same_name_before_writing_anything(tmp_path, monkeypatch):
+    folder = tmp_path / "masters"
+    folder.mkdir()
+    shutil.copy(build.MASTERS / f"{A3}.ipynb", folder)
+    nb = example()
+    nb.metadata["assignment"]["name"] = A3   # a copy whose name was not changed
+    nbformat.write(nb, folder / "a5_copy.ipynb")
+    monkeypatch.setattr(build, "MASTERS", folder)
+    out = tmp_path / "out"
+    with pytest.raises(build.BuildErrors) as refusal:
+        build.build(out, sandboxed=False, log=lambda line: None)
+    assert [str(e) for e in refusal.value.errors] == [
+        f"a5_copy.ipynb, metadata.assignment.name: '{A3}' is already the name of {A3}.ipynb: each master needs a "
+        "name of its own (it names the student copy and the bundle)"]
+    copy = nbformat.read(out / "student" / A3 / f"{A3}.ipynb", as_version=4)
+    assert "cross-entropy" in copy.cells[0].source.lower() and "smooth_labels" not in nbformat.writes(copy)
+    assert "smooth_labels" not in (out / "grader" / A3 / "bundle.json").read_text()
+
+
+def test_a_master_that_now_fails_leaves_no_copy_or_bundle_of_an_earlier_build(tmp_path, monkeypatch):
+    monkeypatch.setattr(build, "MASTERS", two_masters(tmp_path, _no_title, other=False))
+    out = tmp_path / "out"
+    earlier = ["student/a5_broken/a5_broken.ipynb", "student/a5_broken/questions.md", "grader/a5_broken/bundle.json"]
+    for name in earlier:   # as an earlier build of the master left them
+        (out / name).parent.mkdir(parents=True, exist_ok=True)
+        (out / name).write_text("{}")
+    (out / "student" / "notes").mkdir()   # not the build's: kept
+    with pytest.raises(build.BuildErrors):
+        build.build(out, sandboxed=False, log=lambda line: None)
+    assert sorted(p.name for p in (out / "student").iterdir()) == ["index.md", "notes"]
+    assert not list((out / "grader").iterdir())
+
+
+def test_an_unreadable_master_is_refused_with_line_and_column(tmp_path):
+    (tmp_path / "mine.ipynb").write_text('{\n "cells": [\n  {"cell_type": "markdown" "source": []}\n ]\n}\n')
+    with pytest.raises(AuthoringError) as refusal:
+        master.read(tmp_path / "mine.ipynb")
+    assert str(refusal.value).startswith("mine.ipynb: not a readable notebook: invalid JSON at line 3, column 28 "
+                                         "(Expecting ',' delimiter)"), str(refusal.value)
+
+
+def test_a_wrong_declared_expected_value_is_named_with_both_values_compactly(tmp_path, monkeypatch):
+    wrong = '"expected": [[0.5, 0.0, 0.0], [0.0, 1.5, 0.0], [0.0, 0.0, 2.5]], '
+    monkeypatch.setattr(build, "MASTERS", two_masters(tmp_path, lambda nb: edit(
+        nb, '"covariance", "args"', '{"call": "covariance", "args": [[-1.0, 0.2, 0.7]], ',
+        '{"call": "covariance", "args": [[-1.0, 0.2, 0.7]], ' + wrong), other=False))
+    with pytest.raises(build.BuildErrors) as refusal:
+        build.build(tmp_path / "out", sandboxed=False, log=lambda line: None)
+    [error] = refusal.value.errors
+    text = str(error)
+    # diag(exp(-1), exp(0.2), exp(0.7)) = diag(0.3678794, 1.2214028, 2.0137527)
+    assert text.startswith("a5_broken.ipynb, cell 11, TESTS[3]: covariance: the declared expected, [[0.5, 0, 0], "
+                           "[0, 1.5, 0], [0, 0, 2.5]], disagrees with what the master's solution computes, "
+                           "[[0.367879, 0, 0], [0, 1.2214, 0], [0, 0, 2.01375]]"), text
+    assert "\n" not in text and len(text) < 400
+
+
+def test_a_long_value_is_shown_on_one_bounded_line():
+    text = checks.compact(np.arange(400.0).reshape(20, 20) / 3)
+    assert "\n" not in text and len(text) <= 100
+    assert text.startswith("[[0, 0.333333, ..., 6, 6.33333], [6.66667, 7, ..., ")
+
+
+def test_the_most_numbers_an_answer_may_hold_is_defined_once(tmp_path):
+    """compare.py defines it; the runner, which runs on its own in the sandbox, gets it from the grader."""
+    from grader import expect
+    from grader.sandbox import Limits, Unsandboxed
+
+    definitions = [p.name for p in build.MASTERS.joinpath("grader").glob("*.py")
+                   if "\nMAX_NUMBERS = " in p.read_text()]
+    assert definitions == ["compare.py"]
+    box = Unsandboxed(Limits(timeout=60), tmp_path)
+    cell = "import numpy as np\ndef f(n):\n    return np.zeros(n)"
+    calls = [{"call": "f", "args": [n], "kwargs": {}} for n in (compare.MAX_NUMBERS, compare.MAX_NUMBERS + 1)]
+    answers, _, done = expect.run(box, [cell], calls, "limit")
+    assert done and len(answers[0]["value"]) == compare.MAX_NUMBERS
+    assert answers[1]["error"] == (f"ValueError: the answer has {compare.MAX_NUMBERS + 1} numbers, more than "
+                                   f"{compare.MAX_NUMBERS}")
 
 
 def run_cells(nb, extra=()):

@@ -408,12 +408,13 @@ def test_one_vote_per_submitter_chooses_the_assignment(tmp_path):
         nbformat.write(solved(name), tmp_path / f"{stem}.ipynb")
     subs = submissions.folder(tmp_path, bundles)
     voters = ["ada", "charles", "eve", "eve", "eve"]
-    assert list(submissions.choose(subs, bundles, None, voters)) == [A3]
+    assert list(submissions.choose(subs, bundles, voters=voters)) == [A3]
     assert [s.bundle.name if s.bundle else str(s.verdict)[:26] for s in subs] == [
         A3, A3] + ["refused: another assignment"[:26]] * 3
     with pytest.raises(submissions.Refused, match=f"submitters: {A3} by 2, {A1} by 1; with a roster all must agree"):
-        submissions.choose(submissions.folder(tmp_path, bundles), bundles, None, voters, unanimous=True)
-    assert list(submissions.choose(submissions.folder(tmp_path, bundles), bundles, A1, voters, True)) == [A1]
+        submissions.choose(submissions.folder(tmp_path, bundles), bundles, voters=voters, unanimous=True)
+    assert list(submissions.choose(submissions.folder(tmp_path, bundles), bundles, A1, voters=voters,
+                                   unanimous=True)) == [A1]
 
 
 # ---------------------------------------------------------------- the command around a batch

@@ -312,12 +312,12 @@ class Batch:
             self.log(f"skipping a broken master: {error}")
         self.bundles = all_bundles
         found, skipped = intake.walk(self.folder)
-        subs = [submissions.read(f.path, all_bundles, f.name) for f in found]
+        subs = [submissions.read(f.path, all_bundles, f.name, broken) for f in found]
         if not subs:
             raise Refused(f"the submissions folder {self.folder} holds no notebook (.ipynb file)"
                           + (f", only {len(skipped)} other file{'s' * (len(skipped) != 1)}" if skipped else ""))
         voters = [submitter(f, self.roster) for f in found]
-        bundles = submissions.choose(subs, all_bundles, self.assignment, voters,  # from the whole folder, as one run
+        bundles = submissions.choose(subs, all_bundles, self.assignment, broken, voters,  # the whole folder's
                                      unanimous=self.roster is not None)
         supersede(subs, found, voters)
         subs = [s for s in subs if in_shard(s.name, self.shard)]

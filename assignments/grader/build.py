@@ -12,11 +12,16 @@
 Student files go to ``<out>/student/<name>/`` (the notebook and ``questions.md``) and the site's
 list of assignments to ``<out>/student/index.md``; bundles to ``<out>/grader/<name>/``, which is
 never linked or published. A broken master is reported (one sentence) and skipped: the others
-are built, and nothing of the broken one is half-written. An assignment whose bundle is up to
-date (same master, same grader code) is not built again.
+are built, nothing of the broken one is half-written, and what an earlier build made of it is
+removed, so that no stale copy is published or graded (the output holds exactly the masters
+that build). Two masters that declare one name are refused before anything is built: the first
+in file order keeps it. An assignment whose bundle is up to date (same master, same grader code)
+is not built again.
 """
 
+import json
 import os
+import shutil
 from pathlib import Path
 
 import nbformat
@@ -57,15 +62,20 @@ def build_one(path, out, sandbox):
     return result
 
 
-def _cached(path, out):
-    """The up-to-date bundle of the master at `path`, if there is one in `out`."""
-    import nbformat as nbf
-
+def declared_name(path):
+    """The assignment name a master's metadata declares, or None where it declares none that can be used."""
     try:
-        name = nbf.read(path, as_version=4).metadata["assignment"]["name"]
-    except Exception:  # noqa: BLE001 -- a bad master is never up to date
+        name = json.loads(Path(path).read_bytes())["metadata"]["assignment"]["name"]
+    except Exception:  # noqa: BLE001 -- a master that cannot say its name is refused by master.read
         return None
-    found = bundles_io.read(Path(out) / "grader" / str(name))
+    return name if isinstance(name, str) and master.NAME.fullmatch(name) else None
+
+
+def _cached(path, out, name):
+    """The up-to-date bundle of the master at `path`, named `name`, if there is one in `out`."""
+    if name is None:
+        return None
+    found = bundles_io.read(Path(out) / "grader" / name)
     fresh = (found is not None and found.source == bundles_io.source_hash(path)
              and (Path(out) / "student" / found.name / f"{found.name}.ipynb").exists())
     return found if fresh else None
@@ -75,39 +85,54 @@ def bundles(out=None, sandboxed=True, log=print, errors=None):
     """{name: Bundle} of every master, built first where stale, into `out` (default ``OUT``); expected answers
     before any submission runs.
 
-    errors: a list to collect the refusals of broken masters in (the others are still built);
-    without it, the first refusal is raised."""
-    out, found, todo = Path(out or OUT), {}, []
+    errors: a list to collect the refusals of broken masters in (the others are still built); a broken
+    master's has ``assignment``, the name it declares (its file's stem where it declares none). Without it,
+    the first refusal is raised (after the others are built)."""
+    out, found, todo, refused, owners = Path(out or OUT), {}, [], [], {}
     for path in masters():
-        cached = _cached(path, out)
+        name = declared_name(path)
+        if name in owners:
+            refused.append(AuthoringError(path.name, f"{name!r} is already the name of {owners[name].name}: each "
+                                          "master needs a name of its own (it names the student copy and the "
+                                          "bundle)", None, "metadata.assignment.name"))
+            continue
+        if name is not None:
+            owners[name] = path
+        cached = _cached(path, out, name)
         if cached is None:
-            todo.append(path)
+            todo.append((path, name))
         else:
             found[path] = cached
     if todo:
         with expect.workdir() as workdir:
             sandbox = expect.sandbox_for(workdir, sandboxed, log)
-            for path in todo:
+            for path, name in todo:
                 try:
                     found[path] = build_one(path, out, sandbox)
                     log(f"built {found[path].name}: {out / 'student' / found[path].name}, "
                         f"{len(found[path].tests)} tests in {out / 'grader' / found[path].name}")
                 except AuthoringError as error:
-                    if errors is None:
-                        raise
-                    errors.append(error)
-    result = {}
-    for path, b in sorted(found.items()):
-        if b.name in result:
-            error = AuthoringError(path.name, f"another master already has the name {b.name!r}", None,
-                                   "metadata.assignment.name")
-            if errors is None:
-                raise error
-            errors.append(error)
-            continue
-        result[b.name] = b
+                    error.assignment = name or path.stem   # a master that cannot say its name: its file's
+                    refused.append(error)
+    result = {b.name: b for path, b in sorted(found.items())}
+    _remove_stale(out, result)
     _index(out, [b for b in result.values()])
+    if refused and errors is None:
+        raise refused[0]
+    if errors is not None:
+        errors += refused
     return result
+
+
+def _remove_stale(out, built):
+    """Remove what an earlier build made of an assignment that does not build now (a master now broken,
+    renamed or gone): its bundle and its student folder, recognised by their files."""
+    for bundle_file in sorted(Path(out).glob(f"grader/*/{bundles_io.FILE}")):
+        if bundle_file.parent.name not in built:
+            shutil.rmtree(bundle_file.parent, ignore_errors=True)
+    for notebook in sorted(Path(out).glob("student/*/*.ipynb")):
+        if notebook.stem == notebook.parent.name and notebook.stem not in built:
+            shutil.rmtree(notebook.parent, ignore_errors=True)
 
 
 def _index(out, built):

@@ -357,6 +357,18 @@ def _fmt(array):
     return text if len(text) < 300 else text[:300] + "..."
 
 
+def compact(value, limit=100):
+    """A value on one line of at most `limit` characters: numbers to 6 significant digits, long arrays elided."""
+    try:
+        array = numbers(value.tolist() if isinstance(value, np.ndarray) else value)
+        text = np.array2string(array, threshold=12, edgeitems=2, separator=", ", max_line_width=10**6,
+                               formatter={"float_kind": lambda x: f"{x:.6g}"}) if array.ndim else f"{float(array):.6g}"
+    except InvalidAnswer:
+        text = repr(value)
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[:limit - 3] + "..."
+
+
 def _or(names):
     return ", ".join(names[:-1]) + " or " + names[-1] if len(names) > 1 else names[0]
 

@@ -9,7 +9,7 @@ string, or nested lists of floats), or for ``raised`` the names of an exception'
 
 import numpy as np
 
-MAX_NUMBERS = 10_000   # numbers in one answer, as in the runner
+MAX_NUMBERS = 10_000   # numbers in one answer (the sandbox gives the runner this number too)
 PROPERTY_TOL = 1e-9
 
 

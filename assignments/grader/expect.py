@@ -115,12 +115,32 @@ def expected(assignment, sandbox):
     graded = [answers[:len(checks.KINDS[t.check].calls(t))] for t, answers in zip(tests, per_test)]
     for result in score.judge(tests, expect, graded):
         if not result.passed:
-            came = result.note or json.dumps((result.answer or {}).get("value"))[:200]
-            raise master_format.refusal(
-                assignment, result.test, f"the master's own solution does not pass this test (expected "
-                f"{checks.shows(result.test, result.expected, condition=False)}; came back: {came}"
-                f"{': ' + result.detail[:200] if result.detail else ''})")
+            raise master_format.refusal(assignment, result.test, _disagreement(result))
     return expect
+
+
+def _disagreement(result):
+    """Why the master's own answer fails one of its tests, both values on one line each of bounded length."""
+    test, answer = result.test, result.answer or {}
+    if result.note:
+        came = result.note
+    elif "value" in answer:
+        came = checks.compact(answer["value"])
+    else:
+        came = f"raised {answer.get('error', 'nothing it could send back')}"[:200]
+    if test.expected is not None:
+        source = f"the declared expected, {checks.compact(test.expected)},"
+    elif test.reference is not None:
+        source = f"mathlib's {test.reference} gives {checks.compact(result.expected)}, which"
+    else:
+        return (f"the master's own solution does not pass this test (expected "
+                f"{' '.join(checks.shows(test, result.expected, condition=False).split())[:200]}; came back: {came}"
+                f"{': ' + result.detail[:200] if result.detail else ''})")
+    tolerance = ", ".join(f"{name} {value:g}" for name, value in (("rtol", test.rtol), ("atol", test.atol))
+                          if value is not None)
+    tolerance = f" (within {tolerance})" if tolerance else ""
+    return (f"{source} disagrees with what the master's solution computes, {came}{tolerance}: check the "
+            "solution, or the expected value")
 
 
 def untouched_scores_nothing(assignment, copy, expect, sandbox):

@@ -18,11 +18,20 @@ The format (the book's page "Writing an assignment" explains it for instructors)
   kind: ``checks.KINDS``); ``"public": True`` for the tests students run;
 - every other cell is copied to the student as it is.
 
+Tags and metadata keys that are not these are refused where they look meant as these (a
+misspelt tag would silently merge a question into the one before it): a cell's tags must be
+this format's or the well-known ones of Jupyter Book, nbval and papermill (``OTHER_TAGS``), and
+a cell metadata key near ``points`` or ``tags`` is refused, each with the closest name. A
+markdown cell that evidently asks for a written answer (``points`` in its metadata, a solution
+region, an answer placeholder) must be tagged ``written``.
+
 Everything here reads; nothing runs. Every refusal is an ``AuthoringError`` naming the file,
 the cell (numbered from 1, as JupyterLab shows them) and the field.
 """
 
 import ast
+import difflib
+import json
 import re
 from pathlib import Path
 
@@ -34,7 +43,17 @@ QUESTION, TESTS, WRITTEN, SOLUTION = "question", "tests", "written", "solution" 
 TESTS_NAME = "TESTS"   # the one name a tests cell assigns
 BEGIN = re.compile(r"^([ \t]*)(?:#{1,3}[ \t]*BEGIN SOLUTION|<!--[ \t]*BEGIN SOLUTION[ \t]*-->)[ \t]*$")
 END = re.compile(r"^[ \t]*(?:#{1,3}[ \t]*END SOLUTION|<!--[ \t]*END SOLUTION[ \t]*-->)[ \t]*$")
+OWN_TAGS = (QUESTION, TESTS, WRITTEN, SOLUTION)
+# Other tools' tags, kept as they are (they change how Jupyter Book shows a cell or how nbval runs it).
+OTHER_TAGS = ("hide-input", "hide-output", "hide-cell", "remove-input", "remove-output", "remove-cell",
+              "remove-stderr", "remove-stdout", "raises-exception", "skip-execution", "margin", "full-width",
+              "scroll-output", "output_scroll", "thebe-init", "parameters", "injected-parameters",
+              "nbval-ignore-output", "nbval-skip", "nbval-check-output", "nbval-raises-exception")
+POINTS = "points"   # the one cell metadata key of this format (written answers)
+ASSIGNMENT_FIELDS = ("name", "title", "points")
 CODE_STUB, TEXT_STUB = "...  # your code here", "*Write your answer here.*"
+# What asks a student to write an answer in a markdown cell: this format's, nbgrader's and otter's placeholders.
+PLACEHOLDER = re.compile(r"(?:write|type|put)\s+your\s+answer\s+here|your\s+answer\s+here", re.I)
 TYPED_POINTS = re.compile(r"\(\s*\d+\s*(?:points?|pts?|marks?)\s*\)", re.I)
 # Other tools' markers, refused with what to write instead.
 FOREIGN = [
@@ -56,6 +75,69 @@ FOREIGN = [
 
 def tags(cell):
     return cell.get("metadata", {}).get("tags", [])
+
+
+def closest(name, known):
+    """' (did you mean 'x'?)' for the known name closest to a misspelt `name`, or ''."""
+    match = difflib.get_close_matches(str(name).lower(), known, n=1, cutoff=0.6)
+    return f" (did you mean {match[0]!r}?)" if match else ""
+
+
+def _check_tags(cell, file, number):
+    """Refuse a tag that is neither this format's nor another tool's well-known one (a misspelling)."""
+    cell_tags = tags(cell)
+    if not isinstance(cell_tags, list) or not all(isinstance(t, str) for t in cell_tags):
+        raise AuthoringError(file, "the tags must be a list of strings", number, "metadata.tags")
+    for tag in cell_tags:
+        if tag not in OWN_TAGS and tag not in OTHER_TAGS:
+            raise AuthoringError(file, f"unknown tag {tag!r}{closest(tag, OWN_TAGS + OTHER_TAGS)}: the tags read "
+                                 f"here are {', '.join(OWN_TAGS)}; Jupyter Book's and nbval's (such as hide-input, "
+                                 "remove-cell, nbval-ignore-output) are kept as they are", number, "metadata.tags")
+
+
+def _meant_key(key):
+    """The key of this format (tags, points) that a cell metadata key looks meant as, or None."""
+    low = key.lower()
+    if low in ("tag", "tags"):
+        return "tags"
+    if low in ("point", POINTS, "pts", "marks", "score"):
+        return POINTS
+    match = difflib.get_close_matches(low, ("tags", POINTS), n=1, cutoff=0.6)
+    return match[0] if match else None
+
+
+def _check_metadata(cell, file, number):
+    """Refuse a cell metadata key that is a misspelling of this format's (tags, points), and points on a cell
+    that is not a written answer."""
+    for key in cell.get("metadata", {}):
+        if key not in ("tags", POINTS) and _meant_key(key):
+            raise AuthoringError(file, f"unknown cell metadata key {key!r} (did you mean {_meant_key(key)!r}?): "
+                                 "this format reads 'tags', and 'points' on a cell tagged written", number,
+                                 f"metadata.{key}")
+    if POINTS in cell.get("metadata", {}) and WRITTEN not in tags(cell):
+        if QUESTION in tags(cell) or cell.cell_type != "markdown":
+            raise AuthoringError(file, "only a written answer has points in its metadata: a question's points are "
+                                 "the sum of its tests' points (remove metadata.points, or put the written answer "
+                                 "in a markdown cell of its own tagged written)", number, "metadata.points")
+        raise AuthoringError(file, "this cell gives points in its metadata but is not tagged written: tag it "
+                             "'written' to make it a written answer that you grade", number, "tags")
+
+
+def _meant_written(cell, file, number):
+    """Refuse a markdown cell that asks for a written answer (a model answer or an answer placeholder) but is
+    not tagged written: it would reach students with no points and no review page."""
+    if cell.cell_type != "markdown" or WRITTEN in tags(cell):
+        return
+    placeholder = PLACEHOLDER.search(cell.source)
+    if not has_solution(cell.source) and not placeholder:
+        return
+    why = "holds a model answer (a solution region)" if has_solution(cell.source) else \
+        f"asks for an answer ({placeholder.group(0)!r})"
+    where = ("put the written answer in a markdown cell of its own under the question, tagged written"
+             if QUESTION in tags(cell) else "tag it 'written'")
+    raise AuthoringError(file, f"this markdown cell {why} but is not tagged written, so it would be graded by "
+                         f"no one: {where}, with its points in its metadata ({{\"points\": 2}}, 0 for comments "
+                         "only)", number, "tags")
 
 
 def strip_solutions(source, file, cell_number, stub):
@@ -88,9 +170,17 @@ def has_solution(source):
     return any(BEGIN.match(line) for line in source.split("\n"))
 
 
-def _not_literal(value):
-    """(line, field) of the first expression in a list of tests that is not a plain literal."""
-    literal = (ast.Constant, ast.List, ast.Tuple, ast.Dict, ast.Set, ast.UnaryOp)
+def _literal(node):
+    try:
+        ast.literal_eval(node)
+        return True
+    except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
+        return False
+
+
+def _not_literal(value, source):
+    """(line, field, text) of the first expression in a list of tests that is not a plain literal: the
+    smallest one that ``ast.literal_eval`` refuses (a name, a call, ``1 + 1``, ``-"a"``, ``{[1]: 2}``)."""
     fields = [(TESTS_NAME, value)]
     if isinstance(value, ast.List):
         for k, test in enumerate(value.elts):
@@ -98,13 +188,19 @@ def _not_literal(value):
             if isinstance(test, ast.Dict):
                 fields += [(f"{TESTS_NAME}[{k}].{key.value}", item) for key, item in zip(test.keys, test.values)
                            if isinstance(key, ast.Constant) and isinstance(key.value, str)]
+    bad = value
+    while isinstance(bad, (ast.List, ast.Tuple, ast.Set, ast.Dict)):   # into the first part that is refused
+        parts = [n for n in (bad.keys + bad.values if isinstance(bad, ast.Dict) else bad.elts)
+                 if n is not None and not _literal(n)]
+        if not parts:
+            break
+        bad = min(parts, key=lambda n: (n.lineno, n.col_offset))
     field = TESTS_NAME
-    bad = min((n for n in ast.walk(value) if isinstance(n, ast.expr) and not isinstance(n, literal)),
-              key=lambda n: (n.lineno, n.col_offset), default=value)
     for name, node in fields:   # the innermost field that holds it
         if any(n is bad for n in ast.walk(node)):
             field = name
-    return bad.lineno, field
+    text = " ".join((ast.get_source_segment(source, bad) or "").split())
+    return bad.lineno, field, text if len(text) <= 60 else text[:57] + "..."
 
 
 def _tests(cell, file, number, question):
@@ -120,9 +216,9 @@ def _tests(cell, file, number, question):
     try:
         tests = ast.literal_eval(tree.body[0].value)
     except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
-        line, field = _not_literal(tree.body[0].value)
+        line, field, text = _not_literal(tree.body[0].value, cell.source)
         raise AuthoringError(file, f"the tests must be plain literals (numbers, strings, lists, dicts, True, "
-                             f"False, None); line {line} is not", number, field) from None
+                             f"False, None); line {line} is not: {text}", number, field) from None
     if not isinstance(tests, list) or not tests:
         raise AuthoringError(file, "must be a non-empty list of tests", number, TESTS_NAME)
     out = []
@@ -145,19 +241,19 @@ def refusal(assignment, test, message):
 
 def read(path):
     """The Assignment of the master at `path`; AuthoringError naming the file, cell and field."""
-    import nbformat
-
     path = Path(path)
     file = path.name
-    try:
-        nb = nbformat.read(path, as_version=4)
-    except Exception as error:  # noqa: BLE001 -- whatever nbformat makes of a malformed file
-        raise AuthoringError(file, f"not a readable notebook ({type(error).__name__})") from None
+    nb = _notebook(path)
     meta = nb.metadata.get("assignment")
     example = '{"assignment": {"name": "' + path.stem + '", "title": "Assignment n: ..."}}'
     if not isinstance(meta, dict):
-        raise AuthoringError(file, f"the notebook's metadata has no 'assignment': add {example} "
+        near = next((f" (it has {key!r}: a misspelling?)" for key in nb.metadata if closest(key, ["assignment"])), "")
+        raise AuthoringError(file, f"the notebook's metadata has no 'assignment'{near}: add {example} "
                              "(JupyterLab: Property Inspector, Notebook metadata)", None, "metadata.assignment")
+    unknown = sorted(set(meta) - set(ASSIGNMENT_FIELDS))
+    if unknown:
+        raise AuthoringError(file, f"unknown field{closest(unknown[0], ASSIGNMENT_FIELDS)}: the fields are name, "
+                             "title and points", None, f"metadata.assignment.{unknown[0]}")
     for field in ("name", "title"):
         if not isinstance(meta.get(field), str) or not meta[field].strip():
             raise AuthoringError(file, f"missing or empty: the metadata must hold {example}", None,
@@ -165,10 +261,6 @@ def read(path):
     if not NAME.fullmatch(meta["name"]):
         raise AuthoringError(file, "must be letters, digits, '_' and '-' only (it names files and a CSV "
                              "column)", None, "metadata.assignment.name")
-    unknown = set(meta) - {"name", "title", "points"}
-    if unknown:
-        raise AuthoringError(file, "the fields are name, title and points", None,
-                             f"metadata.assignment.{sorted(unknown)[0]}")
 
     questions, tests, written, current = [], [], [], None
     for index, cell in enumerate(nb.cells):
@@ -182,6 +274,9 @@ def read(path):
         if "hidden-tests" in cell_tags:
             raise AuthoringError(file, "the tag hidden-tests is replaced by 'tests': write TESTS = [...] under its "
                                  "question, one cell per question", number, "tags")
+        _check_tags(cell, file, number)
+        _check_metadata(cell, file, number)
+        _meant_written(cell, file, number)
         if QUESTION in cell_tags:
             if cell.cell_type != "markdown":
                 raise AuthoringError(file, "a cell tagged question must be a markdown cell", number, "tags")
@@ -225,6 +320,31 @@ def read(path):
     return Assignment(meta["name"], meta["title"], file, nb,
                       tuple(Question(q[0], n + 1, q[1], q[2]) for n, q in enumerate(questions)), tuple(tests),
                       tuple(written))
+
+
+def _notebook(path):
+    """The notebook at `path` (nbformat 4); AuthoringError with the line and column of malformed JSON."""
+    import nbformat
+
+    file = path.name
+    try:
+        text = path.read_bytes().decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise AuthoringError(file, f"not a readable notebook: not UTF-8 text (byte {error.start})") from None
+    except OSError as error:
+        raise AuthoringError(file, f"not a readable notebook: {error.strerror}") from None
+    try:
+        json.loads(text)
+    except json.JSONDecodeError as error:
+        raise AuthoringError(file, f"not a readable notebook: invalid JSON at line {error.lineno}, column "
+                             f"{error.colno} ({error.msg}); a merge conflict or an edit outside JupyterLab?") from None
+    except RecursionError:
+        raise AuthoringError(file, "not a readable notebook: its JSON is nested too deeply") from None
+    try:
+        return nbformat.reads(text, as_version=4)
+    except Exception as error:  # noqa: BLE001 -- whatever nbformat makes of JSON that is not a notebook
+        raise AuthoringError(file, f"not a readable notebook: JSON, but not in the notebook format "
+                             f"({type(error).__name__}: {' '.join(str(error).split())[:120]})") from None
 
 
 def _written(cell, file, number, question, earlier):

@@ -18,6 +18,7 @@ class Status(Enum):
     UNKNOWN_ASSIGNMENT = "unknown assignment"
     OTHER_ASSIGNMENT = "refused: another assignment"
     SUPERSEDED = "not graded: superseded"   # "... (a later notebook of the same student, x.ipynb, is graded)"
+    MASTER_REFUSED = "not graded: its master is refused"   # "... (a5.ipynb)": the build refused it
     NO_SANDBOX = "the sandbox did not start"
     GRADER_ERROR = "grader error"
 
@@ -36,7 +37,8 @@ class Verdict:
 
 # Statuses that ask the instructor to look: the run exits non-zero when a row has one.
 NEEDS_INSTRUCTOR = {Status.TOO_LARGE, Status.UNREADABLE, Status.CONFLICTING, Status.UNKNOWN_ASSIGNMENT,
-                    Status.OTHER_ASSIGNMENT, Status.SUPERSEDED, Status.NO_SANDBOX, Status.GRADER_ERROR}
+                    Status.OTHER_ASSIGNMENT, Status.SUPERSEDED, Status.MASTER_REFUSED, Status.NO_SANDBOX,
+                    Status.GRADER_ERROR}
 
 
 def status_of(text):
@@ -51,7 +53,10 @@ class Refused(Exception):
 
 
 class AuthoringError(Refused):
-    """A master that cannot be built or graded with: one sentence naming its file, the cell and the field."""
+    """A master that cannot be built or graded with: one sentence naming its file, the cell and the field.
+    ``assignment``: the name the master declares, once the build knows that no other master builds it."""
+
+    assignment = None
 
     def __init__(self, file, message, cell=None, field=None):
         self.file, self.cell, self.field, self.message = file, cell, field, message

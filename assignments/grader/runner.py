@@ -1,12 +1,14 @@
 """Runs inside the sandbox: a submission's cells, then its functions on the hidden inputs.
 
-    python -I -B -c "<this file>" JOB SITE FD
+    python -I -B -c "<this file>" JOB SITE FD MAX_NUMBERS
 
 JOB is a JSON file ``{"cells": [source, ...], "calls": [{"call", "args", "kwargs"},
 ...]}``; SITE is the folder of the packages students may use; FD the file
-descriptor for the answers. The cells run one after another in an IPython shell,
-as in a notebook: a cell that raises is reported and the next one runs. Then each
-call is made on a fresh copy of its inputs. Every result goes out as one JSON line
+descriptor for the answers; MAX_NUMBERS the most numbers one answer may hold
+(``compare.MAX_NUMBERS``, the grader's one definition: this file runs on its
+own). The cells run one after another in an IPython shell, as in a notebook:
+a cell that raises is reported and the next one runs. Then each call is made on
+a fresh copy of its inputs. Every result goes out as one JSON line
 on FD, as soon as it is known::
 
     {"cell": i, "error": "NameError: name 'x' is not defined"}   (failed cells only)
@@ -23,7 +25,6 @@ import os
 import site
 import sys
 
-MAX_NUMBERS = 10_000   # numbers in one answer
 MAX_TEXT = 2_000       # characters of a literal answer or an error message
 
 
@@ -37,7 +38,7 @@ def describe(error):
             "classes": [f"{c.__module__}.{c.__qualname__}" for c in type(error).__mro__]}
 
 
-def as_answer(value):
+def as_answer(value, max_numbers):
     """A returned value as plain JSON: a short literal, a (nested) list of floats, or its repr.
 
     The runner does not know which check a call serves (the grader keeps that to
@@ -53,12 +54,12 @@ def as_answer(value):
         array = np.asarray(value, dtype=float)
     except Exception:  # noqa: BLE001 -- not numbers: say what it was
         return repr(value)[:MAX_TEXT]
-    if array.size > MAX_NUMBERS:
-        raise ValueError(f"the answer has {array.size} numbers, more than {MAX_NUMBERS}")
+    if array.size > max_numbers:
+        raise ValueError(f"the answer has {array.size} numbers, more than {max_numbers}")
     return array.tolist()
 
 
-def main(job_path, site_dir, fd):
+def main(job_path, site_dir, fd, max_numbers):
     site.addsitedir(site_dir)
     answers = os.fdopen(fd, "w")
     with open(job_path) as f:
@@ -89,11 +90,11 @@ def main(job_path, site_dir, fd):
             function = shell.user_ns[call["call"]]
             fresh = json.loads(json.dumps([call["args"], call["kwargs"]]))
             value = function(*fresh[0], **fresh[1])
-            emit(answers, {"case": k, "value": as_answer(value)})
+            emit(answers, {"case": k, "value": as_answer(value, max_numbers)})
         except BaseException as error:  # noqa: BLE001 -- the student's exceptions are data
             emit(answers, {"case": k, **describe(error)})
     emit(answers, {"done": True})
 
 
 if __name__ == "__main__":
-    main(sys.argv[1], sys.argv[2], int(sys.argv[3]))
+    main(sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4]))

@@ -72,6 +72,7 @@ from pathlib import Path
 from packaging.requirements import Requirement
 
 from . import seccomp
+from .compare import MAX_NUMBERS
 
 STUDENT_PACKAGES = ("ipython", "numpy", "matplotlib")  # and everything they require
 SANDBOX_UID = 65534        # the student's uid and gid inside the sandbox
@@ -471,7 +472,8 @@ class Bubblewrap:
             options = fds.data(b"".join(a.encode() + b"\0" for a in self.options(job, fds)))
             code = PROCESS_LIMIT.format(self.limits.processes + OWN_PROCESSES) + RUNNER
             return subprocess.Popen([self.bwrap, "--args", options, "--", str(interpreter), "-I", "-B", "-c", code,
-                                     JOB, SITE, str(answers_fd)], stdin=subprocess.DEVNULL, env=ENVIRONMENT,
+                                     JOB, SITE, str(answers_fd), str(MAX_NUMBERS)],
+                                    stdin=subprocess.DEVNULL, env=ENVIRONMENT,
                                     pass_fds=(answers_fd, *fds),
                                     preexec_fn=_enter_sandbox(self.limits, cgroup, self.machine, self._host_id(),
                                                               self.folders),
@@ -514,7 +516,7 @@ class Unsandboxed:
         env = {**ENVIRONMENT, "HOME": str(home), "MPLCONFIGDIR": str(home / ".matplotlib"),
                "IPYTHONDIR": str(home / ".ipython")}
         process = subprocess.Popen([str(interpreter), "-I", "-B", "-c", RUNNER, str(job), str(self.site),
-                                    str(answers_fd)], cwd=home, env=env, stdin=subprocess.DEVNULL,
+                                    str(answers_fd), str(MAX_NUMBERS)], cwd=home, env=env, stdin=subprocess.DEVNULL,
                                    stdout=subprocess.PIPE, stderr=subprocess.STDOUT, pass_fds=(answers_fd,),
                                    start_new_session=True,
                                    preexec_fn=lambda: _set_limits(self.limits, self.limits.processes + OWN_PROCESSES))

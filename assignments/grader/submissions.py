@@ -142,8 +142,17 @@ def load(path):
     return (digest, *_notebook(data))
 
 
-def read(path, bundles, name=None):
-    """The submission at `path`, read once, by the grader; never run from the folder."""
+def refused_masters(bundles, broken):
+    """{assignment name: refusal} of the masters the build refused (`broken`: its AuthoringErrors) whose
+    name no bundle has."""
+    return {e.assignment: e for e in broken if e.assignment and e.assignment not in bundles}
+
+
+def read(path, bundles, name=None, broken=()):
+    """The submission at `path`, read once, by the grader; never run from the folder.
+
+    broken: the build's refusals (``build.bundles``' errors): a notebook of a refused master's
+    assignment is not graded, and says so."""
     name = name or display_name(os.fsencode(path.name))
     try:
         digest, nb, verdict = load(path)
@@ -155,8 +164,12 @@ def read(path, bundles, name=None):
     sub.cells = [cell.source for cell in nb.cells if cell.cell_type == "code"]
     sub.numbers = [n for n, cell in enumerate(nb.cells, 1) if cell.cell_type == "code"]
     name = nb.metadata.get("assignment", {}).get("name") if isinstance(nb.metadata.get("assignment"), dict) else None
+    refused = refused_masters(bundles, broken)
     if isinstance(name, str) and name in bundles:
         sub.claimed = name
+    elif isinstance(name, str) and name in refused:
+        sub.claimed = name
+        sub.verdict = Verdict(Status.MASTER_REFUSED, f"({refused[name].file})")
     else:
         sub.verdict = Verdict(Status.UNKNOWN_ASSIGNMENT)
     return sub
@@ -167,21 +180,23 @@ def folder(path, bundles):
     return scan(path, bundles)[0]
 
 
-def scan(path, bundles):
+def scan(path, bundles, broken=()):
     """(every notebook of the folder, read; every other file as intake.Skipped, with its reason)."""
     from . import intake
     found, skipped = intake.walk(path)
-    return [read(f.path, bundles, f.name) for f in found], skipped
+    return [read(f.path, bundles, f.name, broken) for f in found], skipped
 
 
-def choose(subs, bundles, wanted=None, voters=None, unanimous=False):
+def choose(subs, bundles, wanted=None, broken=(), voters=None, unanimous=False):
     """The bundles this batch grades with, and each submission's bundle or the reason it has none.
 
     wanted: an assignment's name, ``ALL`` (each notebook against its own), or None for the
-    assignment that most submitters name. voters: who handed in each of `subs` (a student, an
-    LMS submission; default: each file its own), so that one student's many notebooks are one
-    vote; unanimous: refuse, rather than outvote, submitters who name different assignments
-    (a run with a roster, whose grades go to the LMS).
+    assignment that most submitters name. Refused when that is an assignment whose master the
+    build refused (`broken`: its refusals); with ``ALL``, the notebooks of such an assignment are
+    not graded and the others are. voters: who handed in each of `subs` (a student, an LMS
+    submission; default: each file its own), so that one student's many notebooks are one vote;
+    unanimous: refuse, rather than outvote, submitters who name different assignments (a run
+    with a roster, whose grades go to the LMS).
     """
     if wanted is None:
         voters = voters or [s.name for s in subs]
@@ -193,12 +208,16 @@ def choose(subs, bundles, wanted=None, voters=None, unanimous=False):
                           f"{'; with a roster all must agree' if unanimous else ''}): say which assignment to "
                           "grade (--assignment, ASSIGNMENT= in make)")
         wanted = counts[0][0] if counts else ALL
+    refused = refused_masters(bundles, broken)
+    if wanted in refused:
+        raise Refused(f"the assignment {wanted!r} cannot be graded, because the build refused its master: "
+                      f"{refused[wanted]}; fix the master and grade again")
     if wanted != ALL and wanted not in bundles:
         raise Refused(f"the assignment {wanted!r} is not one of the masters' ({', '.join(sorted(bundles))})")
     chosen = bundles if wanted == ALL else {wanted: bundles[wanted]}
     for sub in subs:
         if sub.claimed in chosen:
             sub.bundle = chosen[sub.claimed]
-        elif sub.claimed:
+        elif sub.claimed and wanted != ALL:
             sub.verdict = Verdict(Status.OTHER_ASSIGNMENT, f"({sub.claimed}; this batch grades {wanted})")
     return chosen
