@@ -266,7 +266,7 @@ def supersede(subs, found, voters):
         *older, (_, _, latest) = sorted(group)
         for _, _, sub in older:
             sub.bundle = None
-            sub.verdict = Verdict(Status.SUPERSEDED, f"(a later notebook of the same student, {latest}, is graded)")
+            sub.verdict = Verdict(Status.SUPERSEDED, f"(a later notebook of the same student, {latest.name}, is graded)")
 
 
 class Batch:

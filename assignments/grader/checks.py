@@ -468,9 +468,9 @@ def expected_answers(tests, master=None):
     for i, (test, exp) in enumerate(zip(tests, expected)):
         if depends(test, exp) and test.call not in ordinary and len(answers.get(test.call, ())) < 2:
             raise TestRefused(i, f"{test.call} has only {test.check} tests whose answer a constant can give "
-                              "(a bool, a string, inf, a whole number) or that need values, and neither an "
-                              f"ordinary value test ({_or(VALUE_KINDS)}) nor two value tests of different "
-                              "answers to earn them with")
+                              "(a bool, a string, inf, a whole number) or that need values, and no ordinary "
+                              f"value test ({_or(VALUE_KINDS)}) nor two value tests of different answers to "
+                              "earn them with")
     return expected
 
 
