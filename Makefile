@@ -82,14 +82,21 @@ TERM_OPTIONS = $(if $(filter off,$(SANDBOX)),--no-sandbox) \
 	$(if $(ROSTER),--roster $(ROSTER)) $(if $(DUE),--due $(DUE)) \
 	$(if $(PENALTY),--penalty $(PENALTY)) $(if $(LATE_LIMIT),--late-limit $(LATE_LIMIT)) \
 	$(if $(CANVAS_ASSIGNMENT),--canvas-assignment $(CANVAS_ASSIGNMENT))
+# Through make, the grader's exit status 1 (something needs the instructor) and 2 (input that cannot be
+# used) both end make with its own status 2, after "make: *** [...] Error 1" (or "Error 2"), which says which.
 grade: $(READY)
-	@test -n "$(SUBMISSIONS)" || { echo "usage: make grade SUBMISSIONS=folder [GRADES=file.csv] [TIMEOUT=s] [JOBS=n] ..."; exit 2; }
+	@test -n "$(SUBMISSIONS)" || { echo "usage: make grade SUBMISSIONS=folder [GRADES=file.csv] [TIMEOUT=s]" \
+		"[JOBS=n] [MEMORY=1G] [PROCESSES=n] [FILESIZE=16M] [OUTPUT=1M] [ASSIGNMENT=name|all] [FEEDBACK=brief]" \
+		"[REGRADE=1] [SANDBOX=off] [SHARD=k/n] [ROSTER=roster.csv] [DUE=date] [PENALTY=share]" \
+		"[LATE_LIMIT=days] [CANVAS_ASSIGNMENT=id] (each explained in README.md, Grading assignments)"; exit 2; }
 	$(BIN)/python assignments/autograde.py grade $(SUBMISSIONS) $(GRADES) $(GRADE_OPTIONS)
 
 # The parts of a sharded run (PARTS="part1/grades.csv part2/grades.csv ...") into GRADES, with the
 # term's files when ROSTER is given (then also SUBMISSIONS, and the same DUE, PENALTY, ... as the parts').
 merge-grades: $(READY)
-	@test -n "$(PARTS)" || { echo "usage: make merge-grades PARTS=\"part1/grades.csv ...\" [GRADES=file.csv] [ROSTER=... SUBMISSIONS=...]"; exit 2; }
+	@test -n "$(PARTS)" || { echo "usage: make merge-grades PARTS=\"part1/grades.csv ...\" [GRADES=file.csv]" \
+		"[SUBMISSIONS=folder] [ROSTER=roster.csv] [DUE=date] [PENALTY=share] [LATE_LIMIT=days]" \
+		"[CANVAS_ASSIGNMENT=id] [SANDBOX=off]"; exit 2; }
 	$(BIN)/python assignments/autograde.py merge $(GRADES) $(PARTS) $(if $(SUBMISSIONS),--submissions $(SUBMISSIONS)) $(TERM_OPTIONS)
 
 # Accuracy and speed against peers, how soon the site's pages are ready against the last

@@ -16,8 +16,9 @@ Sphinx's, set by ``book_equations.py``, and are written beside the display as be
 A formula that KaTeX cannot typeset is a build warning at its place in the source (so the
 ``-W`` build fails), never red text on the page.
 
-An inline formula is kept on one line with the punctuation that touches it, "(" before or
-"." after: a browser may otherwise break the line between the formula and a full stop.
+An inline formula is kept on one line with the punctuation that touches it, "(" or an opening
+quotation mark before, "." or a closing quotation mark after: a browser may otherwise break
+the line between the formula and a full stop, or start a line with a closing quote.
 
 ``use_katex`` replaces a method and two constants of ``sphinxcontrib.katex`` (see there), as
 they are in the version pinned in ``requirements.lock``, ``KATEX_WRITTEN_FOR``; the build
@@ -62,8 +63,8 @@ KATEX_USED = ["KaTeXServer.katex_path", "KaTeXServer.start_server_process",
 STARTUP_TIMEOUT, RENDER_TIMEOUT = 120.0, 60.0
 
 logger = logging.getLogger(__name__)
-OPENING = re.compile(r"[(\[]+$")
-CLOSING = re.compile(r"^[.,;:!?)\]]+")
+OPENING = re.compile(r"[(\[“‘]+$")
+CLOSING = re.compile(r"^[.,;:!?)\]”’]+")
 
 
 def typeset(translator, node, display):

@@ -130,10 +130,28 @@ def term_options(parser):
     """The options of a term (a roster, deadlines, Canvas's column), the same for grading and merging."""
     parser.add_argument("--roster", default=None, help="the class list (CSV): grades per student, LMS files")
     parser.add_argument("--due", default=None, help="the due date, e.g. 2025-03-01T23:59 (UTC unless it says)")
-    parser.add_argument("--penalty", type=float, default=0.0, help="share of the points taken per started day late")
-    parser.add_argument("--late-limit", type=float, default=float("inf"),
-                        help="days late after which nothing counts")
+    parser.add_argument("--penalty", default=None,
+                        help="share of the points taken per started day late, from 0 to 1 (needs --due)")
+    parser.add_argument("--late-limit", default=None, help="days late after which nothing counts (needs --due)")
     parser.add_argument("--canvas-assignment", default=None, help="Canvas's id of the assignment, for its column")
+
+
+# The term's options as make and autograde.py name them, for the refusals.
+OPTION = {"roster": "ROSTER (--roster)", "due": "DUE (--due)", "penalty": "PENALTY (--penalty)",
+          "late_limit": "LATE_LIMIT (--late-limit)", "canvas_assignment": "CANVAS_ASSIGNMENT (--canvas-assignment)"}
+
+
+def _number(args, name, high, meaning):
+    """The option `name` as a number from 0 to `high`; Refused, naming the option and the range, otherwise."""
+    text = getattr(args, name)
+    try:
+        value = float(text)
+    except ValueError:
+        value = float("nan")
+    if not 0 <= value <= high:
+        said = f"from 0 to {high:g}" if high != float("inf") else "of 0 or more"
+        raise Refused(f"{OPTION[name]} is {text!r}, not a number {said}: {meaning}")
+    return value
 
 
 def _term_input(args):
@@ -141,7 +159,19 @@ def _term_input(args):
     from grader import roster
     from grader.policy import Policy, when
 
-    policy = Policy(when(args.due, what="the due date") if args.due else None, args.penalty, args.late_limit)
+    given = [name for name in ("due", "penalty", "late_limit", "canvas_assignment") if getattr(args, name) is not None]
+    if given and not args.roster:
+        raise Refused(f"{', '.join(OPTION[n] for n in given)} need{'s' * (len(given) == 1)} a class list: they "
+                      f"apply to the per-student grades, which only a run with {OPTION['roster']} writes")
+    late = [name for name in ("penalty", "late_limit") if getattr(args, name) is not None]
+    if late and args.due is None:
+        raise Refused(f"{' and '.join(OPTION[n] for n in late)} need{'s' * (len(late) == 1)} {OPTION['due']}, the "
+                      "due date from which days late are counted")
+    penalty = _number(args, "penalty", 1, "the share of the points taken per started day late (0.1 takes 10 % a "
+                      "day)") if args.penalty is not None else 0.0
+    limit = _number(args, "late_limit", float("inf"), "the days late after which a submission earns nothing"
+                    ) if args.late_limit is not None else float("inf")
+    policy = Policy(when(args.due, what="the due date") if args.due else None, penalty, limit)
     return (roster.read(args.roster) if args.roster else None), policy
 
 
@@ -168,7 +198,14 @@ def grade(args):
     """Grade the folder, then (with a roster) the term's files; 1 when something needs the instructor."""
     from grader.batch import Batch
 
+    from grader.gradebook import inside
+
     roster, policy = _term_input(args)
+    inside(args.csv, args.folder)
+    if roster is not None:   # the score sheets too are read before anything is graded
+        from grader import term
+        bundles = build.bundles(sandboxed=not args.no_sandbox, errors=[])
+        term.check_sheets(roster, args.csv, bundles, set(bundles))
     limits = Limits(timeout=args.timeout, memory=args.memory, processes=args.processes,
                     file_size=args.file_size, output=args.output)
     batch = Batch(args.folder, args.csv, limits, jobs=args.jobs, sandboxed=not args.no_sandbox,
@@ -190,17 +227,21 @@ def merge(args):
     """Join a sharded run's parts into what one run writes, the term's files included (with a roster)."""
     from collections import Counter
 
-    from grader import build, gradebook, intake
+    from grader import build, gradebook, intake, term
     from grader.batch import needs_instructor
 
     roster, policy = _term_input(args)
     if roster is not None and args.submissions is None:
         raise Refused("with a roster, the merge needs the folder that was graded, to match its files to students "
                       "(--submissions, SUBMISSIONS= in make)")
-    skipped = intake.walk(args.submissions)[1] if args.submissions else []
+    found, skipped = intake.walk(args.submissions) if args.submissions else ([], [])
+    # Everything that can be refused is checked before anything is written: the parts, then the score sheets.
+    columns, rows = gradebook.read_parts(args.parts, args.csv, [f.name for f in found], args.submissions)
     broken = []
     bundles = build.bundles(sandboxed=not args.no_sandbox, errors=broken)
-    rows = gradebook.merge(args.parts, args.csv, bundles)
+    if roster is not None:
+        term.check_sheets(roster, args.csv, bundles, {r.get("assignment") for r in rows})
+    rows = gradebook.merge(args.parts, args.csv, bundles, columns, rows)
     statuses = Counter(r["status"] for r in rows)
     look = needs_instructor(broken, [(s.name, s.reason) for s in skipped], statuses)
     if roster is not None:

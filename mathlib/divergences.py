@@ -67,7 +67,7 @@ def entropy(p, *, base=None):
 
 
 def cross_entropy(p, q, *, base=None):
-    r"""Cross entropy of ``q`` relative to ``p``, (B.2).
+    r"""Cross entropy :math:`H(p, q)` of ``p`` relative to ``q``, (B.2).
 
     .. math:: H(p, q) = -\sum_{x} p(x) \log q(x)
 
@@ -103,7 +103,7 @@ def cross_entropy(p, q, *, base=None):
 
 
 def kl_divergence(p, q, *, base=None):
-    r"""Kullback--Leibler divergence (relative entropy) of ``q`` from ``p``, (B.1).
+    r"""KL divergence :math:`D_{KL}(p \| q)` of ``p`` relative to ``q``, (B.1).
 
     .. math:: D_{KL}(p \| q) = \sum_{x \in \mathcal{X}_p} p(x) \log \frac{p(x)}{q(x)}
 

@@ -222,6 +222,18 @@ def test_page_loads_offline_and_shows_every_equation_typeset(server, browser, do
         page.close()
 
 
+@pytest.mark.parametrize("doc", toc_pages())
+def test_no_script_holds_up_the_first_paint(doc):
+    """Every script file in a page's head is deferred (_ext/page_assets.py): a phone on a slow
+    network drew the page a second later while it fetched them one after another. Nor does a
+    stylesheet wait for another: the theme's styles/theme.css, which only imports basic.css, is
+    replaced by basic.css (_templates/layout.html)."""
+    head = (SITE / f"{doc}.html").read_text().split("</head>")[0]
+    blocking = [tag for tag in re.findall(r"<script\b[^>]*\bsrc=[^>]*>", head) if not re.search(r"\b(defer|async)\b", tag)]
+    assert blocking == []
+    assert "styles/theme.css" not in head and "basic.css" in head
+
+
 @pytest.mark.parametrize(
     "doc, numbers",
     [

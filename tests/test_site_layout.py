@@ -45,7 +45,7 @@ INLINE_TOO_WIDE = """() => Array.from(document.querySelectorAll('span.math > .ka
 # JavaScript: punctuation that a line break has parted from the inline formula it touches
 # ("x" at the end of one line, "." at the start of the next).
 PUNCTUATION_ALONE = """() => Array.from(document.querySelectorAll('span.math')).filter(s => s.offsetParent !== null)
-  .map(s => [s, s.nextSibling]).filter(([s, t]) => t && t.nodeType === 3 && /^[.,;:)!?]/.test(t.textContent))
+  .map(s => [s, s.nextSibling]).filter(([s, t]) => t && t.nodeType === 3 && /^[.,;:)!?”’]/.test(t.textContent))
   .filter(([s, t]) => { const r = document.createRange(); r.setStart(t, 0); r.setEnd(t, 1);
                         const lines = s.getClientRects();
                         return r.getBoundingClientRect().top > lines[lines.length - 1].bottom - 2; })

@@ -7,6 +7,8 @@ none starts a sandbox.
 import csv
 import dataclasses
 import os
+import re
+import subprocess
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -684,15 +686,308 @@ def test_a_missing_folder_is_one_sentence_and_exit_status_2(tmp_path):
                            "folder.\n")
 
 
+def part(folder, shard, rows, header="submission,assignment,status,total,max_total,q1,failed,sha256,version\n"):
+    """A part's grades CSV as a run with SHARD=k/n leaves it: its rows and the record of which part it is."""
+    path = write(folder / "grades.csv", header + "".join(f"{name},a1,ok,1,1,1,,x,y\n" for name in rows))
+    gradebook.mark_part(path, shard)
+    return path
+
+
+def of_part(k, n, count=1, stem="s"):
+    """`count` submission names that SHARD=k/n grades."""
+    names = (f"{stem}{i}.ipynb" for i in range(1000))
+    return [name for name in names if batch.in_shard(name, (k, n))][:count]
+
+
 def test_parts_that_do_not_fit_together_are_refused_with_file_line_and_field(tmp_path):
-    header = "submission,assignment,status,total,max_total,q1,failed,sha256,version\n"
-    one = write(tmp_path / "1" / "grades.csv", header + "a.ipynb,a1,ok,1,1,1,,x,y\n")
-    two = write(tmp_path / "2" / "grades.csv", header + "b.ipynb,a1,ok,1,1,1,,x,y\na.ipynb,a1,ok,1,1,1,,x,y\n")
+    a, b = of_part(1, 2)[0], of_part(2, 2)[0]
+    one = part(tmp_path / "1", (1, 2), [a])
+    two = part(tmp_path / "2", (2, 2), [b, a])
     with pytest.raises(Refused) as error:
-        gradebook.merge([str(one), str(two)], tmp_path / "grades.csv", {})
-    assert str(error.value) == f"{two}, line 3, field submission: 'a.ipynb' is also in {one}"
-    write(two, header.replace(",q1", ",q2") + "b.ipynb,a1,ok,1,1,1,,x,y\n")
+        gradebook.read_parts([str(one), str(two)], tmp_path / "grades.csv")
+    assert str(error.value) == f"{two}, line 3, field submission: {a!r} is also in part 1 of 2 ({one})"
+    part(tmp_path / "2", (2, 2), [b, of_part(1, 2, 2)[1]])
+    with pytest.raises(Refused, match=r"/2/grades.csv, line 3, field submission: 's\d+.ipynb' is not of part 2 of "
+                       r"2: the part was graded with another SHARD; grade it again$"):
+        gradebook.read_parts([str(one), str(two)], tmp_path / "grades.csv")
+    part(tmp_path / "2", (2, 2), [b], "submission,assignment,status,total,max_total,q2,failed,sha256,version\n")
     with pytest.raises(Refused, match=r"/2/grades.csv, line 1: its columns are not those of .*/1/grades.csv"):
-        gradebook.merge([str(one), str(two)], tmp_path / "grades.csv", {})
-    with pytest.raises(Refused, match=r"^the grades file .*nowhere.csv does not exist$"):
-        gradebook.merge([str(one), str(tmp_path / "nowhere.csv")], tmp_path / "grades.csv", {})
+        gradebook.read_parts([str(one), str(two)], tmp_path / "grades.csv")
+    with pytest.raises(Refused, match=r"^.*nowhere.csv is not a part of a sharded run: nowhere.part.json beside it"):
+        gradebook.read_parts([str(one), str(tmp_path / "3" / "nowhere.csv")], tmp_path / "grades.csv")
+
+
+@pytest.mark.parametrize("given, said", [
+    ([(1, 2)], "part 2 of 2 is missing (given: 1 of 2): the merge needs every part"),
+    ([(1, 3), (3, 3)], "part 2 of 3 is missing (given: 1 of 3, 3 of 3): the merge needs every part"),
+    ([(2, 4)], "parts 1, 3, 4 of 4 are missing (given: 2 of 4): the merge needs every part"),
+])
+def test_a_merge_needs_every_part_of_n(tmp_path, given, said):
+    paths = [part(tmp_path / str(i), shard, of_part(*shard)) for i, shard in enumerate(given)]
+    done = merge(tmp_path / "merged" / "grades.csv", *paths)
+    assert done.returncode == 2 and done.stderr == f"autograde: {said}.\n"
+    assert not (tmp_path / "merged").exists()
+
+
+def test_a_part_given_twice_or_of_another_run_is_refused(tmp_path):
+    one = part(tmp_path / "1", (1, 2), of_part(1, 2))
+    again = part(tmp_path / "again", (1, 2), of_part(1, 2))
+    with pytest.raises(Refused, match=rf"^{again} and {one} are both part 1 of 2: give each part once$"):
+        gradebook.read_parts([one, again], tmp_path / "grades.csv")
+    other = part(tmp_path / "3", (2, 3), of_part(2, 3))
+    with pytest.raises(Refused, match=rf"^{one} is a part of 2 and {other} a part of 3: the parts of one run"):
+        gradebook.read_parts([one, other], tmp_path / "grades.csv")
+    # with the folder, a notebook whose part has no row for it (the part did not finish)
+    two = part(tmp_path / "2", (2, 2), of_part(2, 2))
+    late = of_part(2, 2, 2)[1]
+    with pytest.raises(Refused, match=rf"^part 2 of 2 \({two}\) has no row for '{late}': that part did not finish"):
+        gradebook.read_parts([one, two], tmp_path / "grades.csv", names=of_part(1, 2) + [late])
+
+
+def test_a_merge_into_a_part_or_into_the_submissions_folder_is_one_plain_sentence(tmp_path):
+    one = part(tmp_path / "1", (1, 2), of_part(1, 2))
+    two = part(tmp_path / "2", (2, 2), of_part(2, 2))
+    done = merge(one, one, two)
+    assert done.returncode == 2 and "PosixPath" not in done.stderr
+    assert done.stderr == f"autograde: the merged grades file {one} is also one of the parts: write the merge to " \
+                          "another file.\n"
+    done = merge(tmp_path / "1" / "merged.csv", one, two)
+    assert done.returncode == 2 and done.stderr.startswith(f"autograde: the merged grades file {tmp_path}/1/merged.csv "
+                                                           f"is in the folder of the part {one}")
+    (tmp_path / "subs").mkdir()
+    done = merge(tmp_path / "subs" / "out" / "grades.csv", one, two, "--submissions", tmp_path / "subs")
+    assert done.returncode == 2 and done.stderr == (
+        f"autograde: the grades file {tmp_path}/subs/out/grades.csv is inside the submissions folder "
+        f"{tmp_path}/subs: the next run would read its feedback and statistics as submissions; write it outside "
+        "that folder.\n")
+
+
+def test_a_failed_merge_writes_nothing(term4, tmp_path):
+    """A merge refused by the term (here a score sheet with a student twice) leaves no feedback, CSV or statistics."""
+    from grader import manual
+    tmp, subs, roster_path, _, parts, _ = term4
+    out = tmp_path / "merged"
+    seed_written(out)
+    ada = manual.label(KEY.encode(), "q4w", "s001")
+    sheet = write(out / "term" / "written" / A4 / "q4w.scores.csv", f"label,points,comment\n{ada},1,\n{ada},2,\n")
+    before = tree(out)
+    done = merge(out / "grades.csv", *parts, "--submissions", subs, "--roster", roster_path, *TERM_OPTIONS)
+    assert done.returncode == 2, done.stderr
+    assert done.stderr == f"autograde: {sheet.name}, line 3, field label: '{ada}' is also on line 2: one row per answer.\n"
+    assert tree(out) == before and sorted(p.name for p in out.iterdir()) == ["term"]
+
+
+# ---------------------------------------------------------------- the term's options and input, refused plainly
+
+PENALTY = "the share of the points taken per started day late (0.1 takes 10 % a day)"
+
+
+@pytest.mark.parametrize("options, said", [
+    (["--due", "2025-03-01", "--penalty", "-0.1"], f"PENALTY (--penalty) is '-0.1', not a number from 0 to 1: {PENALTY}"),
+    (["--due", "2025-03-01", "--penalty", "10"], f"PENALTY (--penalty) is '10', not a number from 0 to 1: {PENALTY}"),
+    (["--due", "2025-03-01", "--penalty", "ten"], f"PENALTY (--penalty) is 'ten', not a number from 0 to 1: {PENALTY}"),
+    (["--due", "2025-03-01", "--late-limit", "-2"], "LATE_LIMIT (--late-limit) is '-2', not a number of 0 or more: "
+                                                    "the days late after which a submission earns nothing"),
+    (["--penalty", "0.1"], "PENALTY (--penalty) needs DUE (--due), the due date from which days late are counted"),
+    (["--penalty", "0.1", "--late-limit", "3"],
+     "PENALTY (--penalty) and LATE_LIMIT (--late-limit) need DUE (--due), the due date from which days late are "
+     "counted"),
+])
+def test_a_penalty_out_of_range_or_without_a_due_date_is_refused(tmp_path, options, said):
+    roster_path = write(tmp_path / "roster.csv", ROSTER)
+    done = grade(tmp_path / "subs", tmp_path / "grades.csv", "--no-sandbox", "--roster", str(roster_path), *options)
+    assert done.returncode == 2 and done.stderr == f"autograde: {said}.\n"
+
+
+def test_deadlines_without_a_roster_are_refused_rather_than_ignored(tmp_path):
+    done = grade(tmp_path / "subs", tmp_path / "grades.csv", "--no-sandbox", "--due", "2025-03-01", "--penalty", "0.1")
+    assert done.returncode == 2 and done.stderr == (
+        "autograde: DUE (--due), PENALTY (--penalty) need a class list: they apply to the per-student grades, which "
+        "only a run with ROSTER (--roster) writes.\n")
+
+
+def test_grades_inside_the_submissions_folder_is_one_plain_sentence(tmp_path):
+    (tmp_path / "subs").mkdir()
+    done = grade(tmp_path / "subs", tmp_path / "subs" / "out" / "grades.csv", "--no-sandbox")
+    assert done.returncode == 2 and "PosixPath" not in done.stderr and done.stderr.count("\n") == 1
+    assert done.stderr.startswith(f"autograde: the grades file {tmp_path}/subs/out/grades.csv is inside the "
+                                  f"submissions folder {tmp_path}/subs: ")
+    assert not (tmp_path / "subs" / "out").exists()
+
+
+def test_a_folder_of_jupyter_checkpoints_only_says_no_submissions_were_found(tmp_path):
+    folder = tmp_path / "subs"
+    nbformat.write(solved(A1), touch(folder, "s001/.ipynb_checkpoints/a1-checkpoint.ipynb"))
+    nbformat.write(solved(A1), touch(folder, ".ipynb_checkpoints/a1-checkpoint.ipynb"))
+    done = grade(folder, tmp_path / "grades.csv", "--no-sandbox")
+    assert done.returncode == 2 and done.stderr == (
+        f"autograde: no submissions were found in the submissions folder {folder}: it holds no notebook (.ipynb "
+        "file), only 2 Jupyter checkpoints (in .ipynb_checkpoints/, ignored).\n")
+
+
+def test_a_score_sheet_with_a_label_twice_names_both_lines(tmp_path):
+    from grader import manual
+    folder = tmp_path / "written"
+    key = manual._key(folder)
+    ada, emile = (manual.label(key, "q4w", s) for s in ("s001", "s002"))
+    write(folder / "q4w.scores.csv", f"label,points,comment\n{ada},1,\n{emile},2,\n{ada},1.5,again\n")
+    with pytest.raises(Refused) as error:
+        manual.scores(folder, ["s001", "s002"], {"q4w": 2})
+    assert str(error.value) == f"q4w.scores.csv, line 4, field label: '{ada}' is also on line 2: one row per answer"
+
+
+def test_a_score_sheet_and_a_roster_saved_with_semicolons_are_read(tmp_path):
+    """As a spreadsheet saves CSV where the decimal mark is a comma: ';' between fields, '1,5' for 1.5."""
+    from grader import manual
+    folder = tmp_path / "written"
+    key = manual._key(folder)
+    ada, emile, kurt = (manual.label(key, "q4w", s) for s in ("s001", "s002", "s003"))
+    sheet = write(folder / "q4w.scores.csv", f"label;points;comment\n{ada};1,5;\"close; but why?\"\n{emile};2;\n")
+    assert manual.scores(folder, ["s001", "s002"], {"q4w": 2}) == {
+        ("s001", "q4w"): (1.5, "close; but why?"), ("s002", "q4w"): (2.0, "")}
+    manual.review(folder, "A", {"q4w": {"s001": "x", "s002": "y", "s003": "z"}}, {"q4w": 2})
+    assert sheet.read_text().splitlines()[-1] == f"{kurt};;"            # a new row, in the sheet's own separator
+    r = make_roster(tmp_path, ROSTER.replace(",", ";"))
+    assert [s.id for s in r.students] == ["s001", "s002", "s003", "s004"] and r.by_id["s002"].canvas_id == "1002"
+
+
+# Canvas's gradebook export (Grades, Export): "Student, ID, SIS User ID, SIS Login ID, Section", then a column
+# per assignment headed "Title (assignment id)" and Canvas's totals; the row after the header is "Points Possible".
+CANVAS_EXPORT = """Student,ID,SIS User ID,SIS Login ID,Section,Assignment 1 (4242),Current Score,Final Score
+    Points Possible,,,,,15.00,(read only),(read only)
+"Lovelace, Ada",1001,s001,ada,A,12.00,80.00,80.00
+"Borel, Émile",1002,s002,emile,B,,,0.00
+"""
+
+
+def test_canvas_s_gradebook_export_is_a_roster(tmp_path):
+    r = make_roster(tmp_path, CANVAS_EXPORT)
+    assert [(s.id, s.name, s.canvas_id, s.login, s.section) for s in r.students] == [
+        ("s001", "Lovelace, Ada", "1001", "ada", "A"), ("s002", "Borel, Émile", "1002", "emile", "B")]
+    assert r.columns == []                                                # Canvas's grades are not carried
+    subs = tmp_path / "subs"
+    touch(subs, "lovelaceada_1001_7_a1.ipynb")
+    touch(subs, "borelemile_9999_8_a1.ipynb")                             # by the name, as Canvas spells it
+    found, _ = intake.walk(subs)
+    assert [intake.owner(f, r)[0].id for f in found] == ["s002", "s001"]
+    out = tmp_path / "canvas.csv"
+    rows = {f.name: grades_row(f.name) for f in found}
+    term = gradebook.build(r, found, [], rows, QUESTIONS)
+    canvas.write(out, term.entries["a1"], "Assignment 1", "4242")
+    assert read(out)[2] == ["Lovelace, Ada", "1001", "s001", "ada", "A", "3"]   # back in the form Canvas gave
+    moodle.write(out, term.entries["a1"], "Assignment 1")
+    assert read(out)[1][:3] == ["Ada", "Lovelace", "s001"]
+
+
+def test_canvas_s_anonymous_grading_names_no_student_and_says_so(tmp_path):
+    r = make_roster(tmp_path)
+    subs = tmp_path / "subs"
+    touch(subs, "anon_X7qZ2_55001_a1.ipynb")
+    touch(subs, "LATE_anon_7abc9_55002_a1.ipynb")
+    found, _ = intake.walk(subs)
+    why = {f.name: intake.owner(f, r) for f in found}
+    for name, anonymous in [("anon_X7qZ2_55001_a1.ipynb", "X7qZ2"), ("LATE_anon_7abc9_55002_a1.ipynb", "7abc9")]:
+        student, reason = why[name]
+        assert student is None and reason.startswith(
+            f"Canvas's anonymous grading is on for this assignment: the name says anon_{anonymous}, not the student")
+    assert [f.late for f in found] == [True, False] and all(f.submitted is None for f in found)
+
+
+def test_rows_sort_as_a_person_reads_them():
+    names = ["b.ipynb", "A10.ipynb", "a2.ipynb", "Émile.ipynb", "Emmy.ipynb", "C.ipynb", "a.ipynb", "A.ipynb"]
+    assert sorted(names, key=batch.natural) == [
+        "A.ipynb", "a.ipynb", "a2.ipynb", "A10.ipynb", "b.ipynb", "C.ipynb", "Émile.ipynb", "Emmy.ipynb"]
+    assert sorted(reversed(names), key=batch.natural) == sorted(names, key=batch.natural)   # whatever came first
+
+
+def test_a_module_that_cannot_be_imported_is_named_with_its_cell(tmp_path):
+    from grader.model import Status, Verdict, status_of
+    nb = solved(A1)
+    at = next(i for i, c in enumerate(nb.cells) if c.cell_type == "code" and "def my_jsd" in c.source)
+    nb.cells[at].source = "import no_such_module\n" + nb.cells[at].source
+    nbformat.write(nb, touch(tmp_path / "subs", "s001.ipynb"))
+    done = grade(tmp_path / "subs", tmp_path / "grades.csv", "--no-sandbox")
+    status = next(csv.DictReader(open(tmp_path / "grades.csv", newline="")))["status"]
+    assert status == f"module `no_such_module` cannot be imported (cell {at + 1})", done.stdout
+    assert status_of(status) is Status.NO_MODULE
+    assert str(Verdict(Status.NO_MODULE, "`scipy.special` (cell 3)")) == "module `scipy.special` cannot be imported (cell 3)"
+
+
+def test_statistics_count_each_student_once_with_whole_numbers_on_the_histogram(term4):
+    from grader import stats
+    tmp = term4[0]
+    page = (tmp / "one" / f"stats.{A4}.html").read_text()
+    # five notebooks matched to four students (s004's earlier one does not count), one matched to none
+    assert "<p>4 students' graded submissions (one per student of the roster" in page
+    per, _ = stats.summary([{"status": "ok", "total": str(t), "q1": str(t), "failed": ""} for t in (1, 2, 3)],
+                           ["q1"], [])
+    figure = stats.figure(per, [1.0, 2.0, 3.0])
+    figure.canvas.draw()
+    ticks = figure.axes[0].get_yticks()
+    assert len(ticks) > 1 and all(float(t).is_integer() for t in ticks), ticks
+
+
+def test_statistics_show_a_call_with_its_keyword_arguments_and_a_public_test_s_expected_value():
+    from grader import stats
+    bundle = build.bundles(sandboxed=False)[A1]
+    k = next(i for i, t in enumerate(bundle.tests) if t.public and t.kwargs)
+    test = bundle.tests[k]
+    shown = stats.describe(test, bundle.expected[k])
+    assert shown.startswith(f"{test.call}([0.5, 0.5], base=2) (public): close to 1"), shown
+    hidden = next(i for i, t in enumerate(bundle.tests) if not t.public and t.kwargs)
+    assert "base=" in stats.describe(bundle.tests[hidden], bundle.expected[hidden])
+    assert "close to" not in stats.describe(bundle.tests[hidden], bundle.expected[hidden])
+
+
+def test_the_self_check_shows_keyword_arguments_and_expected_values_and_check_returns_nothing():
+    import contextlib
+    import io
+    copy = nbformat.read(build.OUT / "student" / A1 / f"{A1}.ipynb", as_version=4)
+    selfcheck = next(c.source for c in copy.cells if "selfcheck" in c.metadata.get("tags", []))
+    namespace, out = {}, io.StringIO()
+    with contextlib.redirect_stdout(out):
+        exec("import numpy as np\n" + selfcheck, namespace)
+        returned = namespace["check"]("q1")
+    assert returned is None                     # Jupyter shows nothing after what check printed
+    printed = out.getvalue()
+    assert "FAILED: my_entropy([0.5, 0.5], base=2): my_entropy is not defined yet (expected 1.0)" in printed, printed
+
+
+# ---------------------------------------------------------------- what the instructor reads: make, README, pages
+
+def test_every_make_grade_option_is_in_the_usage_line_and_once_in_the_readme_table():
+    makefile = (grading.ROOT / "Makefile").read_text()
+    options = re.findall(r"\$\(if \$\((?:filter \w+,\$\()?(\w+)\)", makefile.split("GRADE_OPTIONS =")[1].split("grade:")[0])
+    assert {"TIMEOUT", "SHARD", "ROSTER", "DUE", "PENALTY", "LATE_LIMIT", "CANVAS_ASSIGNMENT", "SANDBOX"} <= set(options)
+    usage = subprocess.run(["make", "-s", "-o", ".venv/.ready", "grade"], cwd=grading.ROOT, capture_output=True,
+                           text=True)
+    assert usage.returncode == 2 and usage.stdout.startswith("usage: make grade SUBMISSIONS=folder")
+    table = [line for line in (grading.ROOT / "README.md").read_text().splitlines() if line.startswith("| `")]
+    for option in options:
+        assert f"[{option}=" in usage.stdout, option
+        rows = [line for line in table if re.match(rf"\| `{option}(=\w+)?` \|", line)]
+        assert len(rows) == 1 and len(rows[0].split("|")[3].strip()) > 10, (option, rows)   # with its meaning
+
+
+def test_through_make_the_grader_s_status_is_make_s_error_line(tmp_path):
+    """make ends with its own status 2 whatever the grader's non-zero status: its last line gives the grader's."""
+    folder = tmp_path / "subs"
+    nbformat.write(solved(A1), touch(folder, "s001.ipynb"))
+    write(folder / "notes.txt", "not a notebook")                          # something that needs the instructor
+    run = lambda *more: subprocess.run(["make", "-o", ".venv/.ready", "grade", f"SUBMISSIONS={folder}",  # noqa: E731
+                                        "SANDBOX=off", *more], cwd=grading.ROOT, capture_output=True, text=True)
+    needs = run(f"GRADES={tmp_path / 'out' / 'grades.csv'}")
+    assert needs.returncode == 2 and re.search(r"make: \*\*\* \[Makefile:\d+: grade\] Error 1$", needs.stderr.strip())
+    bad = run(f"GRADES={tmp_path / 'out' / 'grades.csv'}", "PENALTY=0.1")
+    assert bad.returncode == 2 and re.search(r"make: \*\*\* \[Makefile:\d+: grade\] Error 2$", bad.stderr.strip())
+    page = (grading.ROOT / "running_a_term.md").read_text()
+    assert "Through\nmake, both 1 and 2 end make with its own status 2" in page
+
+
+def test_no_page_counts_the_assignments_otherwise_than_the_masters():
+    words = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8}
+    for page in sorted(grading.ROOT.glob("*.md")):
+        text = " ".join(page.read_text().split())
+        for said in re.findall(r"(?<!of )\b(one|two|three|four|five|six|seven|eight|\d+) (?:auto-graded )?\[?assignments\b",
+                               text, re.I):
+            assert words.get(said.lower(), said) in (len(build.masters()), str(len(build.masters()))), (page.name, said)

@@ -22,6 +22,7 @@ site (test_site.py, test_site_layout.py, test_accessibility.py).
 | the site's title in a navigation landmark | _templates/navbar-logo.html |
 | sphinx-thebe's scripts dropped | _ext/no_thebe.py |
 | sphinx-design's assets only where used | _ext/page_assets.py |
+| index entries kept in the search index | _ext/search_index_entries.py |
 | references as list items, alt text, index.html | _ext/accessibility.py |
 | the space before a solution's exercise link | _ext/solution_titles.py |
 | the theme's icon fonts cut to the icons used | _ext/icon_font_subset.py (checked at build too) |
@@ -31,6 +32,7 @@ site (test_site.py, test_site_layout.py, test_accessibility.py).
 """
 
 import importlib.util
+import io
 import inspect
 import re
 import sys
@@ -47,6 +49,7 @@ import build_time_math  # noqa: E402
 import icon_font_subset  # noqa: E402
 import no_thebe  # noqa: E402
 import page_assets  # noqa: E402
+import search_index_entries  # noqa: E402
 import solution_titles  # noqa: E402
 from sphinx.errors import ExtensionError  # noqa: E402
 from sphinxcontrib import katex  # noqa: E402
@@ -135,6 +138,13 @@ def test_the_theme_still_loads_the_scripts_the_layout_leaves_out():
     # The search scripts serve "search as you type", which the theme leaves off.
     assert re.search(r"(?m)^search_as_you_type = False$", (PYDATA / "theme.conf").read_text())
     assert "search_as_you_type" not in yaml.safe_load((ROOT / "_config.yml").read_text()).get("html", {})
+
+
+def test_the_themes_first_stylesheet_still_only_imports_basic_css():
+    """The layout links basic.css in its place, to spare a phone one fetch before the first paint."""
+    theme_css = (PYDATA / "static" / "styles" / "theme.css").read_text()
+    assert re.sub(r"/\*.*?\*/", "", theme_css, flags=re.S).split() == ['@import', '"../basic.css";']
+    assert "_static/styles/theme.css', 1) }}?digest" in (PYDATA / "static" / "webpack-macros.html").read_text()
 
 
 # _templates/navbar-logo.html
@@ -232,6 +242,39 @@ def test_the_theme_gives_tab_stops_only_to_code_that_scrolls_when_the_page_chang
     # opens (a class changes) or a font arrives; accessibility.js adds the tab stops then.
     assert "e.tabIndex=e.scrollWidth>e.clientWidth" in PYDATA_JS
     assert 'observe(document.getElementById("main-content"),{subtree:!0,childList:!0})' in PYDATA_JS
+
+
+# _ext/search_index_entries.py
+
+
+def test_sphinx_still_forgets_the_index_entries_of_pages_it_does_not_rewrite():
+    load, prune = (inspect.getsource(f) for f in (search_index_entries._load, search_index_entries._prune))
+    assert "indexentries" not in load and "_index_entries" not in load
+    assert "_index_entries" not in prune
+    # What the patch reads and fills is still there under its names.
+    from sphinx.search import IndexBuilder
+    assert "self._index_entries[docname] = " in inspect.getsource(IndexBuilder.feed)
+    assert "indexentries=index_entries" in inspect.getsource(IndexBuilder.freeze)
+
+
+def test_the_search_index_keeps_the_entries_of_pages_not_rewritten_and_drops_those_of_pages_gone():
+    from sphinx.search import IndexBuilder, js_index
+
+    env = SimpleNamespace(version=64, **{f"_search_index_{name}": {} for name in (
+        "titles", "filenames", "mapping", "title_mapping", "all_titles", "index_entries", "objtypes", "objnames")})
+    previous = js_index.dumps({
+        "envversion": 64, "docnames": ["glossary", "gone"], "filenames": ["glossary.md", "gone.md"],
+        "titles": ["Glossary", "Gone"], "alltitles": {}, "terms": {}, "titleterms": {},
+        "indexentries": {"elbo": [[0, "term-ELBO", True]], "old": [[1, "x", False]]}})
+    for method in (search_index_entries.load, search_index_entries.prune):
+        setattr(IndexBuilder, method.__name__, method)
+    try:
+        indexer = IndexBuilder(env, "en", {}, None)
+        indexer.load(io.StringIO(previous), js_index)
+        indexer.prune(["glossary", "intro"])
+    finally:
+        IndexBuilder.load, IndexBuilder.prune = search_index_entries._load, search_index_entries._prune
+    assert indexer._index_entries == {"glossary": [("elbo", "term-ELBO", "main")]}
 
 
 # _static/reading.css (its colour: test_links_in_exercises_still_lack_contrast_without_reading_css)

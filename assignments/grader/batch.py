@@ -35,7 +35,7 @@ from pathlib import Path
 
 import numpy as np
 
-from . import build, checks, feedback, intake, score, submissions
+from . import build, checks, feedback, gradebook, intake, score, submissions
 from .intake import natural
 from . import bundle as bundles_io
 from .protocol import parse_answers
@@ -47,6 +47,8 @@ FAILED_COLUMN = "failed"     # the numbers of the checks that did not pass, for 
 HASH_COLUMN = "sha256"
 VERSION_COLUMN = "version"   # of the master and of the grader (the bundle's source hash): a change regrades
 CHUNK = 1 << 16
+# The runner's report of a cell whose import failed; only a plain module name is shown (as inline code).
+MISSING_MODULE = re.compile(r"ModuleNotFoundError: No module named '([A-Za-z_][A-Za-z0-9_.]{0,79})'")
 SCRATCH_PREFIX = "autograde-"
 
 
@@ -138,7 +140,17 @@ def finish(csv_path, columns, rows, bundles):
             write_sorted(csv_path.with_name(f"{csv_path.stem}.{name}.csv"),
                          BASE_COLUMNS + bundles[name].questions + [FAILED_COLUMN, HASH_COLUMN, VERSION_COLUMN], mine)
         stats.write(csv_path.parent / f"stats.{name}.html", bundles[name].title, mine, bundles[name].questions,
-                    bundles[name].tests)
+                    bundles[name].tests, bundles[name].expected, stats.EVERY_NOTEBOOK)
+
+
+def _nothing_to_grade(folder, skipped):
+    """The sentence for a folder with no notebook to grade, saying what it does hold."""
+    checkpoints = sum(s.reason == intake.CHECKPOINT for s in skipped)
+    others = len(skipped) - checkpoints
+    held = [f"{checkpoints} Jupyter checkpoint{'s' * (checkpoints != 1)} (in .ipynb_checkpoints/, ignored)"] * bool(
+        checkpoints) + [f"{others} other file{'s' * (others != 1)}"] * bool(others)
+    return (f"no submissions were found in the submissions folder {folder}: it holds no notebook (.ipynb file)"
+            + (f", only {' and '.join(held)}" if held else ""))
 
 
 def needs_instructor(broken, skipped, statuses):
@@ -178,15 +190,21 @@ def _verdict(run, cells, done, sandbox, out_of_memory):
 
 
 def _understood(sub, cells):
-    """OK, or what the student can fix: the first cell with a syntax error, the functions never defined.
+    """OK, or what the student can fix: the first cell with a syntax error, the first import of a module
+    that is not there, the functions never defined.
 
-    Only the grader's words and names from the master appear: a cell's error text counts
-    only as the sign of a syntax error, an answer only when it is the NameError the runner
-    gives for a function the notebook never defined.
+    Only the grader's words, names from the master and a module's name (letters, digits, ``_`` and
+    ``.`` only) appear: a cell's error text counts only as the sign of a syntax error or of a missing
+    module, an answer only when it is the NameError the runner gives for a function the notebook
+    never defined.
     """
     for i, error in sorted(cells):
         if error.startswith(("SyntaxError", "IndentationError", "TabError")) and 0 <= i < len(sub.numbers):
             return Verdict(Status.SYNTAX_ERROR, f"in cell {sub.numbers[i]}")
+    for i, error in sorted(cells):   # an import that fails stops its cell: its functions go undefined
+        module = MISSING_MODULE.fullmatch(error)
+        if module and 0 <= i < len(sub.numbers):
+            return Verdict(Status.NO_MODULE, f"`{module[1]}` (cell {sub.numbers[i]})")
     missing = [name for name in dict.fromkeys(t.call for t in sub.bundle.tests)
                if any((a or {}).get("error") == f"NameError: name '{name}' is not defined"
                       for a, t in zip(sub.answers, sub.bundle.tests) if t.call == name)]
@@ -314,8 +332,7 @@ class Batch:
         found, skipped = intake.walk(self.folder)
         subs = [submissions.read(f.path, all_bundles, f.name, broken) for f in found]
         if not subs:
-            raise Refused(f"the submissions folder {self.folder} holds no notebook (.ipynb file)"
-                          + (f", only {len(skipped)} other file{'s' * (len(skipped) != 1)}" if skipped else ""))
+            raise Refused(_nothing_to_grade(self.folder, skipped))
         voters = [submitter(f, self.roster) for f in found]
         bundles = submissions.choose(subs, all_bundles, self.assignment, broken, voters,  # the whole folder's
                                      unanimous=self.roster is not None)
@@ -338,6 +355,7 @@ class Batch:
             self.log(f"{len(stale)} submissions graded again: the master's tests or the grader changed since")
         self.versions = versions
         self.grades.open(keep)
+        gradebook.mark_part(self.csv_path, self.shard)
         self.feedback_dir.mkdir(parents=True, exist_ok=True)
         written = []
         try:

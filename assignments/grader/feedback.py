@@ -46,7 +46,8 @@ def _shown(value):
     return text if len(text) <= MAX_SHOWN else text[:MAX_SHOWN] + " ..."
 
 
-def _call(test):
+def call_text(test):
+    """A test's call as written: its arguments and keyword arguments, as JSON values."""
     args = [json.dumps(a) for a in test.args] + [f"{k}={json.dumps(v)}" for k, v in test.kwargs.items()]
     return f"{test.call}({', '.join(args)})"
 
@@ -82,7 +83,7 @@ def write(path, row, bundle, results, notes, brief=False):
         lines += ["## Checks that did not pass", ""]
         for i, r in failed:
             what = f"check {i + 1} ({r.test.question}, {r.test.points} point{'s' * (r.test.points != 1)})"
-            lines += [f"- {what}: {code(_shown(_call(r.test)))}",
+            lines += [f"- {what}: {code(_shown(call_text(r.test)))}",
                       f"  - expected: {checks.shows(r.test, r.expected)}",
                       f"  - came back: {_failure(r)}"]
     path.write_text("\n".join(lines) + "\n")

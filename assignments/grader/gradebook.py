@@ -8,6 +8,7 @@ assignment, "no submission" where there is none.
 """
 
 import csv
+import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -189,34 +190,135 @@ def write_plain(path, entries, questions, roster):
                  number(e.final), number(e.out_of)])
 
 
-def merge(parts, path, bundles):
-    """Join the grades CSVs of a sharded run's parts (and their feedback folders) into what one run writes
-    (``batch.finish``); returns the rows. `bundles`: {name: Bundle} of every master."""
-    import shutil
+def part_file(csv_path):
+    """Where a part of a sharded run says which part it is: ``grades.part.json`` beside ``grades.csv``."""
+    csv_path = Path(csv_path)
+    return csv_path.with_name(f"{csv_path.stem}.part.json")
 
-    from .batch import finish, read_rows
 
-    columns, rows = None, {}
+def mark_part(csv_path, shard):
+    """Record beside a grades CSV which part of a sharded run it holds (shard = (k, n)); a whole run's
+    CSV has no such record (an earlier part's is removed)."""
+    marker = part_file(csv_path)
+    if shard is None:
+        marker.unlink(missing_ok=True)
+    else:
+        marker.write_text(json.dumps({"part": shard[0], "of": shard[1]}) + "\n")
+
+
+def read_part(csv_path):
+    """(k, n): which part of a sharded run the grades CSV at `csv_path` holds; Refused where nothing says."""
+    marker = part_file(csv_path)
+    try:
+        record = json.loads(marker.read_text())
+        k, n = record["part"], record["of"]
+        if not (type(k) is int and type(n) is int and 1 <= k <= n):
+            raise ValueError
+    except FileNotFoundError:
+        raise Refused(f"{csv_path} is not a part of a sharded run: {marker.name} beside it, which a run with "
+                      "SHARD=k/n writes, is missing") from None
+    except (OSError, ValueError, KeyError, TypeError):
+        raise Refused(f"{marker}: it does not say which part {csv_path} is (write SHARD=k/n and grade the part "
+                      "again)") from None
+    return k, n
+
+
+def _refuse_overlap(parts, path, folder):
+    """The merge's output neither one of the parts, nor in a part's folder, nor inside the submissions folder."""
+    out = Path(path).resolve()
     for part in parts:
+        if Path(part).resolve() == out:
+            raise Refused(f"the merged grades file {path} is also one of the parts: write the merge to another file")
+        if Path(part).resolve().parent == out.parent:
+            raise Refused(f"the merged grades file {path} is in the folder of the part {part}, whose feedback/ it "
+                          "would overwrite: write the merge to a folder of its own")
+    if folder is not None:
+        inside(path, folder)
+
+
+def inside(path, folder):
+    """Refused where the grades file `path` is inside the submissions folder (the next run would read the
+    grader's own files as submissions)."""
+    if Path(folder).resolve() in Path(path).resolve().parents:
+        raise Refused(f"the grades file {path} is inside the submissions folder {folder}: the next run would read "
+                      "its feedback and statistics as submissions; write it outside that folder")
+
+
+def read_parts(parts, path, names=None, folder=None):
+    """(columns, rows) of a sharded run's parts, checked before anything is written: every part of k of n
+    there once, each row in its own part and in no other, the same columns, and (`names`: the notebooks of
+    the folder) a row for every notebook. Refused, naming the file, the line and the part, otherwise."""
+    from .batch import in_shard
+
+    _refuse_overlap(parts, path, folder)
+    which = {}
+    for part in parts:
+        k, n = read_part(part)
+        if (k, n) in which:
+            raise Refused(f"{part} and {which[k, n]} are both part {k} of {n}: give each part once")
+        which[k, n] = part
+    counts = sorted({n for _, n in which})
+    if len(counts) > 1:
+        first, second = (next(p for (_, n), p in which.items() if n == c) for c in counts[:2])
+        raise Refused(f"{first} is a part of {counts[0]} and {second} a part of {counts[1]}: the parts of one run "
+                      "are all of the same number")
+    n = counts[0]
+    missing = [k for k in range(1, n + 1) if (k, n) not in which]
+    if missing:
+        said = ", ".join(map(str, missing))
+        raise Refused(f"part{'s' * (len(missing) > 1)} {said} of {n} {'are' if len(missing) > 1 else 'is'} missing "
+                      f"(given: {', '.join(f'{k} of {n}' for k, _ in sorted(which))}): the merge needs every part")
+    label = {part: f"part {k} of {n} ({part})" for (k, n), part in which.items()}
+    columns, rows = None, {}
+    for (k, n), part in sorted(which.items()):
         read_grades([part])   # refused, naming the file, line and field, where it cannot be used
         with open(part, newline="", encoding="utf-8-sig") as f:
             reader = csv.DictReader(f)   # as written: read_csv strips the values
             if columns is not None and reader.fieldnames != columns:
-                raise Refused(f"{part}, line 1: its columns are not those of {parts[0]} (the parts of one "
+                raise Refused(f"{part}, line 1: its columns are not those of {which[1, n]} (the parts of one "
                               "run have the same)")
             columns = reader.fieldnames
             for row in reader:
                 name = row.get("submission", "")
                 if name in rows:
                     raise Refused(f"{part}, line {reader.line_num}, field submission: {name!r} is also in "
-                                  f"{rows[name][0]}")
+                                  f"{label[rows[name][0]]}")
+                if not in_shard(name, (k, n)):
+                    raise Refused(f"{part}, line {reader.line_num}, field submission: {name!r} is not of "
+                                  f"part {k} of {n}: the part was graded with another SHARD; grade it again")
                 rows[name] = (part, row)
-    for part in parts:
-        feedback = Path(part).parent / "feedback"
-        if feedback.is_dir():
-            target = Path(path).parent / "feedback"
-            target.mkdir(parents=True, exist_ok=True)
-            for item in feedback.iterdir():
-                shutil.copy2(item, target / item.name)
-    finish(path, columns, [row for _, row in rows.values()], bundles)
+    for name in names or []:
+        if name not in rows:
+            part = next(p for (k, n), p in which.items() if in_shard(name, (k, n)))
+            raise Refused(f"{label[part]} has no row for {name!r}: that part did not finish, or the folder changed "
+                          "since; grade the part again")
+    return columns, [row for _, row in rows.values()]
+
+
+def merge(parts, path, bundles, columns, rows):
+    """Write what one run writes (``batch.finish``) from the parts' rows (``read_parts``) and their feedback
+    folders; returns the rows. It writes into a folder beside `path` and moves the files into place only
+    once all are written, so that a merge that fails leaves nothing of itself. `bundles`: {name: Bundle}."""
+    import os
+    import shutil
+    import tempfile
+
+    from .batch import finish, read_rows
+
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    stage = Path(tempfile.mkdtemp(prefix=".merging-", dir=path.parent))
+    try:
+        for part in parts:
+            feedback = Path(part).parent / "feedback"
+            if feedback.is_dir():
+                shutil.copytree(feedback, stage / "feedback", dirs_exist_ok=True)
+        finish(stage / path.name, columns, rows, bundles)
+        for item in sorted(stage.rglob("*")):
+            if item.is_file():
+                target = path.parent / item.relative_to(stage)
+                target.parent.mkdir(parents=True, exist_ok=True)
+                os.replace(item, target)
+    finally:
+        shutil.rmtree(stage, ignore_errors=True)
     return read_rows(path)

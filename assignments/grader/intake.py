@@ -11,6 +11,9 @@ Layouts read (they may be mixed in one folder):
   time, and Canvas's ``LATE`` is what says whether it came late.
 - Moodle's "Download all submissions" (with "download submissions in folders"): a folder
   per submission, ``<Full Name>_<participant id>_assignsubmission_file_``.
+- Canvas's download of an assignment with anonymous grading on: ``anon_<anonymous id>_<file
+  id>_<file>`` (``LATE_anon_...`` when late), which names no student: such a file is listed as
+  matched to no student, with that reason.
 - A folder per student, named by the student's id, email, login or name.
 - Files at the top named by the student's id (``s1234567.ipynb``).
 
@@ -31,9 +34,11 @@ from .model import Refused
 
 CANVAS = re.compile(r"(?P<name>[^/]+?)(?P<late>_LATE)?_(?P<user>\d+)_(?P<file_id>\d+)_(?P<file>[^/]+)")
 CANVAS_FORM = "<name>_[LATE_]<user id>_<file id>_<file>"
+ANONYMOUS = re.compile(r"(?P<late>LATE_)?anon_(?P<anon>[0-9A-Za-z]+)_(?P<file_id>\d+)_(?P<file>[^/]+)")
 LOOKS_CANVAS = re.compile(r"[^_\s]+_(LATE_?)?\d")  # a name that starts like Canvas's
 MOODLE = re.compile(r"(?P<name>.+)_(?P<pid>\d+)_assign(?:submission|feedback)_[a-z]+_?", re.I)
 MOODLE_FORM = "<Full Name>_<participant id>_assignsubmission_<plugin>_"
+CHECKPOINT = "a Jupyter checkpoint or lock file"
 LOOKS_MOODLE = re.compile(r"(?P<before>.*)_assign(?:submission|feedback)_", re.I)
 
 
@@ -47,6 +52,7 @@ class Found:
     key: str = ""               # what the LMS name says the student is (an id, a name)
     who: str = ""               # the student's name as the LMS spells it, where it does
     late: bool = False          # Canvas said late
+    anonymous: str = ""         # Canvas's anonymous id, where anonymous grading hid the student
 
     @property
     def submitted(self):
@@ -98,7 +104,7 @@ def walk(folder):
             elif path.suffix.lower() != ".ipynb":
                 skipped.append(Skipped(name, f"not a notebook ({path.suffix or 'no extension'})"))
             elif entry.startswith(".~") or "/.ipynb_checkpoints/" in f"/{relative.as_posix()}":
-                skipped.append(Skipped(name, "a Jupyter checkpoint or lock file"))
+                skipped.append(Skipped(name, CHECKPOINT))
             else:
                 found.append(_found(path, relative, name))
     return found, skipped
@@ -108,6 +114,9 @@ def _found(path, relative, name):
     when = datetime.fromtimestamp(path.stat().st_mtime, timezone.utc)
     parts = relative.parts
     if len(parts) == 1:
+        m = ANONYMOUS.fullmatch(parts[0])
+        if m:
+            return Found(path, name, when, "canvas", late=bool(m["late"]), anonymous=m["anon"])
         m = CANVAS.fullmatch(parts[0])
         if m:
             return Found(path, name, when, "canvas", m["user"], m["name"], bool(m["late"]))
@@ -121,6 +130,10 @@ def _found(path, relative, name):
 def owner(found, roster):
     """(the student, None), (the student, a note for the instructor to check) where only a name matched
     (a student may change their LMS name), or (None, why no student or more than one) for one notebook."""
+    if found.anonymous:
+        return None, (f"Canvas's anonymous grading is on for this assignment: the name says anon_{found.anonymous}, "
+                      "not the student; Canvas names the files once the assignment's grades are posted or anonymous "
+                      "grading is turned off: download the submissions again then")
     if found.lms == "canvas":
         tries = [("canvas_id", found.key), ("name", found.who)]
         said = f"Canvas user {found.key} ({found.who})"

@@ -12,23 +12,27 @@ each under an opaque label (a keyed hash of the student's id, so the order and t
 hide who wrote it), the text escaped and shown as inert preformatted text; and
 ``written/<id>.scores.csv`` (``label,points,comment``) for the instructor to fill, which
 is kept once it exists (answers that come in later get a row at its end). ``scores`` reads them back; an unknown label, a number that is not
-one, or points outside 0 and the answer's maximum are refused with the file, line and field.
+one, points outside 0 and the answer's maximum, or an answer's label on two rows are refused with
+the file, line and field. A sheet saved with ``;`` between its fields and decimal commas (as a
+spreadsheet in many languages saves CSV) is read as well.
 """
 
 import csv
 import hashlib
 import hmac
 import html
+import re
 import secrets
 from pathlib import Path
 
 from .master import TEXT_STUB, WRITTEN, tags
 from .release import written_heading
 from .model import Refused
-from .roster import read_csv, where
+from .roster import delimiter, read_csv, where
 from .submissions import load
 
 MAX_ANSWER = 20_000   # characters of one answer shown
+KEY = "written.key"   # the key of the labels, beside the score sheets
 
 
 def answers(nb, written):
@@ -65,7 +69,7 @@ def collect(paths, written):
 
 
 def _key(folder):
-    path = Path(folder) / "written.key"
+    path = Path(folder) / KEY
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(secrets.token_hex(16))
@@ -105,11 +109,12 @@ def review(folder, title, answers, maxima, prompts=None):
             _, rows = read_csv(sheet, "score sheet")
             have = {row.get("label") for _, row in rows}
             new = [[lab, "", ""] for lab, _ in shown if lab not in have]
-            if new:
+            if new:   # in the sheet's own separator (a spreadsheet may have saved it with ";")
+                separator = delimiter(sheet.read_text(encoding="utf-8-sig"))
                 with open(sheet, "a", newline="") as f:
                     if not sheet.read_bytes().endswith(b"\n"):
                         f.write("\r\n")
-                    csv.writer(f).writerows(new)
+                    csv.writer(f, delimiter=separator).writerows(new)
         written += [page, sheet]
     return written
 
@@ -128,13 +133,18 @@ def scores(folder, students, maxima):
         for needed in ("label", "points"):
             if needed not in header:
                 raise Refused(f"{where(sheet, 1, needed)}: the score sheet has no such column")
+        seen = {}
         for line, row in rows:
             if row["label"] not in labels:
                 raise Refused(f"{where(sheet, line, 'label')}: {row['label']!r} is no student's answer to {q}")
+            if row["label"] in seen:
+                raise Refused(f"{where(sheet, line, 'label')}: {row['label']!r} is also on line {seen[row['label']]}: "
+                              "one row per answer")
+            seen[row["label"]] = line
             if row["points"] == "":
                 continue
-            try:
-                points = float(row["points"])
+            try:   # a decimal comma, as a spreadsheet in many languages writes it, is read too
+                points = float(re.sub(r"^(-?\d+),(\d+)$", r"\1.\2", row["points"]))
             except ValueError:
                 raise Refused(f"{where(sheet, line, 'points')}: {row['points']!r} is not a number") from None
             if not 0 <= points <= maximum:

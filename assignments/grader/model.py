@@ -9,6 +9,7 @@ class Status(Enum):
     OK = "ok"
     SYNTAX_ERROR = "syntax error"         # "syntax error in cell 4", cells counted as Jupyter shows them
     UNDEFINED = "function not defined"    # "function `my_jsd` is not defined"
+    NO_MODULE = "module cannot be imported"  # "module `scipy` cannot be imported (cell 3)"
     TIMED_OUT = "stopped"                 # "stopped after 120 s"
     OUT_OF_MEMORY = "ran out of memory"
     CRASHED = "crashed"
@@ -32,6 +33,9 @@ class Verdict:
     def __str__(self):
         if self.status is Status.UNDEFINED:
             return f"function {self.detail} is not defined" if self.detail else self.status.value
+        if self.status is Status.NO_MODULE:   # detail: "`name` (cell 3)"
+            name, _, cell = self.detail.partition(" ")
+            return f"module {name} cannot be imported {cell}".strip()
         return f"{self.status.value} {self.detail}" if self.detail else self.status.value
 
 
@@ -45,6 +49,8 @@ def status_of(text):
     """The Status a CSV's status text starts with (None for text of no status)."""
     if text.startswith("function ") and text.endswith(" is not defined"):
         return Status.UNDEFINED
+    if text.startswith("module ") and " cannot be imported" in text:
+        return Status.NO_MODULE
     return next((s for s in sorted(Status, key=lambda s: -len(s.value)) if text.startswith(s.value)), None)
 
 

@@ -15,6 +15,11 @@ columns the grader knows, all optional:
 Any other column is the instructor's and is carried to the plain export as it is.
 Headers are matched without regard to case, spaces or underscores. A malformed roster
 is refused with one sentence naming the file, the line and the field.
+
+Canvas's gradebook export (Grades, Export) is a roster as it is: its columns ``Student``
+("Last, First"), ``ID`` (Canvas's user id, read as ``canvas_id``), ``SIS User ID`` (the
+student's id), ``SIS Login ID`` and ``Section`` are read; the rows of no student (``Points
+Possible``, and any other with no Canvas ``ID``) are skipped, and so are its grade columns.
 """
 
 import csv
@@ -65,6 +70,16 @@ def _column(header):
     return next((k for k in KNOWN if k.replace("_", "") == key.replace("_", "")), header.strip())
 
 
+SEPARATORS = ",;\t"
+
+
+def delimiter(text):
+    """The separator of a CSV text: of ``,``, ``;`` (as a spreadsheet writes CSV where the decimal mark is a
+    comma) and tab, the one that splits its first line into the most fields (``,`` where none does)."""
+    first = text.split("\n", 1)[0]
+    return max(SEPARATORS, key=lambda d: (len(next(csv.reader([first], delimiter=d), [])), d == ","))
+
+
 def read_csv(path, what):
     """(header, [(line, row), ...]) of a CSV the instructor gives; Refused, naming it, where it cannot be read."""
     path = Path(path)
@@ -78,7 +93,7 @@ def read_csv(path, what):
         raise Refused(f"{path.name}: the {what} is not UTF-8 text (byte {error.start})") from None
     except OSError as error:
         raise Refused(f"the {what} {path} cannot be read ({error.strerror})") from None
-    reader = csv.reader(text.splitlines())
+    reader = csv.reader(text.splitlines(), delimiter=delimiter(text))
     try:
         header = next(reader, None)
         if not header or not any(h.strip() for h in header):
@@ -125,16 +140,27 @@ def _sortable(name):
     return folded("".join(parts[-1:] + parts[:-1]))
 
 
+CANVAS_EXPORT = ("Student", "ID", "SIS User ID")   # the columns that say a file is Canvas's gradebook export
+
+
+def _canvas_export(header):
+    """Whether a header is Canvas's gradebook export's (its ``ID`` is then Canvas's user id)."""
+    return all(name in [h.strip() for h in header] for name in CANVAS_EXPORT)
+
+
 def read(path):
     """The roster at `path`; Refused (file, line, field) on a missing id, a duplicate id or email, a bad email,
     an extension that is neither a date nor a number of days."""
     header, rows = read_csv(path, "roster")
-    columns = {h: _column(h) for h in header}
+    canvas = _canvas_export(header)
+    columns = {h: "canvas_id" if canvas and h.strip() == "ID" else _column(h) for h in header}
     if "id" not in columns.values():
         raise Refused(f"{where(path, 1)}: the roster has no id column (its header is {', '.join(header)})")
-    own = [h for h, c in columns.items() if c not in KNOWN]
+    own = [] if canvas else [h for h, c in columns.items() if c not in KNOWN]   # not Canvas's grade columns
     students, seen = [], {}
     for line, row in rows:
+        if canvas and not row.get(next(h for h in header if h.strip() == "ID")):
+            continue   # Canvas's "Points Possible" row (and any other row of no student)
         known = {c: row.get(h, "") for h, c in columns.items() if c in KNOWN}
         if not known.get("id"):
             raise Refused(f"{where(path, line, 'id')}: the student has no id")

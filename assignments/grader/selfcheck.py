@@ -34,22 +34,41 @@ def _selfcheck(public, names):
             return False, f"returned something of the wrong form ({type(error).__name__})"
         return ok, "" if ok else f"returned {str(value)[:200]}"
 
-    def check(question):
-        """Run one question's public tests and say what passed."""
+    def expected(test):   # what a public test wants, in words
+        given = test["with"]
+        if test["expects_error"]:
+            return f"raises {given['error']}"
+        if "properties" in given:
+            return "expected: " + ", ".join(given["properties"])
+        if "exact" in given:
+            return f"expected: (estimate, stderr) near {given['exact']!r}"
+        want = given["expected"]
+        if isinstance(want, (list, float)):   # numbers as NumPy prints them, -0.0 as 0.0
+            want = np.asarray(want, dtype=float) + 0.0
+            return f"expected {want if want.ndim else float(want)!r}"[:200]
+        return f"expected {want!r}"[:200]
+
+    def run(question):
         q = public[question]
         passed = 0
         for test in q["tests"]:
             ok, why = passes(test)
             passed += ok
-            call = f"{test['call']}({', '.join(map(repr, test['args']))})"
-            print(f"  {'passed' if ok else 'FAILED'}: {call}" + (f": {why}" if why else ""))
+            shown = [repr(a) for a in test["args"]] + [f"{k}={v!r}" for k, v in test["kwargs"].items()]
+            call = f"{test['call']}({', '.join(shown)})"
+            print(f"  {'passed' if ok else 'FAILED'}: {call}" + (f": {why}" if why else "") + f" ({expected(test)})")
         hidden = f"; the grader decides its {q['points']} point(s) with hidden tests too"
         print(f"{q['title']}: {passed} of {len(q['tests'])} public tests passed{hidden}")
         return passed == len(q["tests"])
 
+    def check(question):
+        """Run one question's public tests and say what passed (it returns nothing, so Jupyter shows
+        only what it prints)."""
+        run(question)
+
     def check_all():
         """Every question's public tests."""
-        results = {question: check(question) for question in public}
+        results = {question: run(question) for question in public}
         print(f"All questions: {sum(results.values())} of {len(results)} pass their public tests.")
 
     return check, check_all

@@ -4,7 +4,8 @@ One HTML page per assignment, with its plots (matplotlib, as PNG inside the page
 only the grades CSV's rows (``status``, ``total``, one column per question, ``failed``: the
 numbers of the checks that did not pass) and the assignment's checks as the master lists
 them. Only submissions that ran count; rows of other statuses (unreadable, refused) are
-counted apart.
+counted apart. A run writes it from every row; with a roster, the term writes it again from
+each student's graded submission alone, so that a student's older file is not counted.
 """
 
 import base64
@@ -19,11 +20,16 @@ from collections import Counter
 from .model import Status, status_of
 
 MOST_FAILED = 3
-RAN = {Status.OK, Status.SYNTAX_ERROR, Status.UNDEFINED, Status.TIMED_OUT, Status.OUT_OF_MEMORY, Status.CRASHED}
+# What the page's rows are: every notebook (a run without a roster) or each student's graded one (``term``).
+EVERY_NOTEBOOK = "notebooks (every notebook of the folder: without a roster, a student's other submissions count too)"
+PER_STUDENT = "students' graded submissions (one per student of the roster: their other submissions do not count)"
+RAN = {Status.OK, Status.SYNTAX_ERROR, Status.NO_MODULE, Status.UNDEFINED, Status.TIMED_OUT, Status.OUT_OF_MEMORY,
+       Status.CRASHED}
 
 
-def summary(rows, questions, tests):
-    """{question: {"n", "mean", "sd", "max", "full", "failed": [(check number, count, description)]}}."""
+def summary(rows, questions, tests, expected=None):
+    """{question: {"n", "mean", "sd", "max", "full", "failed": [(check number, count, description)]}};
+    `expected`: the bundle's expected answers (one per test), shown for the public tests."""
     ran = [r for r in rows if status_of(r.get("status", "")) in RAN]
     failures = Counter(int(n) for r in ran for n in (r.get("failed") or "").split())
     out = {}
@@ -35,14 +41,22 @@ def summary(rows, questions, tests):
                   "sd": statistics.pstdev(points) if len(points) > 1 else 0.0,
                   "max": sum(t.points for t in tests if t.question == q),
                   "full": sum(p == sum(t.points for t in tests if t.question == q) for p in points),
-                  "failed": [(k, n, describe(tests[k - 1])) for k, n in worst]}
+                  "failed": [(k, n, describe(tests[k - 1], expected[k - 1] if expected else None))
+                             for k, n in worst]}
     return out, len(rows) - len(ran)
 
 
-def describe(test):
-    args = ", ".join(repr(a) for a in test.args)
-    text = f"{test.call}({args})"
-    return text if len(text) <= 120 else text[:117] + "..."
+def describe(test, expected=None):
+    """A check as the instructor reads it: the call as written, keyword arguments included, and for a
+    public test (whose answer the students see) what it expects."""
+    from .checks import shows
+    from .feedback import call_text
+    text = call_text(test)
+    text = text if len(text) <= 120 else text[:117] + "..."
+    if test.public and expected is not None:
+        wanted = shows(test, expected, condition=False)
+        text += f" (public): {wanted if len(wanted) <= 120 else wanted[:117] + '...'}"
+    return text
 
 
 def _png(figure):
@@ -69,23 +83,32 @@ def _pyplot():
     return plt
 
 
-def write(path, title, rows, questions, tests):
-    """The statistics page of one assignment at `path`."""
+def figure(per, totals):
+    """The page's plots: a histogram of the totals (whole numbers of submissions on its axis) and each
+    question's mean share of its points."""
     plt = _pyplot()
-
-    per, apart = summary(rows, questions, tests)
-    totals = [float(r["total"]) for r in rows if r.get("total") not in (None, "")]
+    from matplotlib.ticker import MaxNLocator
     fig, (left, right) = plt.subplots(1, 2, figsize=(10, 3.5))
     left.hist(totals, bins=min(20, max(5, len(set(totals)))), color="#4477aa")
     left.set(title="total points", xlabel="points", ylabel="submissions")
+    left.yaxis.set_major_locator(MaxNLocator(integer=True))
     right.bar(list(per), [per[q]["mean"] / per[q]["max"] if per[q]["max"] else 0 for q in per],
               yerr=[per[q]["sd"] / per[q]["max"] if per[q]["max"] else 0 for q in per], color="#66ccee")
     right.set(title="mean share of each question's points (bars: spread)", ylim=(0, 1.05))
+    return fig
+
+
+def write(path, title, rows, questions, tests, expected=None, counted="submissions"):
+    """The statistics page of one assignment at `path`: `rows` are the grades CSV's rows that count
+    (with a roster, each student's graded submission once), `counted` says what they are."""
+    per, apart = summary(rows, questions, tests, expected)
+    totals = [float(r["total"]) for r in rows if r.get("total") not in (None, "")]
+    fig = figure(per, totals)
     image = _png(fig)
-    plt.close(fig)
+    _pyplot().close(fig)
     lines = ["<!doctype html>", '<meta charset="utf-8">', f"<title>{html.escape(title)}: class statistics</title>",
              f"<h1>{html.escape(title)}: class statistics</h1>",
-             f"<p>{len(rows)} submissions; {apart} did not run (unreadable, refused, another assignment) "
+             f"<p>{len(rows)} {html.escape(counted, quote=False)}; {apart} did not run (unreadable, refused, another assignment) "
              "and count only in the totals.</p>",
              f'<img alt="histogram of totals and mean per question" src="data:image/png;base64,{image}">',
              "<table><tr><th>question</th><th>submissions</th><th>mean</th><th>spread (sd)</th><th>full marks</th>"

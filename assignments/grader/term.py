@@ -9,6 +9,9 @@ notebooks (as data) and the instructor's score sheets; it writes into ``term/`` 
 - ``unmatched.csv``: every notebook no student got, and a student's other submissions, with reasons;
 - ``written/<assignment>/``: a review page and a score sheet per written answer (``manual``);
 
+and beside the CSV the class statistics again (``stats.<assignment>.html``), from each student's
+graded submission alone (a run without a roster counts every notebook);
+
 and into each graded submission's feedback file (``feedback/`` beside the CSV) its last
 section, "Your grade": the tests' points, each written answer's points and comment, the
 penalty for lateness and the final grade. It returns the lines the instructor must read
@@ -20,7 +23,7 @@ alone, so a merge of a sharded run's parts writes the same as one run.
 import csv
 from pathlib import Path
 
-from . import feedback, gradebook, intake, manual
+from . import feedback, gradebook, intake, manual, stats
 from .export import canvas, moodle
 from .gradebook import number
 from .policy import Policy
@@ -44,6 +47,17 @@ def _written(term, folder, bundles, policies, roster, log):
             if e.submission:
                 e.penalty = policies[a].deduction(e.auto + e.manual, e.late_days)
         log(f"{a}: written answers to review in {where}/ ({len(given)} graded so far)")
+
+
+def check_sheets(roster, csv_path, bundles, assignments):
+    """Refused (file, line, field) where a score sheet of the written answers cannot be used: read before
+    anything is graded or merged, so that a bad sheet costs no run and leaves nothing half written.
+    `assignments`: those whose sheets to read."""
+    for a in sorted(a for a in assignments if a in bundles and bundles[a].written):
+        folder = Path(csv_path).parent / "term" / "written" / a
+        if (folder / manual.KEY).exists():
+            manual.scores(folder, [s.id for s in roster.students],
+                          {w: spec["points"] for w, spec in bundles[a].written.items()})
 
 
 def grade_lines(entry, written):
@@ -104,6 +118,12 @@ def run(roster, folder, csv_path, bundles, policy=None, canvas_ids=None, log=pri
         w.writerow(["file", "reason"])
         w.writerows(term.unmatched + term.others + term.skipped)
     _feedback(term, csv_path.parent / "feedback", bundles)
+    for a, entries in term.entries.items():   # each student once: the submission graded, not their others
+        if a in bundles:
+            b = bundles[a]
+            stats.write(csv_path.parent / f"stats.{a}.html", b.title,
+                        [rows[e.submission] for e in entries if e.submission in rows], b.questions, b.tests,
+                        b.expected, stats.PER_STUDENT)
     for a, entries in term.entries.items():
         missing = sum(not e.submission for e in entries)
         late = sum(e.late_days > 0 for e in entries)

@@ -26,7 +26,10 @@ def write(path, entries, title):
         out.writerow(COLUMNS + [column(title), f"Feedback: {title}"])
         for e in entries:
             s = e.student
-            first, _, last = s.name.rpartition(" ") if " " in s.name else ("", "", s.name)
+            if "," in s.name:   # "Lovelace, Ada", as Canvas lists students
+                last, first = (part.strip() for part in s.name.split(",", 1))
+            else:
+                first, _, last = s.name.rpartition(" ")
             graded = bool(e.submission)
             note = f"{e.status}; automatic {number(e.auto)}" if graded else e.status
             if e.written:
