@@ -68,7 +68,7 @@ assignments: $(READY)
 # Grade every notebook in a folder, each in its own bubblewrap sandbox, side by side, into one
 # CSV (resumable) and a feedback file per submission in feedback/ next to it. Optional limits:
 # TIMEOUT (s), JOBS, MEMORY (e.g. 1G), PROCESSES, FILESIZE, OUTPUT; ASSIGNMENT=name (or all)
-# chooses the assignment graded (default: the one most notebooks name); FEEDBACK=brief gives
+# chooses the assignment graded (default: the one most students name); FEEDBACK=brief gives
 # the score per question only; REGRADE=1 grades everything again; SANDBOX=off only for trusted notebooks.
 # A term: ROSTER=roster.csv (per-student, Canvas and Moodle files in term/ beside the CSV), DUE, PENALTY,
 # LATE_LIMIT, CANVAS_ASSIGNMENT; SHARD=k/n grades part k of n (`make merge-grades` joins the parts).

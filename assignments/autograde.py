@@ -26,7 +26,7 @@ How grading works, and why a submission cannot talk it into marks:
    the student's functions on the hidden inputs and sends back raw answers.
 3. The grader validates those answers (types, shapes, sizes) and scores them
    itself. A ``raises`` case, or a case whose answer a constant could give
-   (``inf``, a whole number), earns its points only when the same function also
+   (``inf``, a whole number, a bool, a string), earns its points only when the same function also
    returns correct values elsewhere. How code is written counts only through
    what it does: hidden cases on which the forbidden way measurably fails.
 4. Submissions run side by side (one per core by default); each row of the
@@ -80,7 +80,8 @@ def main(argv=None):
     g.add_argument("--output", type=size, default=DEFAULTS.output, help="printed output kept per submission")
     g.add_argument("--assignment", default=None,
                    help="the assignment to grade, or 'all' for each notebook's own (default: the one most "
-                        "notebooks of the folder name); a notebook of another assignment gets no points")
+                        "students of the folder name, one vote each; with --roster all must agree); a notebook "
+                        "of another assignment gets no points")
     g.add_argument("--brief", action="store_true", help="feedback that is only the score per question")
     g.add_argument("--regrade", action="store_true", help="grade everything again instead of resuming")
     g.add_argument("--no-sandbox", action="store_true",
@@ -208,7 +209,8 @@ def grade(args):
     limits = Limits(timeout=args.timeout, memory=args.memory, processes=args.processes,
                     file_size=args.file_size, output=args.output)
     batch = Batch(args.folder, args.csv, limits, jobs=args.jobs, sandboxed=not args.no_sandbox,
-                  brief=args.brief, regrade=args.regrade, assignment=args.assignment, shard=args.shard)
+                  brief=args.brief, regrade=args.regrade, assignment=args.assignment, shard=args.shard,
+                  roster=roster)
     batch.run()
     look = batch.needs_instructor()
     if roster is not None and args.shard:

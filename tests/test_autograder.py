@@ -26,6 +26,7 @@ from grading import A1, A2, A3, FULL, INV_DET, PINV_SLOGDET, ROOT, grade, needs_
 from grader import sandbox
 
 MARKER = "autograde-leftover-5e1f"   # in the command line of every process an attack leaves behind
+A4 = "a4_deep_learning_losses"
 LIMITS = ["--timeout", "20", "--memory", "512M", "--processes", "8", "--file-size", "1M",
           "--output", "64K", "--jobs", "2", "--assignment", "all"]
 TIMEOUT = 20
@@ -375,6 +376,11 @@ def batch(tmp_path_factory):
         subs[f"a_{name}"] = with_cell(untouched(A1), source)
     subs["a_always_raises_a3"] = with_cell(untouched(A3), "def _no(*a, **k):\n    raise ValueError('no')\n"
                                            "my_log_softmax = my_grad = my_hessian = definiteness = _no\n")
+    # Constant answers where an equals test expects a landmark (0.0, one of a few class names), and an
+    # integer beyond every float where a number is expected.
+    subs["a_constant_class_a3"] = with_cell(untouched(A3), 'def definiteness(m):\n    return "positive definite"\n')
+    subs["a_constant_zero_a4"] = with_cell(untouched(A4), "def gan_value(p, q):\n    return 0.0\n")
+    subs["a_huge_integer_a4"] = with_cell(untouched(A4), "def gan_value(p, q):\n    return 10 ** 400\n")
     # The forbidden way (inv and det, or pinv and slogdet) bound to the graded name after the honest
     # def, eight ways: behavioural cases see what the function does, however it got its name.
     for way, cells in REBINDINGS.items():
@@ -477,9 +483,16 @@ def test_the_batch_finishes_and_writes_every_row(batch):
 
 
 @pytest.mark.parametrize("attack", [f"a_{name}" for name in ATTACKS] + ["a_always_raises_a3", "a_source_stubs",
-                                                                      "a_huge_cell", "a_two_faces"])
+                                                                      "a_huge_cell", "a_two_faces",
+                                                                      "a_constant_class_a3", "a_constant_zero_a4",
+                                                                      "a_huge_integer_a4"])
 def test_attacks_earn_nothing(batch, attack):
     assert int(batch["rows"][attack]["total"]) == 0, feedback(batch, attack)
+
+
+def test_an_integer_beyond_float_is_a_wrong_answer_not_a_grader_error(batch):
+    assert not batch["rows"]["a_huge_integer_a4"]["status"].startswith("grader error")
+    assert "gan_value" in feedback(batch, "a_huge_integer_a4")
 
 
 @pytest.mark.parametrize("name", FULL)

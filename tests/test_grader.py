@@ -4,6 +4,7 @@ The adversarial batch is in test_autograder.py; these tests check the pieces
 and the command's behaviour around a batch.
 """
 
+import csv
 import json
 import os
 import signal
@@ -19,7 +20,7 @@ import pytest
 from markdown_it import MarkdownIt
 
 from grading import A1, A2, A3, AUTOGRADE, FULL, INV_DET, PINV_SLOGDET, grade, needs_sandbox, rows, solved, untouched, with_cell
-from grader import batch, build, checks, feedback, score, submissions
+from grader import batch, build, checks, compare, feedback, score, submissions
 from grader.model import Status
 
 A3_TESTS = build.bundles()[A3].tests
@@ -55,8 +56,8 @@ def test_values_that_are_not_arrays_of_numbers_are_refused(value):
 
 def test_literal_answers_must_be_literals():
     [case] = made({"check": "equals", "call": "f", "points": 1, "expected": "positive definite"})
-    results = score.judge([case] * 3, ["positive definite"] * 3,
-                           [[{"value": "positive definite"}], [{"value": ["positive definite"]}], [{"value": 1.0}]])
+    answers = ["positive definite", ["positive definite"], 1.0]
+    results = [score.judge([case], ["positive definite"], [[{"value": a}]])[0] for a in answers]
     assert [r.passed for r in results] == [True, False, False]
 
 
@@ -67,7 +68,7 @@ def test_raises_and_landmark_points_need_right_values_from_the_same_function():
         {"points": 1, "check": "close", "call": "f", "args": [[1.0, 0.0]], "reference": "entropy"},
     )
     expected = checks.expected_answers(cases)
-    assert [checks.landmark(e) for e in expected] == [False, False, True]   # H([1, 0]) = 0: a constant gives it
+    assert [checks.landmark(e) for e in expected[::2]] == [False, True]   # H([1, 0]) = 0: a constant gives it
     error = {"error": "ValueError: no", "classes": ["builtins.ValueError", "builtins.Exception"]}
     right, wrong, zero = {"value": float(expected[0])}, {"value": 3.0}, {"value": 0.0}
 
@@ -78,6 +79,52 @@ def test_raises_and_landmark_points_need_right_values_from_the_same_function():
     assert passed(error, error, zero) == [False, False, False]
     fake = {"error": "ValueError: no", "classes": ["__main__.ValueError"]}  # a class of the student's own
     assert passed(right, fake, zero) == [True, False, True]
+
+
+def test_constant_answers_earn_no_equals_points():
+    """An outside attack: `return 0.0` earned an equals test expecting 0.0, and `return "positive definite"`
+    one of five classes. A bool, a string, a whole or infinite number (or lists of them) is a landmark: it
+    counts only when the same function's other value tests pass."""
+    assert [checks.landmark(e) for e in (True, "indefinite", 0.0, 3, float("inf"), [1, 0], [0.5], 0.25, 10 ** 400)] == [
+        True, True, True, True, True, True, False, False, False]
+    classes = ["positive definite", "positive definite", "indefinite", "negative definite"]
+    cases = made(*[{"points": 1, "check": "equals", "call": "definiteness", "expected": c} for c in classes],
+                 {"points": 1, "check": "equals", "call": "gan_value", "expected": 0.0},
+                 {"points": 1, "check": "close", "call": "gan_value", "args": [[0.2, 0.8]], "reference": "entropy"})
+    expected = checks.expected_answers(cases)
+
+    def passed(*answers):
+        return [r.passed for r in score.judge(cases, expected, [[{"value": a}] for a in answers])]
+    right = float(expected[-1])
+    assert passed(*classes, 0.0, right) == [True] * 6
+    assert passed(*["positive definite"] * 4, 0.0, 1.0) == [False] * 6         # constants earn nothing
+    assert passed(*classes[:3], "indefinite", 0.0, 1.0) == [False] * 6
+    with pytest.raises(ValueError, match="no ordinary value test .* nor two value tests of different answers"):
+        checks.expected_answers(made(*[{"points": 1, "check": "equals", "call": "f", "expected": "yes"}] * 2))
+
+
+def test_an_integer_beyond_float_is_a_wrong_answer_not_a_grader_error():
+    cases = made({"points": 1, "check": "equals", "call": "f", "expected": 0.25},
+                 {"points": 1, "check": "equals", "call": "g", "expected": 2.5})
+    results = score.judge(cases, [0.25, 2.5], [[{"value": 10 ** 400}], [{"value": -(10 ** 400)}]])
+    assert [r.passed for r in results] == [False, False]
+    assert not compare.same(0.25, 10 ** 400) and not compare.equal(10 ** 400, 2.5)
+
+
+def test_small_holes_of_the_comparisons_are_closed():
+    """An empty answer is in no interval; an (estimate, stderr) pair the grader's Monte Carlo check refuses
+    (an infinite or invented stderr) fails the copy's self-check too, which judges it with the same code."""
+    assert not compare.has([], ["in interval"], [0, 1]) and compare.has([0.5], ["in interval"], [0, 1])
+    [case] = made({"points": 1, "check": "mc-stderr", "call": "f", "args": [[0.5], [[2.0]], [-0.5], [[0.8]], 1000, 3],
+                   "truth": 0.5})
+    expected = {"exact": 0.5, "stderr": 0.01}
+    params = checks.KINDS["mc-stderr"].params(case, expected)   # what the self-check is given
+    for pair, ok in [([0.51, 0.01], True), ([123.0, float("inf")], False), ([0.5, 1e-9], False),
+                     ([0.6, 0.05], False), ([float("nan"), 0.01], False)]:
+        assert compare.near(pair, **params) is ok, pair
+        if not ok:   # every seed's pair judged the same way by the grader
+            answers = [{"value": pair}] * checks.MC_SEEDS
+            assert not score.judge([case], [expected], [answers])[0].passed
 
 
 def test_the_sandbox_learns_neither_the_kind_of_a_check_nor_its_place():
@@ -250,7 +297,8 @@ def test_no_two_submissions_share_a_feedback_file():
     """An outside attack: a name chosen to equal another's escaped stem and hash overwrote its feedback."""
     names = [b"Jane Doe.ipynb", b"Jane_Doe.ipynb", b"Jane_Doe-0ee193f1.ipynb", b"Jane%20Doe.ipynb",
              b"a" * 250 + b".ipynb", b"a" * 251 + b".ipynb", b"\xff" * 200 + b".ipynb", b"\xfe" * 200 + b".ipynb",
-             "\u00e9".encode() * 100 + b".ipynb"]
+             "\u00e9".encode() * 100 + b".ipynb", b"x.IPYNB", b"x.IPYNB.ipynb", b"x%2EIPYNB.ipynb", b"x.ipynb",
+             b"x.Ipynb", b"x"]
     files = [submissions.feedback_file(submissions.display_name(n)) for n in names]
     assert len(set(files)) == len(names)
     assert all("/" not in f and len(f.encode()) < 255 for f in files)
@@ -346,10 +394,27 @@ def test_one_assignment_per_batch(tmp_path):
     assert set(submissions.choose(subs, bundles, submissions.ALL)) == set(bundles)   # every master
     assert all(s.bundle for s in subs)
     nbformat.write(solved(A1), tmp_path / "d.ipynb")
-    with pytest.raises(submissions.Refused, match="as many notebooks of"):
+    with pytest.raises(submissions.Refused, match=f"more than one assignment \\(submitters: {A1} by 2, {A3} by 2\\)"):
         submissions.choose(submissions.folder(tmp_path, bundles), bundles)
     with pytest.raises(submissions.Refused, match="not one of the masters"):
         submissions.choose(subs, bundles, "a9")
+
+
+def test_one_vote_per_submitter_chooses_the_assignment(tmp_path):
+    """An outside attack: one student's three extra notebooks outvoted two classmates, whose notebooks were
+    then refused as of another assignment. Each submitter has one vote; with a roster all must agree."""
+    bundles = build.bundles()
+    for stem, name in (("ada", A3), ("charles", A3), ("eve1", A1), ("eve2", A1), ("eve3", A1)):
+        nbformat.write(solved(name), tmp_path / f"{stem}.ipynb")
+    subs = submissions.folder(tmp_path, bundles)
+    voters = ["ada", "charles", "eve", "eve", "eve"]
+    assert list(submissions.choose(subs, bundles, voters=voters)) == [A3]
+    assert [s.bundle.name if s.bundle else str(s.verdict)[:26] for s in subs] == [
+        A3, A3] + ["refused: another assignment"[:26]] * 3
+    with pytest.raises(submissions.Refused, match=f"submitters: {A3} by 2, {A1} by 1; with a roster all must agree"):
+        submissions.choose(submissions.folder(tmp_path, bundles), bundles, voters=voters, unanimous=True)
+    assert list(submissions.choose(submissions.folder(tmp_path, bundles), bundles, A1, voters=voters,
+                                   unanimous=True)) == [A1]
 
 
 # ---------------------------------------------------------------- the command around a batch
@@ -394,6 +459,42 @@ def test_grading_resumes_and_regrades(tmp_path):
         k: str(FULL[A3]) for k in ("honest", "empty", "late")}
     fourth = grade(folder, grades, "--regrade")
     assert fourth.stdout.count("points") == 3
+
+
+def test_only_a_students_latest_notebook_runs_and_no_student_outvotes_the_class(tmp_path):
+    """Two outside attacks on a Canvas download: a student's many copies of a notebook that sleeps each
+    took the whole timeout, though only the latest counts; a student's many notebooks of another
+    assignment outvoted the class, whose notebooks were refused and exported as 0."""
+    needs_sandbox()
+    folder, grades = tmp_path / "subs", tmp_path / "out" / "grades.csv"
+    folder.mkdir()
+    sleeping = with_cell(untouched(A3), "import time\ntime.sleep(10 ** 6)")
+    notebooks = {"lovelaceada_1001_7001_a3.ipynb": solved(A3), "malloryeve_1003_801_copy.ipynb": sleeping,
+                 "malloryeve_1003_802_copy.ipynb": sleeping, "malloryeve_1003_803_copy.ipynb": solved(A3)}
+    notebooks.update({f"frankfrank_1004_90{k}_x.ipynb": untouched(A1) for k in range(5)})   # 5 to a3's 4
+    for name, nb in notebooks.items():
+        nbformat.write(nb, folder / name)
+        os.utime(folder / name, (1e9, 1e9))   # Canvas's zip: one time for all, the file ids say which came last
+    done = grade(folder, grades, "--timeout", "60", "--jobs", "1")
+    assert done.returncode == 1 and f"grading {A3}" in done.stdout, done.stdout + done.stderr
+    graded = rows(grades)
+    assert set(graded) == {n.removesuffix(".ipynb") for n in notebooks}
+    assert [graded[n]["total"] for n in ("lovelaceada_1001_7001_a3", "malloryeve_1003_803_copy")] == [str(FULL[A3])] * 2
+    assert all(graded[f"frankfrank_1004_90{k}_x"]["status"].startswith("refused: another assignment") for k in range(5))
+    superseded = ("not graded: superseded (a later notebook of the same student, malloryeve_1003_803_copy.ipynb, "
+                  "is graded)")
+    for k in (1, 2):   # not run: 2 s of grading, not 2 timeouts
+        assert (graded[f"malloryeve_1003_80{k}_copy"]["status"], graded[f"malloryeve_1003_80{k}_copy"]["assignment"]) \
+            == (superseded, "")
+    assert f"2 submissions: {superseded}" in done.stdout
+    roster_path = tmp_path / "roster.csv"
+    roster_path.write_text("id,name,canvas_id\ns001,Ada Lovelace,1001\ns003,Eve Mallory,1003\ns004,Frank Frank,1004\n")
+    refused = grade(folder, grades, "--roster", str(roster_path))
+    assert refused.returncode == 2 and "with a roster all must agree" in refused.stderr, refused.stderr
+    term = grade(folder, grades, "--roster", str(roster_path), "--assignment", A3)
+    assert term.returncode == 1 and "9 submissions already graded" in term.stdout, term.stdout + term.stderr
+    with open(tmp_path / "out" / "term" / f"{A3}.canvas.csv", newline="") as f:
+        assert [row[-1] for row in csv.reader(f)][2:] == [str(FULL[A3]), str(FULL[A3]), ""]   # Frank: no 0
 
 
 def scratch(tmp_path):

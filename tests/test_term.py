@@ -169,6 +169,52 @@ def test_every_student_gets_a_row_and_every_file_a_place(tmp_path):
     assert term.unmatched == [("nobody/a1.ipynb", "no student of the roster is the folder 'nobody'")]
 
 
+def test_a_refused_notebook_is_no_submission_not_a_zero_in_the_lms_files(tmp_path):
+    """A notebook the grader refused (another assignment, unreadable, too large) has a row of no assignment:
+    its student has no submission (an empty cell, which the LMS leaves as it is), and it is listed."""
+    r = make_roster(tmp_path)
+    subs = tmp_path / "subs"
+    for name in ("lovelaceada_1001_7_a4.ipynb", "borelemile_1002_8_a4.ipynb", "godelkurt_1003_9_x.ipynb"):
+        touch(subs, name)
+    found, skipped = intake.walk(subs)
+    rows = {f.name: grades_row(f.name, "refused: another assignment (a4; this batch grades a1)", 0, 0, "")
+            for f in found}
+    rows["godelkurt_1003_9_x.ipynb"] = grades_row("godelkurt_1003_9_x.ipynb")
+    term = gradebook.build(r, found, skipped, rows, QUESTIONS, {"a1": Policy()})
+    entries = {e.student.id: e for e in term.entries["a1"]}
+    assert [entries[s].submission for s in ("s001", "s002")] == ["", ""] and entries["s003"].final == 3
+    assert [name for name, _ in term.unmatched] == ["borelemile_1002_8_a4.ipynb", "lovelaceada_1001_7_a4.ipynb"]
+    assert "of s001, counted as no submission: refused: another assignment" in term.unmatched[1][1]
+    canvas.write(tmp_path / "canvas.csv", term.entries["a1"], "Assignment 1", canvas_assignment="4242")
+    moodle.write(tmp_path / "moodle.csv", term.entries["a1"], "Assignment 1")
+    assert [row[-1] for row in read(tmp_path / "canvas.csv")[2:]] == ["", "", "3", ""]
+    assert [row[4] for row in read(tmp_path / "moodle.csv")[1:]] == ["", "", "3", ""]
+
+
+def test_names_of_every_script_match_only_their_own_student_and_each_match_by_name_is_listed(tmp_path):
+    """Names fold keeping the letters of every script: two Cyrillic or Greek names differ, a name of
+    no letter matches no one, and a notebook matched by name alone is listed for the instructor."""
+    assert roster.folded("Иван Петров") == "иванпетров" and roster.folded("Νίκος") == "νικοσ"
+    assert roster.folded("Émile  BOREL-") == "emileborel" and roster.folded("王 小明") == "王小明"
+    r = make_roster(tmp_path, "id,name\ns010,Иван Петров\ns011,Nikos Papadopoulos\ns012,王小明\n")
+    assert r.find("name", "Νίκος Παπαδόπουλος") == [] and r.find("name", "?!") == []
+    assert [s.id for s in r.find("name", "иван петров")] == ["s010"]
+    subs = tmp_path / "subs"
+    touch(subs, "Иван Петров_60_assignsubmission_file_/a1.ipynb")
+    touch(subs, "Νίκος Παπαδόπουλος_61_assignsubmission_file_/a1.ipynb", DUE)
+    touch(subs, "s012/a1.ipynb")
+    found, skipped = intake.walk(subs)
+    rows = {f.name: grades_row(f.name) for f in found}
+    term = gradebook.build(r, found, skipped, rows, QUESTIONS, {"a1": Policy()})
+    entries = {e.student.id: e for e in term.entries["a1"]}
+    assert entries["s010"].submission.startswith("Иван Петров_60") and not entries["s011"].submission
+    assert entries["s012"].submission == "s012/a1.ipynb"
+    assert [name for name, _ in term.unmatched] == ["Νίκος Παπαδόπουλος_61_assignsubmission_file_/a1.ipynb"]
+    assert term.by_name == [("Иван Петров_60_assignsubmission_file_/a1.ipynb",
+                             "matched by name alone: Moodle participant 60 (Иван Петров) is s010 (Иван Петров, "
+                             "line 2); check that it is theirs")]
+
+
 def test_lateness_costs_what_the_instructor_says_and_extensions_hold(tmp_path):
     policy = Policy(DUE, penalty=0.25, limit=3)
     _, term = small_term(tmp_path, policy)
@@ -181,6 +227,16 @@ def test_lateness_costs_what_the_instructor_says_and_extensions_hold(tmp_path):
     with pytest.raises(Refused, match="roster, line 7, field extension"):
         policy.due_for(roster.Student("s9", extension="next week", line=7))
     assert when("2025-03-01") == datetime(2025, 3, 1, 23, 59, 59, tzinfo=timezone.utc)
+
+
+def test_an_extension_without_a_zone_is_read_in_the_due_dates_zone():
+    new_york = timezone(timedelta(hours=-5))
+    policy = Policy(when("2025-03-07T23:59-05:00"), penalty=0.5)
+    student = roster.Student("s9", extension="2025-03-10T23:59")
+    assert policy.due_for(student) == datetime(2025, 3, 10, 23, 59, tzinfo=new_york)
+    assert policy.late_days(student, datetime(2025, 3, 10, 20, 0, tzinfo=new_york)) == 0
+    assert policy.late_days(student, datetime(2025, 3, 11, 0, 30, tzinfo=new_york)) == 1
+    assert Policy(DUE).due_for(student) == datetime(2025, 3, 10, 23, 59, tzinfo=timezone.utc)   # UTC's
 
 
 def test_canvas_says_late_where_its_files_carry_no_submission_time(tmp_path):
@@ -250,6 +306,22 @@ def test_the_moodle_file_maps_by_id_number_or_email(tmp_path):
     assert rows[3][4] == "" and rows[3][5] == "no submission"
 
 
+def test_names_that_a_spreadsheet_would_read_as_formulas_are_written_as_text(tmp_path):
+    """A student who can edit their LMS name writes it into the roster: every file the term writes shows
+    it as text."""
+    r = make_roster(tmp_path, "id,name,email,canvas_id\ns001,=HYPERLINK(\"http://x\") Ada,a@u.edu,1001\n"
+                    "s002,+1 -Borel,b@u.edu,1002\n")
+    term = gradebook.build(r, [], [], {}, QUESTIONS, {"a1": Policy()})
+    canvas.write(tmp_path / "canvas.csv", term.entries["a1"], "A1")
+    moodle.write(tmp_path / "moodle.csv", term.entries["a1"], "A1")
+    gradebook.write_plain(tmp_path / "plain.csv", term.entries["a1"], QUESTIONS["a1"], r)
+    cells = [row[0] for row in read(tmp_path / "canvas.csv")[2:]] + [
+        c for row in read(tmp_path / "moodle.csv")[1:] for c in row[:2]] + [
+        row[1] for row in read(tmp_path / "plain.csv")[1:]]
+    assert cells == ['Ada, =HYPERLINK("http://x")', "%2DBorel, +1", '%3DHYPERLINK("http://x")', "Ada",
+                     "%2B1", "%2DBorel", '%3DHYPERLINK("http://x") Ada', "%2B1 -Borel"]
+
+
 def test_a_malformed_grades_file_is_refused_with_its_line_and_field(tmp_path):
     path = write(tmp_path / "grades.csv", "submission,assignment,status,total,max_total,q1\nx.ipynb,a1,ok,2,5,two\n")
     with pytest.raises(Refused, match=r"^grades.csv, line 2, field q1: 'two' is not a number$"):
@@ -285,6 +357,16 @@ def graded(tmp_path_factory):
     roster_path = write(tmp / "roster.csv", ROSTER)
     done = grade(subs, tmp / "out" / "grades.csv", "--no-sandbox", "--jobs", "2", "--roster", str(roster_path))
     return tmp, subs, done
+
+
+def test_any_file_name_sorts_with_one_key_for_every_csv(tmp_path):
+    """Superscript digits are digits to str.isdigit but not to int(): a name holding one sorts as it reads
+    without its accents and superscripts (v1²1 as v121)."""
+    assert batch.natural is gradebook.natural
+    rows = [{"submission": n} for n in ("a4_v1²1.ipynb", "a4_v10.ipynb", "a4_v2.ipynb", "a4_v1³.ipynb")]
+    batch.write_sorted(tmp_path / "grades.csv", ["submission"], rows)
+    assert [row[0] for row in read(tmp_path / "grades.csv")] == [
+        "submission", "a4_v2.ipynb", "a4_v10.ipynb", "a4_v1³.ipynb", "a4_v1²1.ipynb"]
 
 
 def test_statuses_say_what_the_student_can_fix(graded):
@@ -407,6 +489,22 @@ def test_written_answers_are_reviewed_without_names_and_graded_through_a_csv(tmp
         with pytest.raises(Refused) as error:
             manual.scores(folder, ["s001", "s002"], {"q4w": 2})
         assert str(error.value) == said
+
+
+def test_written_answers_are_read_only_from_notebooks_the_batch_would_read(tmp_path):
+    """The term reads written answers as the batch reads a notebook (its size, cell and content limits):
+    one it refuses gives no answer, and costs no more than reading its first NOTEBOOK_BYTES."""
+    import json
+    from grader import manual, submissions
+    a4 = build.bundles(sandboxed=False)[A4]
+    nb = a4_submission("my answer")
+    paths = {"s001": tmp_path / "ok.ipynb", "s002": tmp_path / "large.ipynb", "s003": tmp_path / "twice.ipynb"}
+    nbformat.write(nb, paths["s001"])
+    nb.cells.append(nbformat.v4.new_raw_cell("x" * (submissions.NOTEBOOK_BYTES + 1)))
+    nbformat.write(nb, paths["s002"])
+    paths["s003"].write_text(paths["s001"].read_text().replace('"nbformat": 4,', '"nbformat": 4, "nbformat": 4,'))
+    assert json.loads(paths["s003"].read_text())["nbformat"] == 4   # nbformat.read takes it; the batch refuses it
+    assert manual.collect(paths, a4.written) == {"q4w": {"s001": "my answer"}}
 
 
 def test_a_written_answers_points_reach_the_student_from_the_masters_metadata(tmp_path):

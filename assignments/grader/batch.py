@@ -6,8 +6,9 @@ submission starts, and scores the raw answers that come back. While sandboxes
 run, its loop does only bounded work: their output and answers are read through
 pipes, each with a cap, and parsed as data.
 
-One batch grades one assignment (the one most notebooks of the folder name,
-or the one the instructor names); a notebook of another gets no points.
+One batch grades one assignment (the one most submitters of the folder name, one
+vote each, or the one the instructor names); a notebook of another gets no points.
+Of one submitter's notebooks of it, only the latest runs (``supersede``).
 
 The CSV is appended to and flushed row by row, so a crash of the grader loses
 no finished row; run again on the same folder, the batch skips every
@@ -256,9 +257,39 @@ def _sweep_scratch():
             shutil.rmtree(path, ignore_errors=True)
 
 
+def submitter(found, roster=None):
+    """Who handed a notebook in (`found`: intake.Found), as far as the run can tell: the roster's student it
+    matches; else the LMS's submission (Canvas's user, Moodle's participant); else the file alone (a folder
+    of any other name may hold anyone's notebooks)."""
+    if roster is not None:
+        student, _ = intake.owner(found, roster)
+        if student is not None:
+            return "student", student.id
+    if found.lms in ("canvas", "moodle") and found.key:
+        return found.lms, found.key
+    return "file", found.name
+
+
+def supersede(subs, found, voters):
+    """Mark the notebooks that are not run because a later one of the same submitter (`voters`) for the same
+    assignment is: only the latest counts (``gradebook.build`` picks it the same way), so one student's many
+    copies cost one run. Notebooks that cannot run (unreadable, another assignment) are never the later one.
+    A notebook marked has no assignment, so that its row counts for none (and its version is not a graded
+    row's: it is graded once it is the latest again)."""
+    groups = {}
+    for sub, f, voter in zip(subs, found, voters):
+        if sub.bundle is not None and sub.verdict is None:
+            groups.setdefault((voter, sub.bundle.name), []).append((f.modified, natural(f.name), sub))
+    for group in groups.values():
+        *older, (_, _, latest) = sorted(group)
+        for _, _, sub in older:
+            sub.bundle = None
+            sub.verdict = Verdict(Status.SUPERSEDED, f"(a later notebook of the same student, {latest.name}, is graded)")
+
+
 class Batch:
     def __init__(self, folder, csv_path, limits=None, jobs=None, sandboxed=True, brief=False, regrade=False,
-                 assignment=None, shard=None, log=print):
+                 assignment=None, shard=None, roster=None, log=print):
         self.folder = Path(folder)
         self.csv_path = Path(csv_path)
         self.feedback_dir = self.csv_path.parent / "feedback"
@@ -269,6 +300,7 @@ class Batch:
         self.regrade = regrade
         self.assignment = assignment
         self.shard = shard
+        self.roster = roster         # roster.Roster or None: who handed in each notebook
         self.log = log
         self.summary = {}
         self.broken = []             # refusals of masters skipped by this run
@@ -297,11 +329,15 @@ class Batch:
         for error in broken:
             self.log(f"skipping a broken master: {error}")
         self.bundles = all_bundles
-        subs, skipped = submissions.scan(self.folder, all_bundles, broken)
+        found, skipped = intake.walk(self.folder)
+        subs = [submissions.read(f.path, all_bundles, f.name, broken) for f in found]
         if not subs:
             raise Refused(_nothing_to_grade(self.folder, skipped))
-        bundles = submissions.choose(subs, all_bundles, self.assignment, broken)  # from the whole folder, as one run
+        voters = [submitter(f, self.roster) for f in found]
+        bundles = submissions.choose(subs, all_bundles, self.assignment, broken, voters,  # the whole folder's
+                                     unanimous=self.roster is not None)
         self.chosen = bundles
+        supersede(subs, found, voters)
         subs = [s for s in subs if in_shard(s.name, self.shard)]
         skipped = [s for s in skipped if in_shard(s.name, self.shard)]
         part = f", part {self.shard[0]} of {self.shard[1]}" if self.shard else ""

@@ -176,14 +176,17 @@ def _mc(test, expected, answers):
     number for every seed: its scatter is zero, and it fails. (Noise of the right size passes:
     where the draws can be fixed, prefer "mc".)
     """
+    if len(answers) != MC_SEEDS or not all(compare.near(a["value"], **_near(expected)) for a in answers):
+        return False   # each seed's pair as the copy's self-check judges its one seed's
     pairs = np.array([numbers(a["value"]) for a in answers])
-    if pairs.shape != (MC_SEEDS, 2) or not np.all(np.isfinite(pairs)) or np.any(pairs[:, 1] <= 0):
-        return False
     estimates, stderrs = pairs[:, 0], pairs[:, 1]
-    near = np.all(np.abs(estimates - expected["exact"]) < MC_SE_WINDOW * stderrs)
-    honest_se = np.all((1 / MC_SE_RATIO < stderrs / expected["stderr"]) & (stderrs / expected["stderr"] < MC_SE_RATIO))
     scatter = estimates.std(ddof=1) / stderrs.mean()
-    return bool(near and honest_se and MC_SCATTER[0] < scatter < MC_SCATTER[1])
+    return bool(MC_SCATTER[0] < scatter < MC_SCATTER[1])
+
+
+def _near(expected):
+    """compare.near's parameters for one seed of an mc-stderr test."""
+    return {"exact": expected["exact"], "window": MC_SE_WINDOW, "stderr": expected["stderr"], "ratio": MC_SE_RATIO}
 
 
 # ---------------------------------------------------------------- the fields of a test
@@ -338,7 +341,7 @@ KINDS = {
     "mc-stderr": Kind(
         {"truth": (True, _truth, "the exact value: a number, {\"call\": name, \"args\": [...]} "
                                  "(the master's function) or {\"reference\": name, \"args\": [...]} (mathlib's)")},
-        _mc_reference, compare.near, lambda t, e: {"exact": e["exact"], "window": MC_SE_WINDOW},
+        _mc_reference, compare.near, lambda t, e: _near(e),
         lambda t, e: (f"for each of {MC_SEEDS} seeds, (estimate, stderr) with the estimate within "
                       f"{MC_SE_WINDOW} standard errors of {e['exact']:.6g}, a stderr within a factor "
                       f"{MC_SE_RATIO:g} of {e['stderr']:.3g}, and estimates that differ from seed to "
@@ -409,7 +412,15 @@ def read_test(fields, question, cell=None, index=None):
 
 
 def landmark(expected):
-    """An expected answer that a constant gives: every number whole or infinite (inf, 0, exactly 1 bit)."""
+    """An expected answer that a constant gives: a bool, a string (one of a few classes), or numbers all
+    whole or infinite (inf, 0, exactly 1 bit), alone or in lists."""
+    if isinstance(expected, (bool, str)):
+        return True
+    if isinstance(expected, (int, float, list)):   # an ``equals`` test's literal
+        try:
+            expected = numbers(expected)
+        except InvalidAnswer:
+            return False
     return (isinstance(expected, np.ndarray) and expected.size > 0
             and bool(np.all(~np.isfinite(expected) | (expected == np.round(expected)))))
 
@@ -450,11 +461,16 @@ def expected_answers(tests, master=None):
         except IndexError:
             raise TestRefused(i, "no answer from the master") from None
     ordinary = {t.call for t, e in zip(tests, expected) if not depends(t, e)}
+    answers = {}   # function -> the distinct answers of its value tests: no one constant gives two
+    for t, e in zip(tests, expected):
+        if not KINDS[t.check].needs_values:
+            answers.setdefault(t.call, set()).add(repr(_list(e)))
     for i, (test, exp) in enumerate(zip(tests, expected)):
-        if depends(test, exp) and test.call not in ordinary:
+        if depends(test, exp) and test.call not in ordinary and len(answers.get(test.call, ())) < 2:
             raise TestRefused(i, f"{test.call} has only {test.check} tests whose answer a constant can give "
-                              "(inf, a whole number) or that need values, and no ordinary value test "
-                              f"({_or(VALUE_KINDS)}) to earn them with")
+                              "(a bool, a string, inf, a whole number) or that need values, and no ordinary "
+                              f"value test ({_or(VALUE_KINDS)}) nor two value tests of different answers to "
+                              "earn them with")
     return expected
 
 

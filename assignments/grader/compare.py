@@ -53,7 +53,12 @@ def same(expected, got):
     if isinstance(expected, (bool, str)):
         return type(got) is type(expected) and got == expected
     if isinstance(expected, (int, float)):
-        return isinstance(got, (int, float)) and not isinstance(got, bool) and float(got) == float(expected)
+        if not isinstance(got, (int, float)) or isinstance(got, bool):
+            return False
+        try:
+            return float(got) == float(expected)
+        except OverflowError:   # an integer beyond every float: not the number expected
+            return False
     if isinstance(expected, list):
         want, have = numbers(expected), numbers(got)
         return want.shape == have.shape and bool(np.array_equal(want, have))
@@ -80,7 +85,7 @@ def _sums_to_one(a, interval):
 
 
 def _in_interval(a, interval):
-    return bool(np.all((interval[0] <= a) & (a <= interval[1])))
+    return a.size > 0 and bool(np.all((interval[0] <= a) & (a <= interval[1])))
 
 
 PROPERTIES = {"symmetric positive definite": _spd, "sums to one": _sums_to_one, "in interval": _in_interval}
@@ -98,10 +103,13 @@ def draws(answer, expected, rtol):
     return got.shape == (2,) and bool(np.all(np.abs(got - want) <= np.multiply(rtol, np.abs(want))))
 
 
-def near(answer, exact, window):
-    """One pair (estimate, stderr), stderr > 0, with the estimate within `window` stderrs of `exact`."""
+def near(answer, exact, window, stderr, ratio):
+    """One pair (estimate, stderr) of finite numbers: the stderr within a factor `ratio` of the expected
+    `stderr`, and the estimate within `window` stderrs of `exact`."""
     got = numbers(answer)
-    return got.shape == (2,) and bool(got[1] > 0 and abs(got[0] - exact) < window * got[1])
+    if got.shape != (2,) or not np.all(np.isfinite(got)) or not got[1] > 0:
+        return False
+    return bool(abs(got[0] - exact) < window * got[1] and 1 / ratio < got[1] / stderr < ratio)
 
 
 def raised(classes, error):

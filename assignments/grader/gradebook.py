@@ -18,6 +18,7 @@ from .intake import natural
 from .model import Refused
 from .policy import Policy
 from .roster import read_csv, where
+from .submissions import as_text
 
 NO_SUBMISSION = "no submission"
 NOT_GRADED = "not graded yet"
@@ -65,6 +66,7 @@ class Term:
     superseded: dict = field(default_factory=dict) # such a file's name -> the name of the one graded
     skipped: list = field(default_factory=list)    # (file name, reason): not notebooks
     doubtful: list = field(default_factory=list)   # (file name, reason): lateness the instructor should check
+    by_name: list = field(default_factory=list)    # (file name, note): matched by the student's name alone
 
 
 def read_grades(paths):
@@ -88,6 +90,8 @@ def read_grades(paths):
 def build(roster, found, skipped, rows, questions, policies=None, written=None, written_max=None):
     """The term's entries. Of a student's notebooks, the one graded is the latest of those graded as the
     assignment (an unreadable one, or one of another assignment, never replaces it); the others are listed.
+    A notebook the grader refused (its row names no assignment) is never the one graded: listed beside the
+    student's graded one, or where there is none as unmatched with its status (no submission, not a 0).
 
     found/skipped: intake.walk of the folder; rows: read_grades; questions: assignment ->
     its questions (from the masters); policies: assignment -> Policy; written: (student id,
@@ -101,12 +105,18 @@ def build(roster, found, skipped, rows, questions, policies=None, written=None, 
     term = Term({}, skipped=[(s.name, s.reason) for s in skipped])
     chosen = {}   # (student id, assignment) -> (Found, row)
     others = {}   # file name -> (student id, assignment) of a file that another of theirs replaced
+    refused = []  # (Found, student, row) of a file the grader refused: never a submission, even of 0 points
     for f in found:
         student, why = intake.owner(f, roster)
         if student is None:
             term.unmatched.append((f.name, why))
             continue
+        if why:
+            term.by_name.append((f.name, why))
         row = rows.get(f.name)
+        if row is not None and not row.get("assignment"):
+            refused.append((f, student, row))
+            continue
         assignment = (row or {}).get("assignment") or (assignments[0] if len(assignments) == 1 else "")
         if not assignment:
             term.unmatched.append((f.name, f"of {student.id}, but of no assignment the grades name"
@@ -119,6 +129,12 @@ def build(roster, found, skipped, rows, questions, policies=None, written=None, 
             others[older[0].name] = key
         else:
             chosen[key] = (f, row)
+    for f, student, row in refused:
+        graded = sorted((k for k in chosen if k[0] == student.id), key=lambda k: natural(k[1]))
+        if graded:
+            others[f.name] = graded[0]
+        else:
+            term.unmatched.append((f.name, f"of {student.id}, counted as no submission: {row.get('status', '')}"))
     term.superseded = {name: chosen[key][0].name for name, key in others.items()}
     term.others = [(name, f"not counted: {term.superseded[name]} is the submission of {key[0]} graded")
                     for name, key in others.items()]
@@ -146,6 +162,7 @@ def build(roster, found, skipped, rows, questions, policies=None, written=None, 
         term.entries[a] = entries
     term.unmatched.sort(key=lambda u: natural(u[0]))
     term.others.sort(key=lambda u: natural(u[0]))
+    term.by_name.sort(key=lambda u: natural(u[0]))
     return term
 
 
@@ -165,7 +182,7 @@ def write_plain(path, entries, questions, roster):
         for e in entries:
             s = e.student
             graded = bool(e.submission)
-            out.writerow([s.id, s.name, s.email] + [v for _, v in s.extra] + [
+            out.writerow([s.id, as_text(s.name), s.email] + [v for _, v in s.extra] + [
                 e.submission, e.status, e.submitted.isoformat(timespec="seconds") if e.submitted else "",
                 "yes" if e.lms_late else "", e.late_days if graded else "", number(e.auto) if graded else ""] +
                 [number(e.points[q]) if q in e.points else "" for q in questions] +

@@ -128,7 +128,8 @@ def _found(path, relative, name):
 
 
 def owner(found, roster):
-    """(the student, None) or (None, why no student or more than one) for one notebook."""
+    """(the student, None), (the student, a note for the instructor to check) where only a name matched
+    (a student may change their LMS name), or (None, why no student or more than one) for one notebook."""
     if found.anonymous:
         return None, (f"Canvas's anonymous grading is on for this assignment: the name says anon_{found.anonymous}, "
                       "not the student; Canvas names the files once the assignment's grades are posted or anonymous "
@@ -155,6 +156,9 @@ def owner(found, roster):
     for key, value in tries:
         students = roster.find(key, value)
         if len(students) == 1:
+            if key == "name":
+                return students[0], (f"matched by name alone: {said} is {students[0].id} ({students[0].name}, "
+                                     f"line {students[0].line}); check that it is theirs")
             return students[0], None
         if len(students) > 1:
             return None, f"{said} fits {len(students)} students of the roster (lines " + \

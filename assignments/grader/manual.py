@@ -29,6 +29,7 @@ from .master import TEXT_STUB, WRITTEN, tags
 from .release import written_heading
 from .model import Refused
 from .roster import delimiter, read_csv, where
+from .submissions import load
 
 MAX_ANSWER = 20_000   # characters of one answer shown
 KEY = "written.key"   # the key of the labels, beside the score sheets
@@ -51,14 +52,16 @@ def answers(nb, written):
 
 
 def collect(paths, written):
-    """{written answer id: {student id: text}} from {student id: notebook path}; a file that cannot be read
-    has no answers."""
-    import nbformat
+    """{written answer id: {student id: text}} from {student id: notebook path}, each read as the batch reads
+    it (``submissions.load``: its size, cell and content limits); a file the batch would refuse has no
+    answers."""
     out = {}
     for student, path in paths.items():
         try:
-            nb = nbformat.read(path, as_version=4)
-        except Exception:  # noqa: BLE001 -- an unreadable notebook has its status in the grades already
+            nb = load(path)[1]
+        except OSError:  # gone since: the grades say what it was
+            continue
+        if nb is None:   # refused: its status is in the grades already
             continue
         for wid, text in answers(nb, written).items():
             out.setdefault(wid, {})[student] = text

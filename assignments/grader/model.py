@@ -18,6 +18,7 @@ class Status(Enum):
     CONFLICTING = "refused: conflicting content"
     UNKNOWN_ASSIGNMENT = "unknown assignment"
     OTHER_ASSIGNMENT = "refused: another assignment"
+    SUPERSEDED = "not graded: superseded"   # "... (a later notebook of the same student, x.ipynb, is graded)"
     MASTER_REFUSED = "not graded: its master is refused"   # "... (a5.ipynb)": the build refused it
     NO_SANDBOX = "the sandbox did not start"
     GRADER_ERROR = "grader error"
@@ -40,7 +41,8 @@ class Verdict:
 
 # Statuses that ask the instructor to look: the run exits non-zero when a row has one.
 NEEDS_INSTRUCTOR = {Status.TOO_LARGE, Status.UNREADABLE, Status.CONFLICTING, Status.UNKNOWN_ASSIGNMENT,
-                    Status.OTHER_ASSIGNMENT, Status.MASTER_REFUSED, Status.NO_SANDBOX, Status.GRADER_ERROR}
+                    Status.OTHER_ASSIGNMENT, Status.SUPERSEDED, Status.MASTER_REFUSED, Status.NO_SANDBOX,
+                    Status.GRADER_ERROR}
 
 
 def status_of(text):

@@ -7,8 +7,8 @@ are the download's) is late by one started day where Canvas's name says ``LATE``
 compared its own submission time with the due date it holds for the student), and on time
 where it does not.
 A student's extension (the roster's ``extension`` column) is a due date of their own or a
-number of days added to the assignment's. Times without a zone are read in ``zone``
-(UTC unless the instructor says otherwise).
+number of days added to the assignment's. A due date without a zone is read in UTC; an
+extension without a zone is read in the due date's zone.
 """
 
 import math
@@ -37,7 +37,6 @@ class Policy:
     due: datetime | None = None
     penalty: float = 0.0        # share of the points taken per started day late
     limit: float = math.inf     # days late after which nothing is earned
-    zone: timezone = timezone.utc
 
     def due_for(self, student):
         """The student's own due date, or where the extension is malformed a Refused naming the roster's line."""
@@ -49,7 +48,7 @@ class Policy:
         if re.fullmatch(r"\d+(\.\d+)?", ext):
             return self.due + float(ext) * DAY
         from .roster import where
-        return when(ext, self.zone, f"{where('roster', student.line, 'extension')}:")
+        return when(ext, self.due.tzinfo, f"{where('roster', student.line, 'extension')}:")
 
     def late_days(self, student, submitted, lms_late=False):
         """Started days after the student's due date (0 when on time or when there is no due date).

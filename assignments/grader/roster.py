@@ -58,9 +58,10 @@ def where(path, line, field_name=None):
 
 
 def folded(text):
-    """A name as two spellings of it compare: lower case, accents and everything but letters and digits gone."""
-    text = unicodedata.normalize("NFKD", text)
-    return re.sub(r"[^0-9a-z]", "", "".join(c for c in text if not unicodedata.combining(c)).lower())
+    """A name as two spellings of it compare: case folded, accents and everything but letters and digits (of
+    every script: Иван, Νίκος, 王) gone."""
+    text = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(c for c in text if not unicodedata.combining(c) and c.isalnum())
 
 
 def _column(header):
@@ -122,8 +123,9 @@ class Roster:
         """The students whose `key` (a Student field) is `value`; names compare folded."""
         if not value:
             return []
-        if key == "name":
-            return [s for s in self.students if folded(s.name) == folded(value) or _sortable(s.name) == folded(value)]
+        if key == "name":   # a name of no letter or digit matches no one
+            want = folded(value)
+            return [s for s in self.students if want and (folded(s.name) == want or _sortable(s.name) == want)]
         if key == "email":
             return [s for s in self.students if s.email.lower() == value.lower()]
         return [s for s in self.students if getattr(s, key) == value]

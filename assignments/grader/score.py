@@ -51,7 +51,7 @@ def judge(tests, expected, answers):
         if not (note or detail):
             try:
                 passed = bool(KINDS[test.check].judge(test, exp, raw))
-            except (InvalidAnswer, KeyError, TypeError, AttributeError, ValueError) as error:
+            except (InvalidAnswer, KeyError, TypeError, AttributeError, ValueError, ArithmeticError) as error:
                 note, detail = "not a valid answer", str(error)
         results.append(Result(test, exp, raw[0] if raw else None, passed, note, detail))
     return _needing_values(results)

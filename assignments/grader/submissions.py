@@ -53,19 +53,29 @@ def display_name(raw):
             out.append("".join(f"%{b:02X}" for b in ch.encode("utf-8", "surrogateescape")))
         else:
             out.append(ch)
-    text = "".join(out)
+    return as_text("".join(out))
+
+
+def as_text(text):
+    """A CSV cell a spreadsheet shows as text, not as a formula: a first character that could start one
+    (``= + - @`` or their full-width forms, after any spaces) spelt ``%XX``, as is that space."""
     if text.lstrip()[:1] and text.lstrip()[0] in FORMULA_STARTS:
-        first = "".join(f"%{b:02X}" for b in text[0].encode("utf-8"))
-        return first + text[1:]
+        return "".join(f"%{b:02X}" for b in text[0].encode("utf-8")) + text[1:]
     return text
 
 
 def feedback_file(name):
     """The feedback file's name, one to one with the submission's `name`: its display name (which
-    has no ``/`` and spells every ``%`` as ``%25``) without ``.ipynb``, and ``.md``. A name too
-    long for a file is cut and ends in ``%%`` and a hash of the whole, which no display name
-    can spell, so that no two submissions share a feedback file."""
-    stem = name.removesuffix(".ipynb").replace("/", "%2F")  # a display name spells % as %25: still one to one
+    has no ``/`` and spells every ``%`` as ``%25``) without ``.ipynb``, and ``.md``; a name that does
+    not end in ``.ipynb`` (``x.IPYNB``) has its last ``.`` spelt ``%2E`` instead (``x%2EIPYNB.md``), or
+    ``%2E`` at its end where it has none. A name too long for a file is cut and ends in ``%%`` and a
+    hash of the whole, which no display name can spell, so that no two submissions share a feedback file."""
+    if name.endswith(".ipynb"):
+        stem = name.removesuffix(".ipynb")
+    else:   # no display name holds "%2E" ("." is never spelt, "%" is "%25"): apart from every stem above
+        before, dot, after = name.rpartition(".")
+        stem = f"{before}%2E{after}" if dot else f"{name}%2E"
+    stem = stem.replace("/", "%2F")  # a display name spells % as %25: still one to one
     if len(stem.encode()) <= FEEDBACK_NAME_BYTES:
         return f"{stem}.md"
     cut = stem.encode()[:FEEDBACK_NAME_BYTES - 20].decode("utf-8", "ignore")
@@ -120,6 +130,18 @@ def _cell_count(raw):
                for w in sheets) if isinstance(sheets, list) else 0
 
 
+def load(path):
+    """(sha256 of the file at `path`, its notebook or None, None or the Verdict why not): the one way the
+    grader reads a submission's file (at most NOTEBOOK_BYTES of it, see ``_notebook``); OSError where it
+    cannot be opened."""
+    with open(path, "rb") as f:
+        data = f.read(NOTEBOOK_BYTES + 1)
+    digest = hashlib.sha256(data).hexdigest()
+    if len(data) > NOTEBOOK_BYTES:
+        return digest, None, Verdict(Status.TOO_LARGE, f"(more than {NOTEBOOK_BYTES >> 20} MiB)")
+    return (digest, *_notebook(data))
+
+
 def refused_masters(bundles, broken):
     """{assignment name: refusal} of the masters the build refused (`broken`: its AuthoringErrors) whose
     name no bundle has."""
@@ -133,15 +155,10 @@ def read(path, bundles, name=None, broken=()):
     assignment is not graded, and says so."""
     name = name or display_name(os.fsencode(path.name))
     try:
-        with open(path, "rb") as f:
-            data = f.read(NOTEBOOK_BYTES + 1)
+        digest, nb, verdict = load(path)
     except OSError as error:
         return Submission(name, "", verdict=Verdict(Status.UNREADABLE, f"(the grader cannot open it: {error.strerror})"))
-    sub = Submission(name, hashlib.sha256(data).hexdigest())
-    if len(data) > NOTEBOOK_BYTES:
-        sub.verdict = Verdict(Status.TOO_LARGE, f"(more than {NOTEBOOK_BYTES >> 20} MiB)")
-        return sub
-    nb, sub.verdict = _notebook(data)
+    sub = Submission(name, digest, verdict=verdict)
     if nb is None:
         return sub
     sub.cells = [cell.source for cell in nb.cells if cell.cell_type == "code"]
@@ -170,19 +187,26 @@ def scan(path, bundles, broken=()):
     return [read(f.path, bundles, f.name, broken) for f in found], skipped
 
 
-def choose(subs, bundles, wanted=None, broken=()):
+def choose(subs, bundles, wanted=None, broken=(), voters=None, unanimous=False):
     """The bundles this batch grades with, and each submission's bundle or the reason it has none.
 
-    wanted: an assignment's name, ``ALL`` (each notebook against its own), or None
-    for the assignment that most notebooks of the folder name. Refused when that is an
-    assignment whose master the build refused (`broken`: its refusals); with ``ALL``, the
-    notebooks of such an assignment are not graded and the others are.
+    wanted: an assignment's name, ``ALL`` (each notebook against its own), or None for the
+    assignment that most submitters name. Refused when that is an assignment whose master the
+    build refused (`broken`: its refusals); with ``ALL``, the notebooks of such an assignment are
+    not graded and the others are. voters: who handed in each of `subs` (a student, an LMS
+    submission; default: each file its own), so that one student's many notebooks are one vote;
+    unanimous: refuse, rather than outvote, submitters who name different assignments (a run
+    with a roster, whose grades go to the LMS).
     """
     if wanted is None:
-        counts = Counter(s.claimed for s in subs if s.claimed).most_common()
-        if len(counts) > 1 and counts[0][1] == counts[1][1]:
-            raise Refused(f"the folder holds as many notebooks of {counts[0][0]} as of {counts[1][0]}: "
-                          "say which assignment to grade (--assignment, ASSIGNMENT= in make)")
+        voters = voters or [s.name for s in subs]
+        counts = sorted(Counter(a for a, _ in {(s.claimed, v) for s, v in zip(subs, voters) if s.claimed}).items(),
+                        key=lambda c: (-c[1], c[0]))
+        if len(counts) > 1 and (unanimous or counts[0][1] == counts[1][1]):
+            said = ", ".join(f"{a} by {n}" for a, n in counts)
+            raise Refused(f"the notebooks of the folder name more than one assignment (submitters: {said}"
+                          f"{'; with a roster all must agree' if unanimous else ''}): say which assignment to "
+                          "grade (--assignment, ASSIGNMENT= in make)")
         wanted = counts[0][0] if counts else ALL
     refused = refused_masters(bundles, broken)
     if wanted in refused:

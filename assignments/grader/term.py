@@ -137,5 +137,5 @@ def run(roster, folder, csv_path, bundles, policy=None, canvas_ids=None, log=pri
         log(f"{a}: {len(entries)} students, {len(entries) - missing} with a submission, "
             f"{missing} without, {late} late; wrote {out}/{a}.students.csv, .canvas.csv, .moodle.csv")
     lines = [f"{name}: matched to no student: {why}" for name, why in term.unmatched]
-    lines += [f"{name}: {why}" for name, why in term.others + term.doubtful] + waiting
+    lines += [f"{name}: {why}" for name, why in term.others + term.doubtful + term.by_name] + waiting
     return term, lines

@@ -11,6 +11,7 @@ student without a submission gets an empty cell, which Canvas leaves as it was.
 import csv
 
 from ..gradebook import number
+from ..submissions import as_text
 
 COLUMNS = ["Student", "ID", "SIS User ID", "SIS Login ID", "Section"]
 
@@ -26,7 +27,7 @@ def write(path, entries, title, canvas_assignment=None):
         out.writerow(["Points Possible", "", "", "", "", number(entries[0].out_of) if entries else ""])
         for e in entries:
             s = e.student
-            out.writerow([_sortable(s.name), s.canvas_id, s.id, s.login, s.section,
+            out.writerow([as_text(_sortable(s.name)), s.canvas_id, s.id, s.login, s.section,
                           number(e.final) if e.submission else ""])
 
 

@@ -11,6 +11,7 @@ grade, which Moodle skips.
 import csv
 
 from ..gradebook import number
+from ..submissions import as_text
 
 COLUMNS = ["First name", "Last name", "ID number", "Email address"]
 
@@ -35,4 +36,4 @@ def write(path, entries, title):
                 note += f", written {number(e.manual)}"
             if e.penalty:
                 note += f", {e.late_days} day(s) late: -{number(e.penalty)}"
-            out.writerow([first, last, s.id, s.email, number(e.final) if graded else "", note])
+            out.writerow([as_text(first), as_text(last), s.id, s.email, number(e.final) if graded else "", note])
