@@ -9,7 +9,6 @@ student copy runs too, and must earn nothing: a copy that earns points gives the
 """
 
 import ast
-import difflib
 import json
 import os
 import selectors
@@ -145,9 +144,8 @@ def _defined(assignment):
 
 def _undefined(assignment, test):
     """The sentence for a test whose function the master never defines, with the closest name it does."""
-    close = difflib.get_close_matches(test.call, list(_defined(assignment)), n=1)
-    return (f"the master defines no {test.call!r}" + (f" (did you mean {close[0]!r}?)" if close else "")
-            + ": call a function the solution defines")
+    return (f"the master defines no {test.call!r}{master_format.closest(test.call, list(_defined(assignment)))}"
+            ": call a function the solution defines")
 
 
 def _disagreement(assignment, result):
