@@ -18,7 +18,7 @@ site (test_site.py, test_site_layout.py, test_accessibility.py).
 | KaTeX server started over TCP, longer timeouts | _ext/build_time_math.py (checked at setup too) |
 | KaTeX renderer cached between builds | _ext/book_pdf.py (cache_katex) |
 | sphinx-proof's nodes in the single-page build | _ext/book_pdf.py (complete_single_page_handlers) |
-| scripts left out of every page | _templates/layout.html |
+| scripts left out of every page, the colour theme set once | _templates/layout.html |
 | the site's title in a navigation landmark | _templates/navbar-logo.html |
 | sphinx-thebe's scripts dropped | _ext/no_thebe.py |
 | sphinx-design's assets only where used | _ext/page_assets.py |
@@ -145,6 +145,19 @@ def test_the_themes_first_stylesheet_still_only_imports_basic_css():
     theme_css = (PYDATA / "static" / "styles" / "theme.css").read_text()
     assert re.sub(r"/\*.*?\*/", "", theme_css, flags=re.S).split() == ['@import', '"../basic.css";']
     assert "_static/styles/theme.css', 1) }}?digest" in (PYDATA / "static" / "webpack-macros.html").read_text()
+
+
+def test_the_theme_still_sets_its_colour_theme_twice():
+    """The layout makes the head script's write the final one (see test_site.py's
+    test_the_colour_theme_is_set_once_to_its_final_value): the line it replaces is still the
+    theme's, and the theme's script still writes "light" or "dark" from the mode and the system."""
+    theirs = (PYDATA / "layout.html").read_text()
+    assert 'document.documentElement.dataset.theme = localStorage.getItem("theme") || "{{ default_mode }}";' in theirs
+    layout = (ROOT / "_templates" / "layout.html").read_text()
+    assert """'document.documentElement.dataset.theme = localStorage.getItem("theme") || "' ~ default_mode ~ '";'""" in layout
+    # setTheme(mode), minified: theme = mode == "auto" ? (system dark ? "dark" : "light") : mode
+    assert re.search(r'var (\w)=(\w)\.matches\?"dark":"light";document\.documentElement\.dataset\.mode=(\w);'
+                     r'var (\w)="auto"==\3\?\1:\3;document\.documentElement\.dataset\.theme=\4', PYDATA_JS)
 
 
 # _templates/navbar-logo.html
