@@ -7,6 +7,7 @@ screenshot of each page is saved under `_build/screenshots/` for reviewers.
 """
 
 import functools
+import html.parser
 import http.server
 import os
 import re
@@ -260,6 +261,42 @@ def test_the_colour_theme_is_set_once_to_its_final_value(server, browser, scheme
         assert page.evaluate("() => document.documentElement.dataset.theme") == other
     finally:
         context.close()
+
+
+# Elements a page may hold (the chapters had up to 21,400; each one costs a phone time to
+# style and lay out: Lighthouse's total blocking time, issue 29).
+ELEMENTS_PER_PAGE = 19_000
+
+
+class ElementCount(html.parser.HTMLParser):
+    count = 0
+
+    def handle_starttag(self, tag, attrs):
+        self.count += 1
+
+
+def pygments_rules(mode):
+    """{class: declarations} of the site's pygments.css in one mode, "" for the block's text."""
+    css = (SITE / "_static" / "pygments.css").read_text()
+    rules = re.findall(rf'html\[data-theme="{mode}"\] \.highlight(?: \.([\w-]+))? \{{([^}}]*)\}}', css)
+    return {name: " ".join(declarations.split()) for name, declarations in rules}
+
+
+@pytest.mark.parametrize("doc", toc_pages())
+def test_a_page_holds_few_elements(doc):
+    """Below the budget above, and no code token wrapped in a span that changes nothing: a name
+    or a bracket drawn in the code block's own colour is plain text (_ext/plain_code_tokens.py)."""
+    page = (SITE / f"{doc}.html").read_text()
+    counter = ElementCount()
+    counter.feed(page)
+    assert counter.count <= ELEMENTS_PER_PAGE
+    blocks = "".join(re.findall(r'<div class="highlight"><pre>(.*?)</pre>', page, re.S))
+    used = set(re.findall(r'<span class="([\w-]+)">', blocks))
+    for mode in ("light", "dark"):
+        rules = pygments_rules(mode)
+        text = re.search(r"color: (#\w+)", rules[""]).group(1)
+        unmarked = sorted(c for c in used if rules.get(c) in (None, f"color: {text}"))
+        assert unmarked == [], f"spans drawn as the code's own text in {mode} mode: {unmarked}"
 
 
 @pytest.mark.parametrize(

@@ -22,6 +22,7 @@ site (test_site.py, test_site_layout.py, test_accessibility.py).
 | the site's title in a navigation landmark | _templates/navbar-logo.html |
 | sphinx-thebe's scripts dropped | _ext/no_thebe.py |
 | sphinx-design's assets only where used | _ext/page_assets.py |
+| code tokens drawn as plain text without a span | _ext/plain_code_tokens.py |
 | index entries kept in the search index | _ext/search_index_entries.py |
 | references as list items, alt text, index.html | _ext/accessibility.py |
 | the space before a solution's exercise link | _ext/solution_titles.py |
@@ -49,6 +50,7 @@ import build_time_math  # noqa: E402
 import icon_font_subset  # noqa: E402
 import no_thebe  # noqa: E402
 import page_assets  # noqa: E402
+import plain_code_tokens  # noqa: E402
 import search_index_entries  # noqa: E402
 import solution_titles  # noqa: E402
 from sphinx.errors import ExtensionError  # noqa: E402
@@ -192,6 +194,28 @@ def test_jupyter_book_still_adds_thebe_and_sphinx_design_to_every_page():
     for name in page_assets.SPHINX_DESIGN_ASSETS:
         assert re.search(rf'app\.add_(css|js)_file\("{re.escape(name)}"', design), name
     assert '"sd-' in source("sphinx_design.cards"), "sphinx-design's classes start with sd-"
+
+
+# _ext/plain_code_tokens.py
+
+
+def test_pygments_still_wraps_plain_tokens_in_spans_and_leaves_out_an_empty_class():
+    from pygments import highlight
+    from pygments.formatters import HtmlFormatter
+    from pygments.lexers import PythonLexer
+    from sphinx.highlighting import PygmentsBridge
+
+    code = "t = sp.Symbol(x)\n"
+    assert '<span class="n">sp</span><span class="o">.</span>' in highlight(code, PythonLexer(), HtmlFormatter())
+    # The theme's styles, read as plain_code_tokens reads them, draw names and brackets as text.
+    conf = (package_dir("pydata_sphinx_theme") / "theme" / "pydata_sphinx_theme" / "theme.conf").read_text()
+    styles = [re.search(rf"^pygments_{mode}_style = (\S+)", conf, re.M).group(1) for mode in ("light", "dark")]
+    formatter = plain_code_tokens.PlainTokensUnmarked()
+    formatter.plain = plain_code_tokens.plain_tokens(*styles)
+    assert 't <span class="o">=</span> sp<span class="o">.</span>Symbol(x)' in highlight(code, PythonLexer(), formatter)
+    # Sphinx's highlighter makes each block's formatter from the attribute that the extension sets.
+    assert "self.formatter = self.html_formatter" in inspect.getsource(PygmentsBridge.__init__)
+    assert "self.formatter(" in inspect.getsource(PygmentsBridge.get_formatter)
 
 
 # _ext/accessibility.py
