@@ -105,6 +105,31 @@ def drawn_figures(doc):
                if {"image/png", "image/svg+xml"} & set(output.get("data", {})))
 
 
+def test_every_formulas_mathml_is_in_the_accessibility_tree_on_screen_or_not(server, browser):
+    """Screen readers read a formula's MathML: each formula of a long chapter, far below a
+    phone's screen or not, is one `math` node of the accessibility tree, with its symbols.
+    (Laying the MathML out only near the screen, with `content-visibility: auto`, would spare
+    a phone a fifth of a chapter's elements, and took every formula out of the tree.)"""
+    page, _ = open_page(browser, f"{server}/chapters/b2_normal_distributions.html", viewport=(390, 844))
+    try:
+        page.evaluate(OPEN_SOLUTIONS)
+        formulas = page.evaluate("() => document.querySelectorAll('.katex-mathml math').length")
+        session = page.context.new_cdp_session(page)
+        nodes = session.send("Accessibility.getFullAXTree")["nodes"]
+        maths = [n for n in nodes if n.get("role", {}).get("value") == "MathMLMath" and not n.get("ignored")]
+        assert formulas > 100 and len(maths) == formulas
+        # and each is read with its symbols
+        texts = {n["nodeId"]: n.get("name", {}).get("value", "") for n in nodes
+                 if n.get("role", {}).get("value") == "StaticText"}
+        children = {n["nodeId"]: n.get("childIds", []) for n in nodes}
+
+        def spoken(node_id):
+            return texts.get(node_id, "") + "".join(spoken(c) for c in children.get(node_id, []))
+        assert all(spoken(m["nodeId"]).strip() for m in maths)
+    finally:
+        page.close()
+
+
 @pytest.mark.parametrize("doc", [d for d in built_pages() if d.startswith("chapters/")])
 def test_every_figure_is_numbered_captioned_described_and_cited(doc):
     """Each figure a cell draws is an SVG in a figure numbered within its chapter ("Fig. 2.1", in
