@@ -11,7 +11,7 @@ BOOK   := $(BIN)/jupyter-book build -W -n --keep-going .
 ASSIGNMENTS := _build/assignments
 GRADES ?= _build/grades.csv
 
-.PHONY: book pdf test test-long test-pdf test-baseline screenshots lab bench assignments grade merge-grades clean lock
+.PHONY: book pdf test test-long test-grading test-pdf test-baseline screenshots lab bench assignments grade merge-grades clean lock
 
 book: assignments
 	$(BOOK)
@@ -30,13 +30,19 @@ pdf: assignments
 test-pdf: book pdf
 	TEST_PDF=1 $(BIN)/python -m pytest -q tests/test_pdf.py
 
-# Every test but the long ones: the -W book build (from the notebooks' committed outputs), then
-# one pytest run over the library, its doctests and every notebook under nbval (strict), in
-# TEST_WORKERS processes side by side (each notebook's cells stay in one process).
+# Every test but the long ones and the grader's: the -W book build (from the notebooks' committed
+# outputs), then one pytest run over the library, its doctests and every notebook under nbval
+# (strict), in TEST_WORKERS processes side by side (each notebook's cells stay in one process).
 TEST_WORKERS ?= 2
 test: assignments
 	$(BOOK)
-	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadscope -m "not long"
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadscope -m "not long and not grading"
+
+# The grader's tests (marked `grading`), a step of their own in .ci/run after make test: the
+# attacks on the sandbox, the grader's parts and whole batches, running a term. Most grade
+# notebooks end to end, each in a bubblewrap sandbox.
+test-grading: assignments
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadscope -m grading
 
 # The long checks (marked `long`), a step of their own in .ci/run after make test: axe over
 # every built page in light and dark mode, the notebooks bundle installed and run in a

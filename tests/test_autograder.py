@@ -25,6 +25,9 @@ from markdown_it import MarkdownIt
 from grading import A1, A2, A3, FULL, INV_DET, PINV_SLOGDET, ROOT, grade, needs_sandbox, rows, solved, untouched, with_cell
 from grader import sandbox
 
+# The grader's tests are a step of their own: `make test-grading` (README).
+pytestmark = pytest.mark.grading
+
 MARKER = "autograde-leftover-5e1f"   # in the command line of every process an attack leaves behind
 A4 = "a4_deep_learning_losses"
 LIMITS = ["--timeout", "20", "--memory", "512M", "--processes", "8", "--file-size", "1M",

@@ -23,6 +23,9 @@ from grading import A1, A2, A3, AUTOGRADE, FULL, INV_DET, PINV_SLOGDET, grade, n
 from grader import batch, build, checks, compare, feedback, score, submissions
 from grader.model import Status
 
+# The grader's tests are a step of their own: `make test-grading` (README).
+pytestmark = pytest.mark.grading
+
 A3_TESTS = build.bundles()[A3].tests
 
 

@@ -28,6 +28,9 @@ from grading import A1, AUTOGRADE, FULL, ROOT, grade, needs_sandbox, rows, solve
 from grader import seccomp
 from grader.sandbox import Bubblewrap, Limits, _python, student_packages
 
+# The grader's tests are a step of their own: `make test-grading` (README).
+pytestmark = pytest.mark.grading
+
 LIMITS = Limits(timeout=60, memory=512 << 20, processes=8, file_size=1 << 20, output=1 << 16)
 SECRET_NAME, SECRET = b"grader-secret", b"the grader's own key"
 KEYCTL_GET_KEYRING_ID, KEYCTL_JOIN_SESSION_KEYRING, KEYCTL_READ = 0, 1, 11

@@ -20,6 +20,9 @@ from grader.export import canvas, moodle
 from grader.model import Refused
 from grader.policy import Policy, when
 
+# The grader's tests are a step of their own: `make test-grading` (README).
+pytestmark = pytest.mark.grading
+
 ROSTER = """id,name,email,canvas_id,moodle_id,section,tutor
 s001,Ada Lovelace,ada@uni.edu,1001,51,A,Kim
 s002,Émile Borel,emile@uni.edu,1002,52,B,Lee
