@@ -94,13 +94,18 @@ def write_index(app, exception):
         return
     target = f"{app.config.root_doc}.html"
     title = html.escape(app.config.html_title or app.config.project)
+    # The site's icon, as on every other page: without it the browser asks for /favicon.ico,
+    # which the site does not have (a 404 in the console, when the redirect is slower than it).
+    favicon = app.config.html_favicon
+    icon = "" if not favicon else (
+        f'<link rel="icon" href="{favicon if "://" in favicon else "_static/" + Path(favicon).name}" />\n')
     Path(app.outdir, "index.html").write_text(
         "<!DOCTYPE html>\n"
         f'<html lang="{app.config.language or "en"}">\n<head>\n<meta charset="utf-8" />\n'
         f"<title>{title}</title>\n"
         f'<meta name="description" content="{title}: the opening page." />\n'
         f'<meta http-equiv="Refresh" content="0; url={target}" />\n'
-        f'<link rel="canonical" href="{target}" />\n</head>\n'
+        f'<link rel="canonical" href="{target}" />\n{icon}</head>\n'
         f'<body><main><p><a href="{target}">{title}</a></p></main></body>\n</html>\n',
         encoding="utf8",
     )

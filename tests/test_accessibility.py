@@ -88,6 +88,9 @@ def test_index_html_is_a_page_with_a_language_and_a_title():
     index = (SITE / "index.html").read_text()
     assert index.startswith("<!DOCTYPE html>")
     assert re.search(r'<html lang="\w+', index) and re.search(r"<title>[^<]+</title>", index)
+    # the site's icon, so that the browser does not ask for a /favicon.ico the site lacks
+    icon = re.search(r'<link rel="icon" href="([^"]+)"', index)
+    assert icon and (SITE / icon.group(1)).is_file()
     assert 'http-equiv="Refresh"' in index and 'href="intro.html"' in index
 
 
