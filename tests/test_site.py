@@ -247,7 +247,8 @@ def test_the_colour_theme_is_set_once_to_its_final_value(server, browser, scheme
     end of the page set it to "light" or "dark": on a chapter page that second write restyled
     some 18,000 elements, the longest task of a phone's load (benchmarks/lighthouse.py). The
     head script now writes the final value (_templates/layout.html), so that every write,
-    the theme script's included, holds the system's scheme, and a click still changes it."""
+    the theme script's included, holds the system's scheme, and a click still changes it, for
+    the next page too."""
     context = browser.new_context(viewport={"width": 390, "height": 844}, color_scheme=scheme)
     context.add_init_script(RECORD_THEME_WRITES)
     page = context.new_page()
@@ -259,6 +260,10 @@ def test_the_colour_theme_is_set_once_to_its_final_value(server, browser, scheme
         page.locator(".theme-switch-button:visible").first.click()
         other = {"light": "dark", "dark": "light"}[scheme]
         assert page.evaluate("() => document.documentElement.dataset.theme") == other
+        # the reader's choice holds on the next page, written once there too
+        page.goto(f"{server}/chapters/b2_normal_distributions.html", wait_until="load")
+        page.wait_for_function("() => window.themeWrites.length >= 2")
+        assert set(page.evaluate("() => window.themeWrites")) == {other}
     finally:
         context.close()
 
