@@ -18,7 +18,7 @@ from pathlib import Path
 
 from docutils import nodes
 from sphinx.transforms.post_transforms import SphinxPostTransform
-from sphinx.util import logging
+from sphinx.util import isurl, logging
 
 logger = logging.getLogger(__name__)
 
@@ -96,9 +96,10 @@ def write_index(app, exception):
     title = html.escape(app.config.html_title or app.config.project)
     # The site's icon, as on every other page: without it the browser asks for /favicon.ico,
     # which the site does not have (a 404 in the console, when the redirect is slower than it).
-    favicon = app.config.html_favicon
+    # (Sphinx's own favicon_url: a URL as it is, else the file's name in _static.)
+    favicon = app.builder.globalcontext.get("favicon_url")
     icon = "" if not favicon else (
-        f'<link rel="icon" href="{favicon if "://" in favicon else "_static/" + Path(favicon).name}" />\n')
+        f'<link rel="icon" href="{favicon if isurl(favicon) else "_static/" + favicon}" />\n')
     Path(app.outdir, "index.html").write_text(
         "<!DOCTYPE html>\n"
         f'<html lang="{app.config.language or "en"}">\n<head>\n<meta charset="utf-8" />\n'
