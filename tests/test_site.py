@@ -88,13 +88,14 @@ def browser():
         b.close()
 
 
-def open_page(browser, url, viewport=(1280, 900), javascript=True, **device):
+def open_page(browser, url, viewport=(1280, 900), javascript=True, prepare=None, **device):
     """Load a page with its figures and fonts, and return it with what happened on the way.
 
     The math is typeset when the book is built, so the page needs no script for it. Figures
     load lazily, as a reader scrolls to them; here all of them are loaded at once so that
-    the checks see every one. `device`: more of Playwright's context options (a touch
-    screen, the system's dark mode, no network).
+    the checks see every one. `prepare`: called with the page before it loads (to route its
+    requests). `device`: more of Playwright's context options (a touch screen, the system's
+    dark mode, no network).
     """
     context = browser.new_context(viewport={"width": viewport[0], "height": viewport[1]},
                                   java_script_enabled=javascript, **device)
@@ -105,6 +106,8 @@ def open_page(browser, url, viewport=(1280, 900), javascript=True, **device):
     page.on("requestfailed", lambda r: log["failed"].append(f"{r.url} ({r.failure})"))
     page.on("response", lambda r: r.status >= 400 and log["bad_status"].append(f"{r.url} ({r.status})"))
     page.on("pageerror", lambda e: log["errors"].append(str(e)))
+    if prepare is not None:
+        prepare(page)
     page.goto(url, wait_until="load")
     page.evaluate("""() => Promise.all(Array.from(document.images).map(i => {
         i.loading = 'eager';
