@@ -126,6 +126,7 @@ SCENES = [
 ]
 
 
+@pytest.mark.long  # about 30 s: make test-long
 @pytest.mark.parametrize("doc, viewport, scheme, action", SCENES, ids=[f"{s[0]}-{s[1][0]}-{s[2]}-{s[3].__name__}" for s in SCENES])
 def test_pages_look_the_same_with_the_full_stylesheets(server, browser, doc, viewport, scheme, action):
     cut = screenshot(browser, f"{server}/{doc}", viewport, scheme, action, full=False)
