@@ -1,5 +1,11 @@
 """The theme's stylesheets, cut to the rules the pages can use (_ext/unused_css.py): smaller,
-and every page drawn exactly as with the full stylesheets."""
+and every page drawn exactly as with the full stylesheets: each page whole, on a laptop in dark
+mode with its solutions open, and scenes on a phone and a laptop, in light and dark mode: the
+contents drawer, a tooltip, search results and keyboard focus.
+
+On a phone, whole chapter pages were not drawn twice alike even with the same stylesheets: the
+edges of some code blocks lay a fraction of a pixel apart from one load to the next (cause not
+found). The phone's scenes are the introduction and a chapter's contents drawer."""
 
 import importlib.util
 import io
@@ -11,6 +17,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from test_accessibility import built_pages
 from test_site import OPEN_SOLUTIONS, ROOT, SCREENSHOTS, SITE, browser, open_page, server  # noqa: F401 (fixtures)
 
 sys.path.insert(0, str(ROOT / "_ext"))
@@ -91,6 +98,9 @@ def screenshot(browser, url, viewport, scheme, action, whole, full):
                         prepare=serve_the_full_stylesheets if full else None)
     try:
         assert len(used) == (len(PURGED) if full else 0), used
+        # A code block that scrolls sideways shows its scrollbar for a moment after the page
+        # loads, in one screenshot and not the other: no scrollbars, in both.
+        page.add_style_tag(content="* { scrollbar-width: none !important; }")
         action(page)
         return page.screenshot(full_page=whole, animations="disabled", caret="hide")
     finally:
@@ -137,7 +147,8 @@ SCENES = [
     ("chapters/b2_normal_distributions.html", (1280, 900), "light", show_a_tooltip, False),
     ("search.html?q=Pinsker", (1280, 900), "light", search_and_focus, True),
     ("about.html", (390, 844), "light", focus, True),
-]
+] + [(doc, (1280, 900), "dark", open_solutions, True)
+     for doc in built_pages() if doc != "index.html"]  # (a redirect to intro.html)
 
 
 def alike(png, other):
@@ -147,12 +158,16 @@ def alike(png, other):
     return first.shape == second.shape and np.abs(first - second).max() <= 2
 
 
-@pytest.mark.long  # about 30 s: make test-long
+@pytest.mark.long  # about a minute and a half: make test-long
 @pytest.mark.parametrize("doc, viewport, scheme, action, whole", SCENES,
                          ids=[f"{s[0]}-{s[1][0]}-{s[2]}-{s[3].__name__}" for s in SCENES])
 def test_pages_look_the_same_with_the_full_stylesheets(server, browser, doc, viewport, scheme, action, whole):
     cut = screenshot(browser, f"{server}/{doc}", viewport, scheme, action, whole, full=False)
     full = screenshot(browser, f"{server}/{doc}", viewport, scheme, action, whole, full=True)
+    if not alike(cut, full):
+        # The first page that a new browser draws can lie a fraction of a pixel from where it
+        # draws it next time (the edges of code blocks): a difference that stays is the CSS's.
+        cut = screenshot(browser, f"{server}/{doc}", viewport, scheme, action, whole, full=False)
     if not alike(cut, full):
         name = re.sub(r"\W+", "-", f"{doc}-{viewport[0]}-{scheme}")
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
