@@ -1,7 +1,7 @@
 """The theme's stylesheets, cut to the rules the pages can use (_ext/unused_css.py): smaller,
 and every page drawn exactly as with the full stylesheets: each page whole, on a laptop in dark
 mode with its solutions open, and scenes on a phone and a laptop, in light and dark mode: the
-contents drawer, a tooltip, search results and keyboard focus.
+introduction, the contents drawer, a tooltip, search results and keyboard focus.
 
 On a phone, whole chapter pages were not drawn twice alike even with the same stylesheets: the
 edges of some code blocks lay a fraction of a pixel apart from one load to the next (cause not
@@ -142,7 +142,6 @@ def focus(page):
 # mouse shows its hover state, sooner or later: scenes that move the mouse show only the screen.
 SCENES = [
     ("intro.html", (390, 844), "light", nothing, True),
-    ("chapters/b1_divergences.html", (1280, 900), "dark", open_solutions, True),
     ("chapters/accuracy.html", (390, 844), "dark", open_the_contents, False),
     ("chapters/b2_normal_distributions.html", (1280, 900), "light", show_a_tooltip, False),
     ("search.html?q=Pinsker", (1280, 900), "light", search_and_focus, True),
