@@ -81,6 +81,7 @@ SANDBOX_UID = 65534        # the student's uid and gid inside the sandbox
 # neither the sandbox's user nor its files are root's, and sandboxes share no per-user quota.
 HOST_IDS = range(1_900_000_000, 1_900_000_000 + (1 << 16))
 SCRATCH_BYTES = 64 << 20   # size of each tmpfs, /tmp and HOME
+SHM_BYTES = 1 << 20        # size of /dev/shm's tmpfs (the rest of /dev is read-only)
 ANSWERS_BYTES = 4 << 20    # answers read back from one submission, at most
 OWN_PROCESSES = 2          # bubblewrap's init and the runner, beyond the student's limit
 OPEN_FILES = 256           # descriptors per process
@@ -443,7 +444,11 @@ class Bubblewrap:
         for name in MASKED_PROC_FOLDERS:
             if Path("/proc", name).is_dir():
                 argv += ["--tmpfs", f"/proc/{name}", "--remount-ro", f"/proc/{name}"]
-        return argv + ["--dev", "/dev", "--remount-ro", "/", "--chdir", HOME]
+        # /dev: bubblewrap's (null, zero, full, random, urandom, tty, pts), read-only but for a
+        # small /dev/shm of its own (multiprocessing's locks and queues), so that its tmpfs, which
+        # has no size of its own, holds no files of the student's.
+        return argv + ["--dev", "/dev", "--size", str(SHM_BYTES), "--tmpfs", "/dev/shm", "--remount-ro", "/dev",
+                       "--remount-ro", "/", "--chdir", HOME]
 
     def _source(self, path):
         """Where bubblewrap finds `path`, a file or folder of self.folders: as root, in the
