@@ -24,7 +24,9 @@ What the student's code sees in the sandbox (``Bubblewrap.options``):
   kernel memory, devices: ``MASKED_PROC_FILES``, ``MASKED_PROC_FOLDERS``) are
   refused or empty;
 - writable: a fresh, size-limited tmpfs for ``/tmp`` and for ``HOME`` (so
-  IPython's and Jupyter's folders are new every time) and nothing else;
+  IPython's and Jupyter's folders are new every time), and a small one for
+  ``/dev/shm``, and nothing else (the rest of bubblewrap's ``/dev``, whose
+  tmpfs has no size limit, is read-only: its devices still work);
 - not at all: the checkout, the masters, the bundles, the grader's code, the
   submissions folder, ``_build``, the grader's ``HOME``, other processes.
 
@@ -49,7 +51,11 @@ Limits (``Limits``): address space per process, CPU time per process, file
 size, processes (the kernel's, counted in the sandbox's user namespace, see
 ``PROCESS_LIMIT``), wall-clock time and captured output. Run as root, where the
 cgroup (v1) memory and cpu controllers are writable, the memory of the whole
-sandbox and its CPU share are capped by a cgroup made for each submission too. When the time is up the grader kills
+sandbox (its files in tmpfs included) and its CPU share are capped by a cgroup
+made for each submission too. Without that cgroup, memory is bounded per process
+and per file system: each process's address space, and the three tmpfs sizes;
+the memory that neither counts (``memfd_create``, System V shared memory) is
+refused by the system call filter. When the time is up the grader kills
 bubblewrap, whose init (PID 1 of the sandbox, out of the student's reach) takes
 every process of the submission with it; so does the grader's own death
 (--die-with-parent).
