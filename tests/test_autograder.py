@@ -7,10 +7,14 @@ marks only if it gets past the sandbox. Where an attack's success would not
 show in its own marks (a change to the checkout, a process left behind, a
 connection), the test looks for that trace directly. Several attacks report
 what they saw through the value their function returns, which the feedback
-file shows; the test reads it there.
+file shows; the test reads it there. The last test turns the untouched copies'
+feedback into lookup tables, as an outside attacker did, and grades those.
 """
 
+import ast
+import contextlib
 import hashlib
+import io
 import json
 import os
 import re
@@ -19,11 +23,13 @@ import threading
 import time
 
 import nbformat
+import numpy as np
 import pytest
 from markdown_it import MarkdownIt
 
-from grading import A1, A2, A3, FULL, INV_DET, PINV_SLOGDET, ROOT, grade, needs_sandbox, rows, solved, untouched, with_cell
-from grader import sandbox
+from grading import (A1, A2, A3, FULL, INV_DET, PINV_SLOGDET, ROOT, grade, needs_sandbox, rows, solved,
+                     untouched, with_cell)
+from grader import build, sandbox
 
 # The grader's tests are a step of their own: `make test-grading` (README).
 pytestmark = pytest.mark.grading
@@ -586,9 +592,114 @@ def test_limits_hold(batch):
 def test_feedback_says_what_was_checked_and_what_came_back(batch):
     text = feedback(batch, "m_partial")
     assert "q2 | 3 / 5" in text
-    assert "my_kl([-0.2, 1.2], [0.5, 0.5])" in text and "raises ValueError" in text
-    assert "returned a value instead of raising" in text
+    # a hidden check: its call and what came back, not what it expects (an exception)
+    assert re.search(r"check 11 \(q2, 1 point, hidden\): ` my_kl\(\[-0.2, 1.2\], \[0.5, 0.5\]\) `\n"
+                     r"  - came back: ` [0-9.e-]+ `\n", text), text
+    assert "raises" not in text and "instead of raising" not in text
     assert "Score: **13 / 15**" in text
     assert "stopped after" in feedback(batch, "a_endless_loop")
     assert "memory" in feedback(batch, "a_memory_hog")
     assert "cell 4 raised ` RuntimeError: oops `" in feedback(batch, "m_raises_at_top")
+
+
+# ---------------------------------------------------------------- the feedback gives no hidden answer
+
+def hidden_answers(name):
+    """{check number: its expected answer} of every hidden check that has a value, computed here by the
+    master's own solutions (its code cells run in this process) on the check's inputs."""
+    namespace = {}
+    with contextlib.redirect_stdout(io.StringIO()):   # what the master prints
+        for cell in solved(name).cells:
+            if cell.cell_type == "code":
+                exec(cell.source, namespace)
+    answers = {}
+    for k, test in enumerate(build.bundles()[name].tests, 1):
+        if not test.public and test.check in ("close", "equals", "mc"):
+            answers[k] = namespace[test.call](*json.loads(json.dumps(test.args)), **test.kwargs)
+        elif not test.public and test.check == "raises":
+            answers[k] = test.error
+    return answers
+
+
+def numbers_in(text):
+    return [float(m) for m in re.findall(r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?", text)]
+
+
+def lookup_table(text):
+    """A notebook's code that answers every failed check of a feedback file from what the file
+    shows (an outside attack did this): each call, and the value or exception it expects; and how
+    many checks it answers."""
+    table, names = [], set()
+    for call, lines in re.findall(r"^- check \d+ \(.*?\): `+ (.*?) `+\n((?:  - .*\n)*)", text, re.M):
+        function, arguments = call.split("(", 1)
+        names.add(function)
+        parts = json.loads("[" + re.sub(r"(\w+)=", r'"__keyword__\1", ', arguments[:-1]) + "]")
+        args, kwargs, parts = [], {}, iter(parts)
+        for part in parts:
+            if isinstance(part, str) and part.startswith("__keyword__"):
+                kwargs[part[len("__keyword__"):]] = next(parts)
+            else:
+                args.append(part)
+        expected = re.search(r"^  - expected: (close to|equal to|raises) (.*?)(?: \(rtol.*| \(these.*)?$", lines, re.M)
+        if expected is None:
+            continue
+        how, shown = expected.groups()
+        if how == "raises":
+            table.append([function, args, kwargs, "raise", shown])
+            continue
+        try:
+            value = ast.literal_eval(re.sub(r"\s+", ",", shown.strip()).replace("[,", "[").replace("inf", "1e999"))
+        except (ValueError, SyntaxError):   # an array shown cut short
+            continue
+        table.append([function, args, kwargs, "value", np.asarray(value).tolist() if how == "close to" else value])
+    source = ("import builtins, json\n"
+              f"TABLE = json.loads({json.dumps(json.dumps(table))})\n"
+              "def answering(name):\n"
+              "    def function(*args, **kwargs):\n"
+              "        for called, a, k, how, value in TABLE:\n"
+              "            if called == name and [a, k] == json.loads(json.dumps([list(args), kwargs])):\n"
+              "                if how == 'raise':\n"
+              "                    raise getattr(builtins, value)('looked up')\n"
+              "                return value\n"
+              "    return function\n"
+              f"for name in {sorted(names)!r}:\n"
+              "    globals()[name] = answering(name)\n")
+    return len(table), source
+
+
+@pytest.mark.parametrize("name", FULL)
+def test_feedback_shows_no_expected_answer_of_a_hidden_check(batch, name):
+    """An outside attack: the full feedback on an untouched copy showed each failed hidden check's
+    expected value to 10 digits, enough to pass it; a notebook that was only a lookup table of them
+    got 15 of 15 points."""
+    text = feedback(batch, f"m_untouched_{name}")
+    # every number of the file but the calls' inputs and the public checks (their answers are in the copy)
+    shown = numbers_in(re.sub(r"^- check \d+ \([^)]*public\):.*\n(?:  - .*\n)*|^- check .*$", "", text, flags=re.M))
+    for k, answer in hidden_answers(name).items():
+        assert f"- check {k} (" in text, text   # every check failed, and is listed
+        entry = text.split(f"- check {k} (")[1].split("\n- check")[0]
+        assert "expected" not in entry, entry
+        if isinstance(answer, str):
+            assert answer not in entry, entry
+            continue
+        for value in np.ravel(np.asarray(answer, dtype=float)):
+            if np.isfinite(value) and value != round(value):   # whole numbers are everywhere in the file
+                assert not [x for x in shown if abs(x - value) <= 1e-6 * abs(value)], (k, value, entry)
+
+
+def test_a_lookup_table_of_the_feedback_earns_no_hidden_check(batch, tmp_path):
+    folder = tmp_path / "forged"
+    folder.mkdir()
+    for name in FULL:
+        nb = untouched(name)
+        answered, source = lookup_table(feedback(batch, f"m_untouched_{name}"))
+        assert answered >= 1   # the public checks at least: the file is read
+        nb.cells = [nbformat.v4.new_code_cell(source)]
+        nbformat.write(nb, folder / f"{name}.ipynb")
+    done = grade(folder, tmp_path / "grades.csv", *LIMITS)
+    assert done.returncode == 0, done.stdout + done.stderr
+    graded = rows(tmp_path / "grades.csv")
+    for name in FULL:
+        hidden = {str(k) for k, t in enumerate(build.bundles()[name].tests, 1) if not t.public}
+        assert graded[name]["status"] == "ok" and hidden <= set(graded[name]["failed"].split()), graded[name]
+

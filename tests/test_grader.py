@@ -7,6 +7,7 @@ and the command's behaviour around a batch.
 import csv
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -287,6 +288,31 @@ def test_feedback_is_inert_one_heading_one_score(tmp_path):
         assert sum("Score:" in t.content for t in tokens if t.type == "text") == 1
         assert not [t for t in tokens if t.type in ("html_block", "html_inline", "link_open", "image")]
         assert "\r" not in path.read_text() and "\u2028" not in path.read_text()
+
+
+def test_a_failed_hidden_check_shows_its_call_and_what_came_back_only(tmp_path):
+    """Neither what a hidden check expects (a value, an exception) nor the grader's judgement of the
+    answer against it ("instead of raising", "right as far as it goes") is in the feedback; a public
+    check shows both, as the student's self-check does."""
+    bundle = build.bundles()[A1]
+    by_call = {feedback.call_text(t): i for i, t in enumerate(bundle.tests)}
+    right = {by_call["my_kl([0.5, 0.5], [1.0, 0.0])"], by_call["my_kl([0.3, 0.7], [0.0, 1.0])"]}  # both inf
+    answers = [[{"value": float("inf") if i in right else 0.123}] for i in range(len(bundle.tests))]
+    results = score.judge(bundle.tests, bundle.expected, answers)
+    path = tmp_path / "feedback.md"
+    feedback.write(path, {"submission": "s.ipynb", "total": 0, "max_total": 15, "status": "ok"}, bundle, results, [])
+    entries = {int(m[1]): m[0] for m in re.finditer(r"^- check (\d+) .*\n(?:  - .*\n)*", path.read_text(), re.M)}
+    assert sorted(entries) == list(range(1, len(bundle.tests) + 1))   # every check failed, each listed
+    for i, (test, expected) in enumerate(zip(bundle.tests, bundle.expected)):
+        entry = entries[i + 1]
+        assert feedback.call_text(test) in entry and ("` 0.123 `" in entry) == (i not in right), entry
+        gated = "right as far as it goes" in entry
+        if test.public:
+            assert checks.shows(test, expected) in entry and gated == (i in right), entry
+        else:
+            assert "expected" not in entry and "raising" not in entry and not gated, entry
+            if test.check == "close" and np.all(np.isfinite(expected)):
+                assert f"{float(np.ravel(expected)[0]):.6f}"[:-1] not in entry, entry
 
 
 def stalling_notebook():

@@ -26,7 +26,7 @@ import pytest
 
 from grading import A1, AUTOGRADE, FULL, ROOT, grade, needs_sandbox, rows, solved
 from grader import seccomp
-from grader.sandbox import Bubblewrap, Limits, _python, student_packages
+from grader.sandbox import SCRATCH_BYTES, SHM_BYTES, Bubblewrap, Cgroup, Limits, _python, student_packages
 
 # The grader's tests are a step of their own: `make test-grading` (README).
 pytestmark = pytest.mark.grading
@@ -47,7 +47,8 @@ PROC_FOLDERS = ("acpi", "asound", "scsi")
 REFUSED = ("add_key", "request_key", "keyctl", "ptrace", "process_vm_readv", "process_vm_writev", "kexec_load",
            "kexec_file_load", "init_module", "finit_module", "delete_module", "bpf", "perf_event_open",
            "userfaultfd", "mount", "umount2", "pivot_root", "swapon", "swapoff", "reboot", "unshare", "setns",
-           "io_uring_setup", "io_uring_enter", "io_uring_register", "acct", "quotactl", "open_by_handle_at")
+           "io_uring_setup", "io_uring_enter", "io_uring_register", "acct", "quotactl", "open_by_handle_at",
+           "memfd_create", "memfd_secret", "shmget")
 ARGUMENTS = {"ptrace": [PTRACE_PEEKDATA, 1], "process_vm_readv": ["pid"], "process_vm_writev": ["pid"],
              "keyctl": [KEYCTL_GET_KEYRING_ID, KEY_SPEC_SESSION_KEYRING], "personality": [ADDR_NO_RANDOMIZE]}
 HEADERS = {"x86_64": ("/usr/include/x86_64-linux-gnu/asm/unistd_64.h", "/usr/include/asm/unistd_64.h"),
@@ -295,6 +296,84 @@ def test_an_honest_notebook_still_gets_full_marks(tmp_path):
     assert done.returncode == 0, done.stderr
     row = rows(tmp_path / "grades.csv")["honest"]
     assert (row["status"], int(row["total"])) == ("ok", FULL[A1]), row
+
+
+HOLD = r'''
+import ctypes, json, os
+MiB, TRIES = 1 << 20, {tries}
+libc = ctypes.CDLL(None, use_errno=True)
+libc.shmat.restype = ctypes.c_void_p
+
+def held(step, undo):
+    """MiB that `step` holds, one more each call until it fails or has TRIES; then `undo`."""
+    done, error = 0, ""
+    try:
+        for i in range(TRIES):
+            step(i)
+            done += 1
+    except OSError as problem:
+        error = problem.strerror or str(problem)
+    undo()
+    return [done, error]
+
+def file_in(folder):
+    def step(i):
+        with open(f"{{folder}}/held{{i}}", "wb") as f:
+            f.write(b"\1" * MiB)
+    def undo():
+        for name in os.listdir(folder):
+            if name.startswith("held"):
+                os.remove(f"{{folder}}/{{name}}")
+    return step, undo
+
+memfds = []
+def memfd(i):
+    memfds.append(os.memfd_create(f"held{{i}}"))
+    os.write(memfds[-1], b"\1" * MiB)
+
+segments = []
+def sysv(i):
+    segment = libc.shmget(0, MiB, 0o600)
+    if segment < 0:
+        raise OSError(ctypes.get_errno(), os.strerror(ctypes.get_errno()))
+    segments.append(segment)
+    address = libc.shmat(segment, None, 0)
+    ctypes.memset(address, 1, MiB)
+    libc.shmdt(ctypes.c_void_p(address))
+
+report = {{"dev": held(*file_in("/dev")), "dev/shm": held(*file_in("/dev/shm")), "tmp": held(*file_in("/tmp")),
+          "memfd": held(memfd, lambda: [os.close(fd) for fd in memfds]),
+          "sysv": held(sysv, lambda: [libc.shmctl(s, 0, None) for s in segments])}}   # IPC_RMID
+with open("/dev/null", "wb") as f:
+    report["null"] = f.write(b"x")
+with open("/dev/urandom", "rb") as f:
+    report["urandom"] = len(f.read(16))
+print("REPORT" + json.dumps(report), flush=True)
+'''
+
+
+@pytest.mark.parametrize("cgroup", [True, False], ids=["with the cgroup", "without the cgroup"])
+def test_memory_outside_the_address_space_limit_is_bounded(tmp_path, cgroup):
+    """An outside attack, where the cgroup was unavailable: 1.6 GB of files in /dev (a tmpfs
+    the student's user owned, of no size of its own) and 1.5 GB of memfd_create buffers, which
+    no address space limit counts. Tried here a MiB at a time, up to 96 MiB per way."""
+    needs_sandbox()
+    if cgroup and not Cgroup.available():
+        pytest.skip("the cgroup (v1) memory and cpu controllers are not writable here")
+    box = Bubblewrap(LIMITS, tmp_path)
+    box.use_cgroups = cgroup
+    job = tmp_path / "job.json"
+    job.write_text(json.dumps({"cells": [HOLD.format(tries=96)], "calls": []}))
+    _, output = run_watched(box, job)
+    line = next((text for text in output.decode(errors="replace").splitlines() if text.startswith("REPORT")), None)
+    assert line is not None, output.decode(errors="replace")[-3000:]
+    report = json.loads(line[len("REPORT"):])
+    assert report["dev"] == [0, "Read-only file system"], report
+    assert report["dev/shm"][0] <= SHM_BYTES >> 20 and report["dev/shm"][1] == "No space left on device", report
+    assert report["memfd"] == report["sysv"] == [0, "Operation not permitted"], report
+    # /tmp, as the control: written up to its size
+    assert (SCRATCH_BYTES >> 20) - 1 <= report["tmp"][0] <= SCRATCH_BYTES >> 20, report
+    assert report["null"] == 1 and report["urandom"] == 16, report
 
 
 def run_filter(program, nr, arch, arg0=0):

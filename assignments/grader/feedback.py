@@ -1,5 +1,13 @@
 """One readable Markdown file per submission: score, questions, and (full feedback) what each failed check saw.
 
+What a failed check shows depends on whether the student can already see it. A public check (in
+the student's copy, with its expected answer, in the self-check) shows its call, what it
+expects and what came back. A hidden check shows its call (its inputs: the student's code sees
+them anyway, and could return them as its answer) and what came back, never what it expects nor
+anything the grader learnt by comparing the answer with it (a difference, "instead of raising",
+"right as far as it goes"): an outside attack turned the expected values of a full feedback
+file into a notebook that was only a lookup table, and got full marks.
+
 Text from a sandbox or a file name is untrusted: it appears only inside inline code
 (``code``), after every control, format and separator character has been replaced
 (``inert``), so that it can start no line, heading, HTML or link. The file has one
@@ -11,7 +19,8 @@ lateness and the final grade; it is replaced, not added again, on every later ru
 
 Brief feedback is the score per question and nothing else: no cell numbers, exit
 codes, signals, sizes or timings, which a student's code could modulate to read the
-hidden tests out of it. Full feedback shows the hidden inputs; hand it out only
+hidden tests out of it. Full feedback shows the hidden inputs, with which a student could
+compute the answers elsewhere (with ``mathlib``, say) and hard-code them: hand it out only
 once no more submissions are taken.
 """
 
@@ -80,12 +89,17 @@ def write(path, row, bundle, results, notes, brief=False):
     lines.append("")
     failed = [(i, r) for i, r in enumerate(results) if not r.passed]
     if failed and not brief:
-        lines += ["## Checks that did not pass", ""]
+        lines += ["## Checks that did not pass", "",
+                  "A public check (one your notebook's self-check runs) says what it expects; a hidden "
+                  "check says what it called and what came back, not what it expects.", ""]
         for i, r in failed:
-            what = f"check {i + 1} ({r.test.question}, {r.test.points} point{'s' * (r.test.points != 1)})"
-            lines += [f"- {what}: {code(_shown(call_text(r.test)))}",
-                      f"  - expected: {checks.shows(r.test, r.expected)}",
-                      f"  - came back: {_failure(r)}"]
+            what = (f"check {i + 1} ({r.test.question}, {r.test.points} point{'s' * (r.test.points != 1)}, "
+                    f"{'public' if r.test.public else 'hidden'})")
+            lines.append(f"- {what}: {code(_shown(call_text(r.test)))}")
+            if r.test.public:
+                lines += [f"  - expected: {checks.shows(r.test, r.expected)}", f"  - came back: {_failure(r)}"]
+            else:
+                lines.append(f"  - came back: {_came_back(r)}")
     path.write_text("\n".join(lines) + "\n")
 
 
@@ -94,6 +108,26 @@ def with_grade(path, lines):
     (Markdown list items, in the grader's words; untrusted text only through ``code``)."""
     head = path.read_text().split(f"\n{GRADE}\n", 1)[0].rstrip("\n")
     path.write_text(f"{head}\n\n{GRADE}\n\n" + "\n".join(lines) + "\n")
+
+
+def _came_back(result):
+    """What came back on a hidden check, from the answer alone: its value or its exception, and of
+    the grader's notes only the one about the answer's form, none that tells what the check
+    expects ("instead of raising") or that the answer is it ("right as far as it goes")."""
+    from .score import INVALID
+
+    answer = result.answer
+    if answer is None:
+        said = "no answer came back"
+    elif "value" not in answer:
+        said = f"raised {code(_shown(str(answer.get('error', ''))))}"
+    elif answer["value"] is None:   # no check expects None
+        said = "returned None (does the function return its result?)"
+    else:
+        said = code(_shown(answer["value"]))
+    if result.note == INVALID:
+        said += f"; {INVALID}: {code(_shown(result.detail))}"
+    return said
 
 
 def _failure(result):

@@ -24,7 +24,9 @@ What the student's code sees in the sandbox (``Bubblewrap.options``):
   kernel memory, devices: ``MASKED_PROC_FILES``, ``MASKED_PROC_FOLDERS``) are
   refused or empty;
 - writable: a fresh, size-limited tmpfs for ``/tmp`` and for ``HOME`` (so
-  IPython's and Jupyter's folders are new every time) and nothing else;
+  IPython's and Jupyter's folders are new every time), and a small one for
+  ``/dev/shm``, and nothing else (the rest of bubblewrap's ``/dev``, whose
+  tmpfs has no size limit, is read-only: its devices still work);
 - not at all: the checkout, the masters, the bundles, the grader's code, the
   submissions folder, ``_build``, the grader's ``HOME``, other processes.
 
@@ -49,7 +51,11 @@ Limits (``Limits``): address space per process, CPU time per process, file
 size, processes (the kernel's, counted in the sandbox's user namespace, see
 ``PROCESS_LIMIT``), wall-clock time and captured output. Run as root, where the
 cgroup (v1) memory and cpu controllers are writable, the memory of the whole
-sandbox and its CPU share are capped by a cgroup made for each submission too. When the time is up the grader kills
+sandbox (its files in tmpfs included) and its CPU share are capped by a cgroup
+made for each submission too. Without that cgroup, memory is bounded per process
+and per file system: each process's address space, and the three tmpfs sizes;
+the memory that neither counts (``memfd_create``, System V shared memory) is
+refused by the system call filter. When the time is up the grader kills
 bubblewrap, whose init (PID 1 of the sandbox, out of the student's reach) takes
 every process of the submission with it; so does the grader's own death
 (--die-with-parent).
@@ -81,6 +87,7 @@ SANDBOX_UID = 65534        # the student's uid and gid inside the sandbox
 # neither the sandbox's user nor its files are root's, and sandboxes share no per-user quota.
 HOST_IDS = range(1_900_000_000, 1_900_000_000 + (1 << 16))
 SCRATCH_BYTES = 64 << 20   # size of each tmpfs, /tmp and HOME
+SHM_BYTES = 1 << 20        # size of /dev/shm's tmpfs (the rest of /dev is read-only)
 ANSWERS_BYTES = 4 << 20    # answers read back from one submission, at most
 OWN_PROCESSES = 2          # bubblewrap's init and the runner, beyond the student's limit
 OPEN_FILES = 256           # descriptors per process
@@ -443,7 +450,11 @@ class Bubblewrap:
         for name in MASKED_PROC_FOLDERS:
             if Path("/proc", name).is_dir():
                 argv += ["--tmpfs", f"/proc/{name}", "--remount-ro", f"/proc/{name}"]
-        return argv + ["--dev", "/dev", "--remount-ro", "/", "--chdir", HOME]
+        # /dev: bubblewrap's (null, zero, full, random, urandom, tty, pts), read-only but for a
+        # small /dev/shm of its own (multiprocessing's locks and queues), so that its tmpfs, which
+        # has no size of its own, holds no files of the student's.
+        return argv + ["--dev", "/dev", "--size", str(SHM_BYTES), "--tmpfs", "/dev/shm", "--remount-ro", "/dev",
+                       "--remount-ro", "/", "--chdir", HOME]
 
     def _source(self, path):
         """Where bubblewrap finds `path`, a file or folder of self.folders: as root, in the

@@ -14,6 +14,9 @@ from .compare import InvalidAnswer
 from .model import Test
 
 
+INVALID = "not a valid answer"   # the note of an answer of the wrong form (its detail says why)
+
+
 @dataclass(frozen=True)
 class Result:
     """How one test of a submission went."""
@@ -52,7 +55,7 @@ def judge(tests, expected, answers):
             try:
                 passed = bool(KINDS[test.check].judge(test, exp, raw))
             except (InvalidAnswer, KeyError, TypeError, AttributeError, ValueError, ArithmeticError) as error:
-                note, detail = "not a valid answer", str(error)
+                note, detail = INVALID, str(error)
         results.append(Result(test, exp, raw[0] if raw else None, passed, note, detail))
     return _needing_values(results)
 

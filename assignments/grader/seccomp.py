@@ -12,8 +12,10 @@ its input. The program:
 3. allows everything else.
 
 A notebook never needs a refused call: they reach the kernel's keyrings, other
-processes' memory, modules, mounts and namespaces, or are the kernel's largest
-attack surface (BPF, io_uring, perf, userfaultfd). Only x86-64 and aarch64 are
+processes' memory, modules, mounts and namespaces, are the kernel's largest
+attack surface (BPF, io_uring, perf, userfaultfd), or hold memory that neither
+a tmpfs's size nor the address space limit counts (``memfd_create``, System V
+shared memory), which only a cgroup would otherwise bound. Only x86-64 and aarch64 are
 known; ``program`` refuses any other architecture.
 """
 
@@ -72,6 +74,9 @@ REFUSED = {
     # large attack surfaces a notebook has no use for
     "bpf": (321, 280), "perf_event_open": (298, 241), "userfaultfd": (323, 282),
     "io_uring_setup": (425, 425), "io_uring_enter": (426, 426), "io_uring_register": (427, 427),
+    # memory outside every file system's size and the address space's limit: anonymous files and
+    # System V shared memory (both held in shmem; without a cgroup, nothing else would bound them)
+    "memfd_create": (319, 279), "memfd_secret": (447, 447), "shmget": (29, 194),
 }
 
 
