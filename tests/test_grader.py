@@ -500,6 +500,27 @@ def test_only_a_students_latest_notebook_runs_and_no_student_outvotes_the_class(
         assert [row[-1] for row in csv.reader(f)][2:] == [str(FULL[A3]), str(FULL[A3]), ""]   # Frank: no 0
 
 
+def test_a_crafted_canvas_name_neither_supersedes_nor_replaces_a_classmate_s_notebook(tmp_path):
+    """An outside attack: mal_1001_1_1003_7721_a3.ipynb was read as Canvas user 1001's, so that, beside her own
+    notebook of the same time, hers was superseded and never run, and the Canvas import gave her 0."""
+    needs_sandbox()
+    folder, grades = tmp_path / "subs", tmp_path / "out" / "grades.csv"
+    folder.mkdir()
+    for name, nb in {"lovelaceada_1001_7720_a3.ipynb": solved(A3), "mal_1001_1_1003_7721_a3.ipynb": untouched(A3)}.items():
+        nbformat.write(nb, folder / name)
+        os.utime(folder / name, (1e9, 1e9))
+    roster_path = tmp_path / "roster.csv"
+    roster_path.write_text("id,name,email,canvas_id\ns001,Ada Lovelace,ada@uni.edu,1001\ns003,Mal Ory,mal@uni.edu,1003\n")
+    done = grade(folder, grades, "--roster", str(roster_path), "--jobs", "1")
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert (rows(grades)["lovelaceada_1001_7720_a3"]["status"], rows(grades)["lovelaceada_1001_7720_a3"]["total"]) \
+        == ("ok", str(FULL[A3]))
+    with open(tmp_path / "out" / "term" / f"{A3}.canvas.csv", newline="") as f:
+        assert [row[-1] for row in csv.reader(f)][2:] == [str(FULL[A3]), ""]   # Ada's own; Mal's file is no one's
+    assert "mal_1001_1_1003_7721_a3.ipynb: matched to no student: its name reads as Canvas's download of more " \
+           "than one user" in done.stdout
+
+
 def scratch(tmp_path):
     """A temporary directory of the grader's own, to see what it leaves there."""
     (tmp_path / "tmp").mkdir()
