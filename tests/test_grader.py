@@ -327,6 +327,65 @@ def test_a_notebook_of_many_cells_is_refused_before_it_is_validated(tmp_path):
     assert submissions.read(path, bundles).verdict.status is Status.TOO_LARGE
 
 
+def nested_arrays(nb):
+    """An outside attack: a valid copy whose metadata holds arrays 20 deep up to just under NOTEBOOK_BYTES
+    (34 s and 2.9 GB to read, for every copy in the folder, on every run)."""
+    text = nbformat.writes(nb)
+    bomb = "[" * 20 + "]" * 20
+    count = (submissions.NOTEBOOK_BYTES - len(text) - 100) // (len(bomb) + 1)
+    return text.replace('"metadata": {', '"metadata": {"bomb": [' + ",".join([bomb] * count) + "], ", 1)
+
+
+def with_outputs(nb, outputs):
+    """A notebook's text whose first cell is a code cell with these outputs (written as JSON: nbformat would
+    validate them, which is the slow work the attacks below make the grader do)."""
+    raw = json.loads(nbformat.writes(nb))
+    raw["cells"][0] = {"cell_type": "code", "execution_count": None, "id": "bomb", "metadata": {}, "source": "",
+                       "outputs": outputs}
+    return json.dumps(raw)
+
+
+def many_outputs(nb):
+    """An outside attack: a valid copy with one cell of 99,000 empty stream outputs (124 s to read)."""
+    return with_outputs(nb, [{"output_type": "stream", "name": "stdout", "text": ""}] * 99_000)
+
+
+@pytest.mark.parametrize("bomb, reason", [(nested_arrays, "(more than 100000 JSON arrays)"),
+                                          (many_outputs, "(more than 5000 outputs)")])
+def test_a_notebook_bomb_is_refused_quickly_and_for_its_file_alone(tmp_path, bomb, reason):
+    (tmp_path / "bomb.ipynb").write_text(bomb(untouched(A3)))
+    nbformat.write(solved(A3), tmp_path / "honest.ipynb")
+    assert (tmp_path / "bomb.ipynb").stat().st_size <= submissions.NOTEBOOK_BYTES
+    started = time.monotonic()
+    subs = {s.name: s for s in submissions.folder(tmp_path, build.bundles())}
+    assert time.monotonic() - started < 3
+    assert str(subs["bomb.ipynb"].verdict) == f"too large {reason}"
+    assert subs["honest.ipynb"].verdict is None and subs["honest.ipynb"].claimed == A3
+
+
+def test_reading_a_notebook_has_a_time_and_a_memory_limit_whatever_its_shape(tmp_path, monkeypatch):
+    """No count before parsing foresees every costly shape: one output of 500,000 mime types took 17 s to
+    validate. The reading runs with limits of its own; an honest notebook of 15 MiB keeps within them."""
+    path = tmp_path / "slow.ipynb"
+    path.write_text(with_outputs(untouched(A3), [{"output_type": "display_data", "metadata": {},
+                                                  "data": {f"x/{i}": "" for i in range(500_000)}}]))
+    monkeypatch.setattr(submissions, "NOTEBOOK_SECONDS", 1)
+    started = time.monotonic()
+    assert str(submissions.read(path, build.bundles()).verdict) == "too large (reading it takes more than 1 s)"
+    assert time.monotonic() - started < 5
+    monkeypatch.undo()
+    big = solved(A3)
+    path.write_text(with_outputs(big, [{"output_type": "display_data", "metadata": {},
+                                        "data": {"image/png": "iVBO" * (15 << 18)}}]))
+    sub = submissions.read(path, build.bundles())
+    assert sub.verdict is None and sub.cells == [""] + [c.source for c in big.cells[1:] if c.cell_type == "code"]
+    # in a process of its own, whose memory the child does not find already taken (and free) at its start
+    shown = subprocess.run([sys.executable, "-c", "import grading; from grader import submissions; "
+                            "submissions.NOTEBOOK_MEMORY = 16 << 20; print(submissions.load(%r)[2])" % str(path)],
+                           cwd=Path(__file__).parent, capture_output=True, text=True, timeout=60)
+    assert shown.stdout == "too large (reading it needs more than 16 MiB)\n", shown.stderr
+
+
 def test_a_file_the_grader_cannot_open_is_a_status_not_the_end_of_the_batch(tmp_path, monkeypatch):
     nbformat.write(solved(A3), tmp_path / "fine.ipynb")
     (tmp_path / "locked.ipynb").write_text("{}")
