@@ -353,6 +353,65 @@ def test_a_notebook_of_many_cells_is_refused_before_it_is_validated(tmp_path):
     assert submissions.read(path, bundles).verdict.status is Status.TOO_LARGE
 
 
+def nested_arrays(nb):
+    """An outside attack: a valid copy whose metadata holds arrays 20 deep up to just under NOTEBOOK_BYTES
+    (34 s and 2.9 GB to read, for every copy in the folder, on every run)."""
+    text = nbformat.writes(nb)
+    bomb = "[" * 20 + "]" * 20
+    count = (submissions.NOTEBOOK_BYTES - len(text) - 100) // (len(bomb) + 1)
+    return text.replace('"metadata": {', '"metadata": {"bomb": [' + ",".join([bomb] * count) + "], ", 1)
+
+
+def with_outputs(nb, outputs):
+    """A notebook's text whose first cell is a code cell with these outputs (written as JSON: nbformat would
+    validate them, which is the slow work the attacks below make the grader do)."""
+    raw = json.loads(nbformat.writes(nb))
+    raw["cells"][0] = {"cell_type": "code", "execution_count": None, "id": "bomb", "metadata": {}, "source": "",
+                       "outputs": outputs}
+    return json.dumps(raw)
+
+
+def many_outputs(nb):
+    """An outside attack: a valid copy with one cell of 99,000 empty stream outputs (124 s to read)."""
+    return with_outputs(nb, [{"output_type": "stream", "name": "stdout", "text": ""}] * 99_000)
+
+
+@pytest.mark.parametrize("bomb, reason", [(nested_arrays, "(more than 100000 JSON arrays)"),
+                                          (many_outputs, "(more than 5000 outputs)")])
+def test_a_notebook_bomb_is_refused_quickly_and_for_its_file_alone(tmp_path, bomb, reason):
+    (tmp_path / "bomb.ipynb").write_text(bomb(untouched(A3)))
+    nbformat.write(solved(A3), tmp_path / "honest.ipynb")
+    assert (tmp_path / "bomb.ipynb").stat().st_size <= submissions.NOTEBOOK_BYTES
+    started = time.monotonic()
+    subs = {s.name: s for s in submissions.folder(tmp_path, build.bundles())}
+    assert time.monotonic() - started < 3
+    assert str(subs["bomb.ipynb"].verdict) == f"too large {reason}"
+    assert subs["honest.ipynb"].verdict is None and subs["honest.ipynb"].claimed == A3
+
+
+def test_reading_a_notebook_has_a_time_and_a_memory_limit_whatever_its_shape(tmp_path, monkeypatch):
+    """No count before parsing foresees every costly shape: one output of 500,000 mime types took 17 s to
+    validate. The reading runs with limits of its own; an honest notebook of 15 MiB keeps within them."""
+    path = tmp_path / "slow.ipynb"
+    path.write_text(with_outputs(untouched(A3), [{"output_type": "display_data", "metadata": {},
+                                                  "data": {f"x/{i}": "" for i in range(500_000)}}]))
+    monkeypatch.setattr(submissions, "NOTEBOOK_SECONDS", 1)
+    started = time.monotonic()
+    assert str(submissions.read(path, build.bundles()).verdict) == "too large (reading it takes more than 1 s)"
+    assert time.monotonic() - started < 5
+    monkeypatch.undo()
+    big = solved(A3)
+    path.write_text(with_outputs(big, [{"output_type": "display_data", "metadata": {},
+                                        "data": {"image/png": "iVBO" * (15 << 18)}}]))
+    sub = submissions.read(path, build.bundles())
+    assert sub.verdict is None and sub.cells == [""] + [c.source for c in big.cells[1:] if c.cell_type == "code"]
+    # in a process of its own, whose memory the child does not find already taken (and free) at its start
+    shown = subprocess.run([sys.executable, "-c", "import grading; from grader import submissions; "
+                            "submissions.NOTEBOOK_MEMORY = 16 << 20; print(submissions.load(%r)[2])" % str(path)],
+                           cwd=Path(__file__).parent, capture_output=True, text=True, timeout=60)
+    assert shown.stdout == "too large (reading it needs more than 16 MiB)\n", shown.stderr
+
+
 def test_a_file_the_grader_cannot_open_is_a_status_not_the_end_of_the_batch(tmp_path, monkeypatch):
     nbformat.write(solved(A3), tmp_path / "fine.ipynb")
     (tmp_path / "locked.ipynb").write_text("{}")
@@ -524,6 +583,27 @@ def test_only_a_students_latest_notebook_runs_and_no_student_outvotes_the_class(
     assert term.returncode == 1 and "9 submissions already graded" in term.stdout, term.stdout + term.stderr
     with open(tmp_path / "out" / "term" / f"{A3}.canvas.csv", newline="") as f:
         assert [row[-1] for row in csv.reader(f)][2:] == [str(FULL[A3]), str(FULL[A3]), ""]   # Frank: no 0
+
+
+def test_a_crafted_canvas_name_neither_supersedes_nor_replaces_a_classmate_s_notebook(tmp_path):
+    """An outside attack: mal_1001_1_1003_7721_a3.ipynb was read as Canvas user 1001's, so that, beside her own
+    notebook of the same time, hers was superseded and never run, and the Canvas import gave her 0."""
+    needs_sandbox()
+    folder, grades = tmp_path / "subs", tmp_path / "out" / "grades.csv"
+    folder.mkdir()
+    for name, nb in {"lovelaceada_1001_7720_a3.ipynb": solved(A3), "mal_1001_1_1003_7721_a3.ipynb": untouched(A3)}.items():
+        nbformat.write(nb, folder / name)
+        os.utime(folder / name, (1e9, 1e9))
+    roster_path = tmp_path / "roster.csv"
+    roster_path.write_text("id,name,email,canvas_id\ns001,Ada Lovelace,ada@uni.edu,1001\ns003,Mal Ory,mal@uni.edu,1003\n")
+    done = grade(folder, grades, "--roster", str(roster_path), "--jobs", "1")
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert (rows(grades)["lovelaceada_1001_7720_a3"]["status"], rows(grades)["lovelaceada_1001_7720_a3"]["total"]) \
+        == ("ok", str(FULL[A3]))
+    with open(tmp_path / "out" / "term" / f"{A3}.canvas.csv", newline="") as f:
+        assert [row[-1] for row in csv.reader(f)][2:] == [str(FULL[A3]), ""]   # Ada's own; Mal's file is no one's
+    assert "mal_1001_1_1003_7721_a3.ipynb: matched to no student: its name reads as Canvas's download of more " \
+           "than one user" in done.stdout
 
 
 def scratch(tmp_path):

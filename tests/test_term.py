@@ -120,6 +120,54 @@ def test_every_file_of_a_mixed_download_is_matched_or_says_why_not(tmp_path):
     assert late["borelemile_LATE_9999_777002_a1-1.IPYNB"] and not late["lovelaceada_1001_777001_a1.ipynb"]
 
 
+def test_a_canvas_name_that_reads_as_two_users_counts_for_no_student_it_does_not_prove_is_theirs(tmp_path):
+    """An outside attack: mal_1001_1_1003_7721_a1.ipynb was read as Canvas user 1001 (the shortest name before
+    two numbers), so that it superseded user 1001's own notebook and took her grade. Canvas's name part and the
+    student's own file name may both hold _<number>_<number>_: read from the left or from the right, one of
+    them can name another student."""
+    r = make_roster(tmp_path)
+    subs = tmp_path / "subs"
+    ordinary = {"lovelaceada_1001_7720_a1.ipynb": ("s001", False), "borelemile_LATE_1002_7721_a1.ipynb": ("s002", True),
+                "borelemile_late_1002_7722_a1 (1).ipynb": ("s002", True),
+                "noetheremmy_1004_7723_a1_v2.ipynb": ("s004", False)}
+    attacks = ["mal_1001_1_1003_7721_a1.ipynb",                       # the name part holds Ada's id
+               "godelkurt_1003_7724_lovelaceada_1001_7720_a1.ipynb",   # the file's own name holds Ada's prefix
+               "mal_late_1001_1_9999_7725_a1.ipynb"]                   # its own user (9999) is in no roster
+    for name in [*ordinary, *attacks]:
+        touch(subs, name)
+    found, _ = intake.walk(subs, r)
+    owners = {f.name: intake.owner(f, r) for f in found}
+    for name in attacks:
+        student, why = owners[name]
+        assert student is None and why.startswith("its name reads as Canvas's download of more than one user (user ")
+        assert "the grader does not guess whose it is" in why
+    assert "user 1001 named 'mal', user 1 named 'mal_1001', user 1003 named 'mal_1001_1'" in owners[attacks[0]][1]
+    assert {n: (owners[n][0].id, owners[n][1]) for n in ordinary} == {n: (s, None) for n, (s, _) in ordinary.items()}
+    assert {f.name: f.late for f in found if f.name in ordinary} == {n: late for n, (_, late) in ordinary.items()}
+    # without a roster no such name is any user's, so that its notebook supersedes no one's (batch.submitter)
+    assert {f.name: f.key for f in intake.walk(subs)[0] if f.name in attacks} == dict.fromkeys(attacks, "")
+
+
+def test_a_canvas_name_with_two_readings_counts_where_only_one_is_a_student_s_id_and_name(tmp_path):
+    """An honest file name may hold _<number>_<number>_ too: with a roster, the one reading whose user id and
+    name are a student's counts, noted for the instructor; a reading of a student's id under another name does not."""
+    r = make_roster(tmp_path)
+    subs = tmp_path / "subs"
+    touch(subs, "godelkurt_1003_7720_hw_1_2_final.ipynb")     # also user 1 named 'godelkurt_1003_7720_hw'
+    touch(subs, "godelkurt_LATE_1003_7721_hw_1_2_x.ipynb")
+    touch(subs, "someone_1003_7722_x_9_8_y.ipynb")            # 1003 is Kurt's id, not his name
+    found, _ = intake.walk(subs, r)
+    owners = {f.name: intake.owner(f, r) for f in found}
+    for name in ("godelkurt_1003_7720_hw_1_2_final.ipynb", "godelkurt_LATE_1003_7721_hw_1_2_x.ipynb"):
+        student, why = owners[name]
+        assert student.id == "s003" and why.endswith("counted for s003 (Kurt Gödel, line 4), the one student of the "
+                                                      "roster whose Canvas id and name it holds; check that it is theirs")
+    assert {f.name: f.late for f in found} == {"godelkurt_1003_7720_hw_1_2_final.ipynb": False,
+                                               "godelkurt_LATE_1003_7721_hw_1_2_x.ipynb": True,
+                                               "someone_1003_7722_x_9_8_y.ipynb": False}
+    assert owners["someone_1003_7722_x_9_8_y.ipynb"][0] is None
+
+
 def test_a_missing_folder_is_one_sentence(tmp_path):
     with pytest.raises(Refused, match="does not exist or is not a folder"):
         intake.walk(tmp_path / "nowhere")

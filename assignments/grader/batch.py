@@ -329,7 +329,7 @@ class Batch:
         for error in broken:
             self.log(f"skipping a broken master: {error}")
         self.bundles = all_bundles
-        found, skipped = intake.walk(self.folder)
+        found, skipped = intake.walk(self.folder, self.roster)
         subs = [submissions.read(f.path, all_bundles, f.name, broken) for f in found]
         if not subs:
             raise Refused(_nothing_to_grade(self.folder, skipped))

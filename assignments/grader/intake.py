@@ -3,12 +3,17 @@
 Layouts read (they may be mixed in one folder):
 
 - Canvas's "Download Submissions": files at the top, named
-  ``<name>_<canvas user id>_<file id>_<file>``, with ``_LATE`` after the name of a
-  submission Canvas counted late (``lovelaceada_LATE_1234_56789_a1.ipynb``); ``<name>`` is
-  the student's sortable name, lower case, without spaces or punctuation (canvas-lms,
+  ``<name>_<canvas user id>_<file id>_<file>``, with ``_LATE`` (in any case) after the name
+  of a submission Canvas counted late (``lovelaceada_LATE_1234_56789_a1.ipynb``); ``<name>``
+  is the student's sortable name, lower case, without spaces or punctuation (canvas-lms,
   ``ContentZipper#get_filename``). Canvas writes the zip's entries when it makes the zip,
   so their times are the download's, not the submissions': such a file has no submission
-  time, and Canvas's ``LATE`` is what says whether it came late.
+  time, and Canvas's ``LATE`` is what says whether it came late. Both the name (which may
+  keep ``_`` and digits) and the student's own file name may hold ``_<digits>_<digits>_``,
+  so a name can read as more than one user (``mal_1001_1_1003_7721_a1.ipynb``): such a
+  name is the user's that every reading names, or, with a roster, the one reading whose
+  user id and name are a student's; otherwise it is matched to no student, with that
+  reason, and never to the user of its first reading.
 - Moodle's "Download all submissions" (with "download submissions in folders"): a folder
   per submission, ``<Full Name>_<participant id>_assignsubmission_file_``.
 - Canvas's download of an assignment with anonymous grading on: ``anon_<anonymous id>_<file
@@ -32,10 +37,9 @@ from pathlib import Path
 
 from .model import Refused
 
-CANVAS = re.compile(r"(?P<name>[^/]+?)(?P<late>_LATE)?_(?P<user>\d+)_(?P<file_id>\d+)_(?P<file>[^/]+)")
 CANVAS_FORM = "<name>_[LATE_]<user id>_<file id>_<file>"
-ANONYMOUS = re.compile(r"(?P<late>LATE_)?anon_(?P<anon>[0-9A-Za-z]+)_(?P<file_id>\d+)_(?P<file>[^/]+)")
-LOOKS_CANVAS = re.compile(r"[^_\s]+_(LATE_?)?\d")  # a name that starts like Canvas's
+ANONYMOUS = re.compile(r"(?P<late>(?i:LATE)_)?anon_(?P<anon>[0-9A-Za-z]+)_(?P<file_id>\d+)_(?P<file>[^/]+)")
+LOOKS_CANVAS = re.compile(r"[^_\s]+_((?i:LATE)_?)?\d")  # a name that starts like Canvas's
 MOODLE = re.compile(r"(?P<name>.+)_(?P<pid>\d+)_assign(?:submission|feedback)_[a-z]+_?", re.I)
 MOODLE_FORM = "<Full Name>_<participant id>_assignsubmission_<plugin>_"
 CHECKPOINT = "a Jupyter checkpoint or lock file"
@@ -53,6 +57,8 @@ class Found:
     who: str = ""               # the student's name as the LMS spells it, where it does
     late: bool = False          # Canvas said late
     anonymous: str = ""         # Canvas's anonymous id, where anonymous grading hid the student
+    readings: tuple = ()        # every Reading of a Canvas name that reads as more than one user (its key
+                                # is then the user of the one that counts, or empty: see _reading)
 
     @property
     def submitted(self):
@@ -70,6 +76,29 @@ def natural(text):
 
 
 @dataclass(frozen=True)
+class Reading:
+    """One way to read a file name as Canvas's ``<name>_[LATE_]<user id>_<file id>_<file>``."""
+    user: str
+    who: str
+    late: bool
+
+
+def canvas_readings(name):
+    """Every Reading of a file name as Canvas's (each part not empty, the ids ASCII digits, ``LATE`` in any
+    case), the one whose ids come first first, and at one place the one with ``LATE`` first."""
+    parts = name.split("_")
+    readings = []
+    for i in range(1, len(parts)):
+        who = "_".join(parts[:i])
+        for late in (True, False):
+            ids, rest = parts[i + late:i + late + 2], "_".join(parts[i + late + 2:])
+            if (who and rest and (not late or parts[i].lower() == "late") and len(ids) == 2
+                    and all(x.isascii() and x.isdigit() for x in ids)):
+                readings.append(Reading(ids[0], who, late))
+    return readings
+
+
+@dataclass(frozen=True)
 class Skipped:
     name: str
     reason: str
@@ -81,8 +110,11 @@ def spelt(relative):
     return "/".join(display_name(os.fsencode(part)) for part in Path(relative).parts)
 
 
-def walk(folder):
-    """(notebooks as Found, other files as Skipped), both in name order; Refused for a missing folder."""
+def walk(folder, roster=None):
+    """(notebooks as Found, other files as Skipped), both in name order; Refused for a missing folder.
+
+    roster: the class list (``roster.Roster``), which decides between the readings of a Canvas name that
+    reads as more than one user (see the module's docstring); without it, no such name names a user."""
     folder = Path(folder)
     if not folder.is_dir():
         raise Refused(f"the submissions folder {folder} does not exist or is not a folder")
@@ -106,20 +138,24 @@ def walk(folder):
             elif entry.startswith(".~") or "/.ipynb_checkpoints/" in f"/{relative.as_posix()}":
                 skipped.append(Skipped(name, CHECKPOINT))
             else:
-                found.append(_found(path, relative, name))
+                found.append(_found(path, relative, name, roster))
     return found, skipped
 
 
-def _found(path, relative, name):
+def _found(path, relative, name, roster):
     when = datetime.fromtimestamp(path.stat().st_mtime, timezone.utc)
     parts = relative.parts
     if len(parts) == 1:
         m = ANONYMOUS.fullmatch(parts[0])
         if m:
             return Found(path, name, when, "canvas", late=bool(m["late"]), anonymous=m["anon"])
-        m = CANVAS.fullmatch(parts[0])
-        if m:
-            return Found(path, name, when, "canvas", m["user"], m["name"], bool(m["late"]))
+        readings = canvas_readings(parts[0])
+        if len({r.user for r in readings}) == 1:
+            return Found(path, name, when, "canvas", readings[0].user, readings[0].who, readings[0].late)
+        if readings:
+            chosen = _reading(readings, roster)
+            return Found(path, name, when, "canvas", chosen.user, chosen.who, chosen.late, readings=tuple(readings)) \
+                if chosen else Found(path, name, when, "canvas", readings=tuple(readings))
         return Found(path, name, when, "file", path.stem)
     m = MOODLE.fullmatch(parts[0])
     if m:
@@ -127,13 +163,33 @@ def _found(path, relative, name):
     return Found(path, name, when, "folder", parts[0])
 
 
+def _reading(readings, roster):
+    """The reading that counts of a Canvas name that reads as more than one user: where exactly one of its user ids
+    is a student's ``canvas_id`` in the roster, the reading of that id whose name is that student's; else None."""
+    users = {r.user for r in readings if roster is not None and roster.find("canvas_id", r.user)}
+    if len(users) != 1:
+        return None
+    student = roster.find("canvas_id", next(iter(users)))[0]
+    return next((r for r in readings if r.user in users and student in roster.find("name", r.who)), None)
+
+
+def _readings(found):
+    return ", ".join(f"user {r.user} named {r.who!r}" for r in dict.fromkeys(
+        Reading(r.user, r.who, False) for r in found.readings))
+
+
 def owner(found, roster):
     """(the student, None), (the student, a note for the instructor to check) where only a name matched
-    (a student may change their LMS name), or (None, why no student or more than one) for one notebook."""
+    (a student may change their LMS name) or a Canvas name reads as more than one user, or (None, why no
+    student or more than one) for one notebook."""
     if found.anonymous:
         return None, (f"Canvas's anonymous grading is on for this assignment: the name says anon_{found.anonymous}, "
                       "not the student; Canvas names the files once the assignment's grades are posted or anonymous "
                       "grading is turned off: download the submissions again then")
+    if found.lms == "canvas" and not found.key:
+        return None, (f"its name reads as Canvas's download of more than one user ({_readings(found)}), and the "
+                      "grader does not guess whose it is: find the file in Canvas and rename it so that it reads "
+                      f"one way ({CANVAS_FORM}, with no _<number>_<number>_ in the name or the file), then grade again")
     if found.lms == "canvas":
         tries = [("canvas_id", found.key), ("name", found.who)]
         said = f"Canvas user {found.key} ({found.who})"
@@ -156,6 +212,11 @@ def owner(found, roster):
     for key, value in tries:
         students = roster.find(key, value)
         if len(students) == 1:
+            if found.readings:
+                return students[0], (f"its name reads as Canvas's download of more than one user "
+                                     f"({_readings(found)}); counted for {students[0].id} ({students[0].name}, line "
+                                     f"{students[0].line}), the one student of the roster whose Canvas id and name "
+                                     "it holds; check that it is theirs")
             if key == "name":
                 return students[0], (f"matched by name alone: {said} is {students[0].id} ({students[0].name}, "
                                      f"line {students[0].line}); check that it is theirs")
@@ -169,7 +230,7 @@ def owner(found, roster):
 def _canvas_problem(name):
     """Why a file name that starts like a Canvas download's does not follow it, naming the field."""
     parts = name.split("_")[1:]
-    if parts and parts[0] == "LATE":
+    if parts and parts[0].lower() == "late":
         parts = parts[1:]
     for field, value in zip(("user id", "file id"), parts):
         if not value.isdigit():

@@ -6,14 +6,27 @@ graded as Jupyter shows it: read with ``nbformat`` (nbformat 3 converted the way
 Jupyter converts it, from its worksheets), and refused when the file holds content
 that Jupyter would not show (a key twice, cells beside worksheets) or when it does not
 follow the notebook format.
+
+Its size, its JSON objects and arrays, its cells and its outputs are counted before the
+work that grows with them; and since the cost of validating a notebook depends on its
+shape in more ways than can be counted (a mime bundle of 500,000 keys took 17 s), the
+whole reading runs in a child process of its own, with NOTEBOOK_SECONDS of processor
+time and NOTEBOOK_MEMORY bytes: a notebook that needs more is refused as too large.
 """
 
+import functools
 import hashlib
 import json
 import os
+import pickle
+import resource
+import select
+import signal
+import time
 import warnings
 from collections import Counter
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import nbformat
 
@@ -23,6 +36,11 @@ from .model import Refused, Status, Verdict
 NOTEBOOK_BYTES = 20 << 20  # a larger submission is not graded
 NOTEBOOK_CELLS = 2_000     # ... nor one with more cells (reading and validating cost grows with them)
 NOTEBOOK_BRACES = 100_000  # ... nor one with more "{" (an upper bound on its JSON objects, counted before parsing)
+NOTEBOOK_BRACKETS = 100_000  # ... nor one with more "[" (its JSON arrays, likewise)
+NOTEBOOK_OUTPUTS = 5_000   # ... nor one with more outputs in all its cells (each is validated, at about 0.1 ms)
+NOTEBOOK_SECONDS = 5       # ... nor one whose reading takes more processor time than this
+NOTEBOOK_MEMORY = 1 << 30  # ... or more memory (bytes)
+MEMORY_EXIT = 3            # the exit status of the child that reads a notebook, where it ran out of memory
 FEEDBACK_NAME_BYTES = 200  # a feedback file's longer name is cut and ends in a hash
 # A name a spreadsheet may read as a formula starts with one of these, after any spaces.
 FORMULA_STARTS = "=+-@\uff1d\uff0b\uff0d\uff20"
@@ -97,6 +115,8 @@ def _notebook(data):
     """(notebook as nbformat 4, None) or (None, Verdict): what Jupyter would show, or why not."""
     if data.count(b"{") > NOTEBOOK_BRACES:  # parsing costs about 10 us an object: bound it first
         return None, Verdict(Status.TOO_LARGE, f"(more than {NOTEBOOK_BRACES} JSON objects)")
+    if data.count(b"[") > NOTEBOOK_BRACKETS:  # ... and some 3 us an array, with 60 bytes of memory each
+        return None, Verdict(Status.TOO_LARGE, f"(more than {NOTEBOOK_BRACKETS} JSON arrays)")
     try:
         text = data.decode("utf-8")
         raw = json.loads(text, object_pairs_hook=_refuse_duplicate_keys)
@@ -108,38 +128,106 @@ def _notebook(data):
         return None, Verdict(Status.UNREADABLE, "(not nbformat 3 or 4)")
     if raw["nbformat"] == 3 and "cells" in raw or raw["nbformat"] == 4 and "worksheets" in raw:
         return None, Verdict(Status.CONFLICTING, "(cells beside worksheets: Jupyter shows only one of them)")
-    if _cell_count(raw) > NOTEBOOK_CELLS:
+    cells = _cells(raw)
+    if len(cells) > NOTEBOOK_CELLS:
         return None, Verdict(Status.TOO_LARGE, f"(more than {NOTEBOOK_CELLS} cells)")
+    if sum(len(c["outputs"]) for c in cells if isinstance(c, dict) and isinstance(c.get("outputs"), list)) \
+            > NOTEBOOK_OUTPUTS:
+        return None, Verdict(Status.TOO_LARGE, f"(more than {NOTEBOOK_OUTPUTS} outputs)")
+    invalid = {}
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            nb = nbformat.reads(text, as_version=4)  # as Jupyter reads it: nbformat 3 from its worksheets
-            nbformat.validate(nb)
+            # as Jupyter reads it (nbformat 3 from its worksheets), validated once
+            nb = nbformat.reads(text, as_version=4, capture_validation_error=invalid)
+    except MemoryError:
+        raise
     except Exception:  # noqa: BLE001 -- whatever nbformat makes of a malformed file
+        return None, Verdict(Status.UNREADABLE, "(it does not follow the notebook format)")
+    if invalid:
         return None, Verdict(Status.UNREADABLE, "(it does not follow the notebook format)")
     return nb, None
 
 
-def _cell_count(raw):
-    """Cells of a parsed notebook file, counted before nbformat reads and validates them."""
+def _cells(raw):
+    """The cells of a parsed notebook file, before nbformat reads and validates them (so none is checked yet)."""
     if raw["nbformat"] == 4:
         cells = raw.get("cells")
-        return len(cells) if isinstance(cells, list) else 0
+        return cells if isinstance(cells, list) else []
     sheets = raw.get("worksheets")
-    return sum(len(w.get("cells", [])) if isinstance(w, dict) and isinstance(w.get("cells"), list) else 0
-               for w in sheets) if isinstance(sheets, list) else 0
+    return [c for w in sheets if isinstance(w, dict) and isinstance(w.get("cells"), list)
+            for c in w["cells"]] if isinstance(sheets, list) else []
+
+
+def _bounded(data):
+    """``_notebook(data)`` in a child process with NOTEBOOK_SECONDS of processor time (and four times as long on
+    the clock) and NOTEBOOK_MEMORY bytes more than the grader's own; its result comes back pickled (the child
+    runs the grader's code only: it reads the file, it never runs it). OSError where no child can start."""
+    _compiled_schema()
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:   # the child: whatever happens, it ends here
+        os.close(read)
+        os._exit(_child(data, write))
+    os.close(write)
+    received, ended, deadline = [], False, time.monotonic() + 4 * NOTEBOOK_SECONDS
+    poll = select.poll()
+    poll.register(read, select.POLLIN)
+    try:
+        while not ended and (left := deadline - time.monotonic()) > 0:
+            if poll.poll(left * 1000):
+                chunk = os.read(read, 1 << 20)
+                received.append(chunk)
+                ended = not chunk
+    finally:
+        os.close(read)
+        if not ended:   # out of time (once it has written its answer, it only exits)
+            os.kill(pid, signal.SIGKILL)
+        status = os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1])
+    if status == 0 and ended:
+        return pickle.loads(b"".join(received))
+    if status == MEMORY_EXIT:
+        return None, Verdict(Status.TOO_LARGE, f"(reading it needs more than {NOTEBOOK_MEMORY >> 20} MiB)")
+    if status < 0 or not ended:   # killed: by its processor time limit, or by the clock
+        return None, Verdict(Status.TOO_LARGE, f"(reading it takes more than {NOTEBOOK_SECONDS} s)")
+    return None, Verdict(Status.UNREADABLE, f"(the grader's reading of it failed, exit status {status})")
+
+
+@functools.cache
+def _compiled_schema():
+    """nbformat's validator of the current notebook format, compiled once in the grader's own process, so that
+    each child of ``_bounded`` finds it there (compiling it takes 50 ms, reading a notebook a few)."""
+    nbformat.validator.get_validator(version=4, version_minor=nbformat.v4.nbformat_minor)
+
+
+def _child(data, write):
+    """What the child of ``_bounded`` does: limit itself, read the notebook, write the result; its exit status."""
+    try:
+        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))   # killed at its time limit: no core file
+        resource.setrlimit(resource.RLIMIT_CPU, (NOTEBOOK_SECONDS, NOTEBOOK_SECONDS + 1))
+        statm = Path("/proc/self/statm")   # its address space so far (the grader's), in pages
+        if statm.exists():
+            size = int(statm.read_text().split()[0]) * resource.getpagesize() + NOTEBOOK_MEMORY
+            resource.setrlimit(resource.RLIMIT_AS, (size, size))
+        with os.fdopen(write, "wb") as out:
+            pickle.dump(_notebook(data), out, protocol=pickle.HIGHEST_PROTOCOL)
+        return 0
+    except MemoryError:
+        return MEMORY_EXIT
+    except BaseException:  # noqa: BLE001 -- never back into the grader's code from here
+        return 1
 
 
 def load(path):
     """(sha256 of the file at `path`, its notebook or None, None or the Verdict why not): the one way the
-    grader reads a submission's file (at most NOTEBOOK_BYTES of it, see ``_notebook``); OSError where it
-    cannot be opened."""
+    grader reads a submission's file (at most NOTEBOOK_BYTES of it, see ``_notebook``, within the limits of
+    ``_bounded``); OSError where it cannot be opened."""
     with open(path, "rb") as f:
         data = f.read(NOTEBOOK_BYTES + 1)
     digest = hashlib.sha256(data).hexdigest()
     if len(data) > NOTEBOOK_BYTES:
         return digest, None, Verdict(Status.TOO_LARGE, f"(more than {NOTEBOOK_BYTES >> 20} MiB)")
-    return (digest, *_notebook(data))
+    return (digest, *_bounded(data))
 
 
 def refused_masters(bundles, broken):

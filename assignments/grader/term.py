@@ -108,7 +108,7 @@ def run(roster, folder, csv_path, bundles, policy=None, canvas_ids=None, log=pri
     csv_path = Path(csv_path)
     out = csv_path.parent / "term"
     out.mkdir(parents=True, exist_ok=True)
-    found, skipped = intake.walk(folder)
+    found, skipped = intake.walk(folder, roster)
     rows = gradebook.read_grades([csv_path])
     graded = {r["assignment"] for r in rows.values() if r.get("assignment")}
     questions = {a: b.questions for a, b in bundles.items() if a in graded}
