@@ -7,8 +7,12 @@ sequence. The axe run takes minutes, so it is marked `long` (`make test-long`); 
 checks here run in `make test`.
 """
 
+import functools
+import html.parser
 import json
+import posixpath
 import re
+from urllib.parse import unquote
 
 import pytest
 
@@ -240,3 +244,54 @@ def test_nothing_scrolls_sideways_on_a_phone(server, browser, doc, width):
         assert page.evaluate("() => document.documentElement.scrollWidth") <= width
     finally:
         page.close()
+
+
+class Ids(html.parser.HTMLParser):
+    """A page's ids, in order, and what refers to them: its links' fragments (`#id` on this
+    page, `page.html#id` on another) and its ARIA references (aria-controls, aria-labelledby,
+    aria-describedby, label's `for`)."""
+
+    def __init__(self):
+        super().__init__()
+        self.ids, self.links, self.references = [], [], []
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if attrs.get("id"):
+            self.ids.append(attrs["id"])
+        href = attrs.get("href") or ""
+        if tag == "a" and "#" in href and not re.match(r"[a-z]+:", href):
+            self.links.append(href)
+        for name in ("aria-controls", "aria-labelledby", "aria-describedby", "aria-owns", "for"):
+            self.references += (attrs.get(name) or "").split()
+
+
+@functools.cache
+def page_ids(doc):
+    parser = Ids()
+    parser.feed((SITE / doc).read_text())
+    return parser
+
+
+@pytest.mark.parametrize("doc", built_pages())
+def test_no_id_repeats_and_every_reference_to_one_reaches_it(doc):
+    """sphinx-exercise gave every exercise's body the id "exercise-content" and every solution's
+    "solution-content", three to five times on each chapter page (_ext/accessibility.py makes
+    them classes). Each page's links to an anchor, here or on another page, and its ARIA
+    references name an id that the page holds once."""
+    parser = page_ids(doc)
+    repeated = sorted({i for i in parser.ids if parser.ids.count(i) > 1})
+    assert repeated == [], f"ids that repeat: {repeated}"
+    ids = set(parser.ids)
+    assert [r for r in parser.references if r not in ids] == []
+    broken = []
+    for href in parser.links:
+        path, fragment = href.split("#", 1)
+        if not fragment:
+            continue
+        target = posixpath.normpath(posixpath.join(posixpath.dirname(doc), path.split("?")[0])) if path else doc
+        if not (SITE / target).is_file():
+            broken.append(f"{href} (no page {target})")
+        elif unquote(fragment) not in page_ids(target).ids:
+            broken.append(href)
+    assert broken == []
