@@ -157,26 +157,24 @@ def test_every_control_shows_the_keyboards_focus(server, browser, size, mode):
         page.close()
 
 
-@pytest.mark.parametrize("button, dialog", [
-    (".primary-toggle", "#pst-primary-sidebar-modal"),
-    (".secondary-toggle", "#pst-secondary-sidebar-modal"),
-    (".article-header-buttons .search-button", "#pst-search-dialog"),
-], ids=["contents", "on-this-page", "search"])
-def test_escape_closes_a_drawer_and_gives_the_focus_back_to_its_button(server, browser, button, dialog):
+def test_escape_closes_a_drawer_and_gives_the_focus_back_to_its_button(server, browser):
     """On a phone the header's ☰ button opens the book's contents in a drawer, the one at its
     right end the page's sections, the magnifier the search: each is a dialog. Escape closes it,
     and the focus goes back to the button that opened it, not to the page's start (the book
     theme blurs the button on its click, so the theme's dialog gave the focus to the body)."""
     page, _ = open_page(browser, f"{server}/{CHAPTER}", viewport=PHONE)
     try:
-        page.locator(button).focus()
-        page.keyboard.press("Enter")
-        page.locator(f"{dialog}[open]").wait_for(timeout=5_000)
-        page.keyboard.press("Escape")
-        page.locator(f"{dialog}[open]").wait_for(state="detached", timeout=5_000)
-        page.wait_for_timeout(100)
-        focused = page.evaluate("(b) => document.activeElement === document.querySelector(b)", button)
-        assert focused, page.evaluate("() => document.activeElement.outerHTML.slice(0, 120)")
-        assert page.evaluate("() => document.activeElement.matches(':focus-visible')")
+        for button, dialog in [(".primary-toggle", "#pst-primary-sidebar-modal"),
+                               (".secondary-toggle", "#pst-secondary-sidebar-modal"),
+                               (".article-header-buttons .search-button", "#pst-search-dialog")]:
+            page.locator(button).focus()
+            page.keyboard.press("Enter")
+            page.locator(f"{dialog}[open]").wait_for(timeout=5_000)
+            page.keyboard.press("Escape")
+            page.locator(f"{dialog}[open]").wait_for(state="detached", timeout=5_000)
+            page.wait_for_timeout(100)
+            focused = page.evaluate("(b) => document.activeElement === document.querySelector(b)", button)
+            assert focused, (button, page.evaluate("() => document.activeElement.outerHTML.slice(0, 80)"))
+            assert page.evaluate("() => document.activeElement.matches(':focus-visible')"), button
     finally:
         page.close()
