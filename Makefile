@@ -45,7 +45,8 @@ test-grading: assignments
 	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadscope -m grading
 
 # The long checks (marked `long`), a step of their own in .ci/run after make test: axe over
-# every built page in light and dark mode, the notebooks bundle installed and run in a
+# every built page in light and dark mode, every control of a chapter page tabbed through and
+# its focus compared pixel for pixel, the notebooks bundle installed and run in a
 # fresh virtual environment, as a student without a clone does, and the library's wheel
 # installed alone in one.
 test-long: assignments

@@ -8,6 +8,9 @@ the extensions leave out (tests/test_accessibility.py runs axe-core over every b
 - The references list its works as list items: docutils writes ``role="list"`` around them
   and gives each entry the ARIA role ``doc-biblioentry``, deprecated and not a list item.
 - Every page has a meta description: the first sentences of its text.
+- No id repeats on a page: sphinx-exercise gives the body of every exercise and solution the
+  same id (``exercise-content``, ``solution-content``), and sphinx-proof that of every theorem
+  (``proof-content``); nothing links to them, and each becomes a class.
 - ``index.html`` is a small HTML page with a language, a title and a link, not only the bare
   ``<meta http-equiv="Refresh">`` that sphinx-external-toc writes.
 """
@@ -51,6 +54,23 @@ class FiguresNeedCaptionAndAltText(SphinxPostTransform):
                 logger.warning(f"the figure drawn by code cell {cell['cell_index']} (counting from 0) "
                                f"has no {', no '.join(missing)} in the cell's metadata",
                                location=(self.env.docname, cell.line))
+
+
+class ExerciseBodiesWithoutRepeatedIds(SphinxPostTransform):
+    """The id that sphinx-exercise and sphinx-proof give every exercise's, solution's and
+    theorem's body, as a class."""
+
+    default_priority = 200
+    REPEATED = ("exercise-content", "solution-content", "proof-content")
+
+    def run(self):
+        for section in self.document.findall(nodes.section):
+            for name in self.REPEATED:
+                if name in section["ids"]:
+                    section["ids"].remove(name)
+                    section["classes"].append(name)
+        for name in self.REPEATED:
+            self.document.ids.pop(name, None)
 
 
 def _plain(text):
@@ -114,6 +134,7 @@ def write_index(app, exception):
 
 def setup(app):
     app.add_post_transform(FiguresNeedCaptionAndAltText)
+    app.add_post_transform(ExerciseBodiesWithoutRepeatedIds)
     app.connect("html-page-context", page_context)
     # Before sphinx-external-toc's (priority 500), which then leaves an existing index.html alone.
     app.connect("build-finished", write_index, priority=400)

@@ -43,3 +43,31 @@ window.addEventListener("load", () => {
 window.addEventListener("resize", () => tabStopsForScrollingCode(document));
 ["transitionend", "animationend"].forEach((type) =>
   document.addEventListener(type, () => tabStopsForScrollingCode(document), true));
+
+// A dialog opened from the page's header (on a phone, the book's contents behind the ☰ button,
+// the page's sections, the search) gives the focus back to the button that opened it when it
+// closes, by Escape or otherwise. The theme's dialogs return it to whatever had the focus when
+// the button was clicked, but the book theme blurs these buttons on their click, before that,
+// so the focus went to the page's body and the next Tab started again from the page's top.
+const DIALOG_OPENERS = {
+  "pst-primary-sidebar-modal": ".primary-toggle",
+  "pst-secondary-sidebar-modal": ".secondary-toggle",
+  "pst-search-dialog": ".search-button__button",
+};
+const openers = {};
+document.addEventListener("click", (event) => {
+  for (const [dialog, selector] of Object.entries(DIALOG_OPENERS)) {
+    const button = event.target.closest?.(selector);
+    if (button) openers[dialog] = button;
+  }
+}, true);
+window.addEventListener("DOMContentLoaded", () => {
+  for (const id of Object.keys(DIALOG_OPENERS)) {
+    document.getElementById(id)?.addEventListener("close", () => {
+      const button = openers[id];
+      delete openers[id];
+      // after the theme's own handlers, which move the drawer's content back into the page
+      if (button) setTimeout(() => button.isConnected && button.focus(), 0);
+    });
+  }
+});

@@ -193,7 +193,7 @@ def test_every_solution_is_printed_open(pages):
     assert len(solutions) > 10
     checked = 0
     for solution in solutions:
-        body = solution.select_one("section#solution-content") or solution
+        body = solution.select_one("section.solution-content") or solution
         # The longest stretch of plain prose in the solution (formulas print differently).
         runs = [squash(s) for s in body.find_all(string=True, recursive=True)
                 if not s.find_parent(class_=re.compile(r"^(katex.*|highlight.*|cell_output|math)$"))]
