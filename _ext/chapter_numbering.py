@@ -6,9 +6,11 @@ of contents is ``numbered``, and a numbered table of contents would also put
 "1." before every chapter title, next to the book's own "B.1".  So after
 Sphinx has assigned its book-wide numbers, each one is replaced by
 ``(chapter, n)``: the chapter's place in the table of contents and the
-node's rank within its page, which renders as "Exercise 2.3".  References
-(``{prf:ref}``, ``{ref}``) read the same table, so they agree with the
-headings.
+node's rank within the chapter, which renders as "Exercise 2.3".  A chapter
+may go on over pages of its own (its ``sections`` in ``_toc.yml``): they
+share its number, and the ranks run on through them in reading order.
+References (``{prf:ref}``, ``{ref}``) read the same table, so they agree
+with the headings.
 """
 
 
@@ -17,19 +19,24 @@ def _chapter_order(env):
     return env.toctree_includes.get(env.config.root_doc, [])
 
 
+def _pages(env, docname):
+    """A document and the pages under it in the table of contents, in reading order."""
+    yield docname
+    for child in env.toctree_includes.get(docname, []):
+        yield from _pages(env, child)
+
+
 def number_within_chapter(app, env):
     """Replace the book-wide numbers by (chapter, rank in the chapter)."""
-    chapters = {name: k for k, name in enumerate(_chapter_order(env), start=1)}
     renumbered = []
-    for docname, by_type in env.toc_fignumbers.items():
-        chapter = chapters.get(docname)
-        if chapter is None:
-            continue
-        for numbers in by_type.values():
-            in_page_order = sorted(numbers, key=numbers.get)
-            for rank, node_id in enumerate(in_page_order, start=1):
-                numbers[node_id] = (chapter, rank)
-        renumbered.append(docname)
+    for chapter, top in enumerate(_chapter_order(env), start=1):
+        ranks = {}
+        for docname in _pages(env, top):
+            for kind, numbers in env.toc_fignumbers.get(docname, {}).items():
+                for node_id in sorted(numbers, key=numbers.get):
+                    ranks[kind] = ranks.get(kind, 0) + 1
+                    numbers[node_id] = (chapter, ranks[kind])
+            renumbered.append(docname)
     return renumbered
 
 

@@ -87,7 +87,7 @@ PREPARE = r"""(meta) => {
     li.querySelector('.text').textContent = text;
     list.append(li);
   };
-  const heading = s => s.querySelector(':scope > h1, :scope > h2').textContent.trim();
+  const heading = s => s.querySelector(':scope > h1, :scope > h2, :scope > h3').textContent.trim();
   const targets = [];
   for (const part of parts) {
     const wrapper = document.createElement('div');
@@ -105,7 +105,8 @@ PREPARE = r"""(meta) => {
     book.append(wrapper);
     // (A chapter whose title has its number, "1. Divergences ...", is not numbered twice.)
     const number = chapter > 0 && !text.startsWith(chapter + '.') ? String(chapter) : '';
-    entry('chapter', number, text, wrapper.id);
+    // A page that continues a chapter is listed under it, as its sections are.
+    entry(meta.continued.includes(part.doc) ? 'section' : 'chapter', number, text, wrapper.id);
     targets.push(wrapper.id);
     if (chapter > 0) {
       part.section.querySelectorAll(':scope > section').forEach(sub => {
@@ -155,6 +156,9 @@ def book_meta():
     config = yaml.safe_load((ROOT / "_config.yml").read_text())
     toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
     docs = [entry["file"] for entry in toc["chapters"]]
+
+    def further(entry):
+        return [page for section in entry.get("sections", []) for page in [section["file"], *further(section)]]
     return {
         "title": config["title"],
         "subtitle": "An executable companion to Appendix B of Mathematical Engineering of Deep Learning",
@@ -162,6 +166,8 @@ def book_meta():
                    "Printed from the same sources as the website"],
         "root": toc["root"],
         "chapters": [doc for doc in docs if doc.startswith("chapters/")],
+        # the pages a chapter goes on over (its sections in _toc.yml)
+        "continued": [page for entry in toc["chapters"] for page in further(entry)],
     }
 
 

@@ -25,7 +25,7 @@ FIGURES = {
     "kl-three-outcomes": "chapters/b1_divergences",
     "two-normals": "chapters/b1_divergences",
     "normals-plane": "chapters/b2_normal_distributions",
-    "distillation-temperature": "chapters/deep_learning",
+    "distillation-temperature": "chapters/deep_learning_distillation",
 }
 
 # JavaScript: set controls ({data-control: value}) in order, as input events, then wait for the

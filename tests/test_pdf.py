@@ -37,6 +37,17 @@ CHAPTERS = [e["file"] for e in toc()["chapters"] if e["file"].startswith("chapte
 OTHER_PAGES = [e["file"] for e in toc()["chapters"] if not e["file"].startswith("chapters/")]
 
 
+def chapter_pages(doc):
+    """A chapter's page and the pages it goes on over (its sections in _toc.yml), in order."""
+    def pages(entry):
+        return [entry["file"]] + [page for section in entry.get("sections", []) for page in pages(section)]
+    return next(pages(e) for e in toc()["chapters"] if e["file"] == doc)
+
+
+# The pages that continue a chapter: each starts a page of the PDF, under its own title.
+CONTINUED = [page for doc in CHAPTERS for page in chapter_pages(doc)[1:]]
+
+
 def markdown_cells(doc):
     notebook = json.loads((ROOT / f"{doc}.ipynb").read_text())
     return ["".join(c["source"]) for c in notebook["cells"] if c["cell_type"] == "markdown"]
@@ -48,7 +59,7 @@ def title_of(doc):
     for text in texts:
         match = re.search(r"^# (.+)$", text, re.M)
         if match:
-            return match.group(1).strip()
+            return typographic(match.group(1).strip())   # as printed
     raise AssertionError(f"{doc} has no title")
 
 
@@ -105,7 +116,7 @@ def opening(pages, title):
 
 def part_openings(pages):
     """The index of the page each part of the book (a chapter, the glossary, ...) opens on."""
-    starts = {opening(pages, title_of(d)) for d in OTHER_PAGES}
+    starts = {opening(pages, title_of(d)) for d in OTHER_PAGES + CONTINUED}
     return starts | {opening(pages, f"Chapter {k} {title_of(d)}") for k, d in enumerate(CHAPTERS, start=1)}
 
 
@@ -151,7 +162,7 @@ def test_title_page_then_contents_with_the_page_each_heading_is_on(pages):
     assert contents and squash(contents[0]) == "Contents"
     entries = [re.match(r"^\s*(?:\d+\s+)?(.*\S)\s+(\d+)$", line) for line in contents]
     entries = [(m.group(1), int(m.group(2))) for m in entries if m]
-    titles = [title_of(doc) for doc in CHAPTERS + OTHER_PAGES]
+    titles = [title_of(doc) for doc in CHAPTERS + CONTINUED + OTHER_PAGES]
     listed = [t for t, _ in entries]
     for title in titles:
         assert title in listed, f"{title!r} is not in the contents"
@@ -172,7 +183,7 @@ def test_every_chapter_starts_a_page_with_its_number_and_title(pages):
 def test_every_exercise_is_printed_with_its_solution(pages):
     text = squash("".join(pages))
     for k, doc in enumerate(CHAPTERS, start=1):
-        sources = "".join(markdown_cells(doc))
+        sources = "".join(text for page in chapter_pages(doc) for text in markdown_cells(page))
         exercises = len(re.findall(r"[`:]{3,}\{exercise(?:-start)?\}", sources))
         solutions = len(re.findall(r"[`:]{3,}\{solution(?:-start)?\}", sources))
         assert exercises > 0 and solutions > 0
@@ -298,7 +309,7 @@ def site_captions():
     from bs4 import BeautifulSoup
 
     captions = []
-    for doc in CHAPTERS:
+    for doc in CHAPTERS + CONTINUED:
         # (the captions only: parsing the whole pages takes seconds)
         found = re.findall(r"<figcaption\b.*?</figcaption>", (SITE / f"{doc}.html").read_text(), re.S)
         for caption in BeautifulSoup("".join(found), "html.parser").select("figcaption"):
@@ -381,7 +392,7 @@ def test_every_figure_is_printed_with_its_caption(pdf_path, words):
     least above each caption today, 31% at most above any other line of text, but for the
     explorable figures, which are drawings too)."""
     outputs = 0
-    for doc in CHAPTERS:
+    for doc in CHAPTERS + CONTINUED:
         notebook = json.loads((ROOT / f"{doc}.ipynb").read_text())
         outputs += sum(any(kind in output.get("data", {}) for kind in ("image/svg+xml", "image/png"))
                        for cell in notebook["cells"] for output in cell.get("outputs", []))

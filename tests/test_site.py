@@ -39,17 +39,34 @@ CHROMIUM_FLAGS = [
 ]
 
 
+def toc_chapters():
+    """{top-level document: its pages}, in reading order: a chapter may go on over pages of
+    its own (its ``sections`` in _toc.yml), which follow it."""
+    def pages(entry):
+        return [entry["file"]] + [page for section in entry.get("sections", []) for page in pages(section)]
+    return {entry["file"]: pages(entry) for entry in yaml.safe_load((ROOT / "_toc.yml").read_text())["chapters"]}
+
+
 def toc_pages():
-    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
-    return [toc["root"]] + [entry["file"] for entry in toc["chapters"]]
+    """Every page of the table of contents, in reading order."""
+    root = yaml.safe_load((ROOT / "_toc.yml").read_text())["root"]
+    return [root] + [page for pages in toc_chapters().values() for page in pages]
 
 
 CHAPTERS = [doc for doc in toc_pages() if doc.startswith("chapters/")]
 
 
 def chapter_number(doc):
-    """A chapter's place in the table of contents: 1 for the first chapter."""
-    return CHAPTERS.index(doc) + 1
+    """The place in the table of contents of the chapter a page belongs to: 1 for the first."""
+    chapters = [pages for top, pages in toc_chapters().items() if top.startswith("chapters/")]
+    return next(k for k, pages in enumerate(chapters, start=1) if doc in pages)
+
+
+def earlier_in_chapter(doc, pattern):
+    """How many times ``pattern`` occurs in the pages of doc's chapter that come before it:
+    numbers (Exercise 4.3, Fig. 4.2, (4.6)) run on through a chapter's pages."""
+    pages = next(pages for pages in toc_chapters().values() if doc in pages)
+    return sum(len(re.findall(pattern, (SITE / f"{page}.html").read_text())) for page in pages[:pages.index(doc)])
 
 
 def chromium_path():
@@ -323,7 +340,8 @@ def test_equations_are_numbered_like_the_book(server, browser, doc, numbers):
         # The chapter's own steps are numbered within it: (2.1), (2.2), ...
         chapter = chapter_number(doc)
         own = [n for n in eqnos if not n.startswith("(B.")]
-        assert own == [f"({chapter}.{k})" for k in range(1, len(own) + 1)]
+        first = 1 + earlier_in_chapter(doc, r'<span class="eqno">\(\d')
+        assert own == [f"({chapter}.{k})" for k in range(first, first + len(own))]
         # Each number stands beside its typeset display.
         assert page.locator("div.math:has(> span.eqno) > .katex-display").count() == len(eqnos)
     finally:
@@ -380,7 +398,8 @@ def test_theorems_and_exercises_are_numbered_within_their_chapter(server, browse
         for kind in ("exercise", "theorem"):
             captions = page.locator(f"div.{kind} > .admonition-title .caption-number")
             numbers = [t.split()[1] for t in captions.all_inner_texts()]
-            assert numbers == [f"{chapter}.{k}" for k in range(1, len(numbers) + 1)], kind
+            first = 1 + earlier_in_chapter(doc, rf'<div class="(?:[\w-]+ )*{kind}(?: [\w-]+)* admonition"')
+            assert numbers == [f"{chapter}.{k}" for k in range(first, first + len(numbers))], kind
             if kind == "exercise":
                 assert numbers, f"{doc} has no exercises"
         # Each solution names the exercise it solves by the same number.
