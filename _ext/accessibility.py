@@ -11,6 +11,9 @@ the extensions leave out (tests/test_accessibility.py runs axe-core over every b
 - No id repeats on a page: sphinx-exercise gives the body of every exercise and solution the
   same id (``exercise-content``, ``solution-content``), and sphinx-proof that of every theorem
   (``proof-content``); nothing links to them, and each becomes a class.
+- The toggle that opens the pages of a chapter in the book's contents (a ``<summary>`` that the
+  theme fills with a decorative chevron only) is named after its chapter: "Pages of 4. Where
+  Appendix B meets deep learning".
 - ``index.html`` is a small HTML page with a language, a title and a link, not only the bare
   ``<meta http-equiv="Refresh">`` that sphinx-external-toc writes.
 """
@@ -108,6 +111,26 @@ def page_context(app, pagename, templatename, context, doctree):
         context["metatags"] = context.get("metatags", "") + tag
 
 
+def _named_toggles(contents):
+    """Name each toggle in the theme's contents (a BeautifulSoup tree; pydata-sphinx-theme's
+    add_collapse_checkboxes writes an entry's link, then a <details> whose <summary> holds a
+    chevron only) after the entry it opens."""
+    if isinstance(contents, str):
+        return contents
+    for summary in contents.select("li.has-children > details > summary"):
+        link = summary.find_parent("li").find("a", recursive=False)
+        if link is not None and not summary.get("aria-label"):
+            summary["aria-label"] = f"Pages of {_plain(link.get_text())}"
+    return contents
+
+
+def name_contents_toggles(app, pagename, templatename, context, doctree):
+    """Wrap the theme's function that writes the book's contents (after the theme sets it)."""
+    generate = context.get("generate_toctree_html")
+    if generate is not None:
+        context["generate_toctree_html"] = lambda *args, **kwargs: _named_toggles(generate(*args, **kwargs))
+
+
 def write_index(app, exception):
     """The site's index.html: a page that sends the reader to the landing page."""
     if exception is not None or app.builder.format != "html" or app.config.root_doc == "index":
@@ -136,6 +159,7 @@ def setup(app):
     app.add_post_transform(FiguresNeedCaptionAndAltText)
     app.add_post_transform(ExerciseBodiesWithoutRepeatedIds)
     app.connect("html-page-context", page_context)
+    app.connect("html-page-context", name_contents_toggles, priority=900)
     # Before sphinx-external-toc's (priority 500), which then leaves an existing index.html alone.
     app.connect("build-finished", write_index, priority=400)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

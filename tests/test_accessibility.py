@@ -105,6 +105,23 @@ def test_every_page_has_a_meta_description(doc):
     assert len(descriptions) == 1 and 40 <= len(descriptions[0]) <= 160, descriptions
 
 
+@pytest.mark.parametrize("doc", built_pages())
+def test_every_toggle_in_the_books_contents_is_named_after_its_chapter(doc):
+    """The theme's toggle for a chapter's pages holds a chevron only: without a name, a screen
+    reader says "summary", and axe fails every page (summary-name). Its box is the chevron's
+    square, so that the keyboard's focus has a place on the screen (tests/test_keyboard.py)."""
+    soup = BeautifulSoup((SITE / doc).read_text(), "html.parser")
+    nav = soup.select_one("nav.bd-docs-nav")
+    if nav is None:
+        pytest.skip("a page without the book's contents")
+    toggles = nav.select("li.has-children > details > summary")
+    with_pages = [top for top, pages in toc_chapters().items() if len(pages) > 1]
+    assert len(toggles) == len(with_pages)
+    for summary in toggles:
+        title = " ".join(summary.find_parent("li").find("a", recursive=False).get_text().split())
+        assert summary.get("aria-label") == f"Pages of {title}", summary
+
+
 def drawn_figures(doc):
     """How many images the cells of a chapter's notebook draw (its committed outputs)."""
     cells = json.loads((ROOT / doc.replace(".html", ".ipynb")).read_text())["cells"]
