@@ -71,3 +71,19 @@ window.addEventListener("DOMContentLoaded", () => {
     });
   }
 });
+
+// The book theme blurs the header's buttons (colour mode, search, ☰ and the page's sections) on
+// their click, so that a mouse leaves no ring behind; a keyboard lost its place too. Where the
+// button opens no dialog (colour mode; ☰ on a laptop, which folds the contents away in place),
+// it takes the focus back once the theme has blurred it: Enter or Space on it again undoes what
+// it did, and Tab goes on from it, not from the page's start. (A button clicked by a mouse shows
+// no ring when it gets the focus back: it does not match :focus-visible.)
+const BLURRED_BUTTONS = ".theme-switch-button, .search-button, .primary-toggle, .secondary-toggle";
+document.addEventListener("click", (event) => {
+  const button = event.target.closest?.(BLURRED_BUTTONS);
+  if (!button) return;
+  setTimeout(() => {
+    const opened = document.querySelector("dialog[open]");
+    if (!opened && button.isConnected && button.getClientRects().length) button.focus();
+  }, 0);
+}, true);  // (before the theme's own handlers, which may stop the click there)

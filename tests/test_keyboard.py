@@ -178,3 +178,27 @@ def test_escape_closes_a_drawer_and_gives_the_focus_back_to_its_button(server, b
             assert page.evaluate("() => document.activeElement.matches(':focus-visible')"), button
     finally:
         page.close()
+
+
+def test_a_header_button_that_opens_no_dialog_keeps_the_focus(server, browser):
+    """On a laptop the ☰ button folds the book's contents away in place, and the colour-mode
+    button changes the colours: no dialog opens. The book theme blurs both on their click; the
+    focus stays on the button, visibly, so that Enter again undoes it and Tab goes on from there."""
+    page, _ = open_page(browser, f"{server}/{CHAPTER}", viewport=LAPTOP)
+    try:
+        for button in [".primary-toggle", ".theme-switch-button"]:
+            for _ in range(2):  # fold and unfold, dark and back
+                page.locator(button).first.focus()
+                page.keyboard.press("Enter")
+                page.wait_for_timeout(100)
+                assert page.evaluate("(b) => document.activeElement === document.querySelector(b)", button), (
+                    button, page.evaluate("() => document.activeElement.outerHTML.slice(0, 80)"))
+                assert page.evaluate("() => document.activeElement.matches(':focus-visible')"), button
+        for button in [".primary-toggle", ".theme-switch-button"]:  # a mouse leaves no ring
+            for _ in range(2):
+                page.locator(button).first.click()
+                page.wait_for_timeout(100)
+                assert not page.evaluate("() => document.activeElement.matches(':focus-visible')"), button
+    finally:
+        page.close()
+
