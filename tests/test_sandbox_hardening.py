@@ -141,7 +141,7 @@ def run_watched(box, job):
     host once it has printed its report, and everything it printed."""
     box.check()
     read, write = os.pipe()
-    process, cgroup = box.start(job, write, f"autograde-{os.getpid()}-hardening")
+    process, cgroup = box.start(job, write, "hardening")
     os.close(write)
     try:
         output = b""
@@ -274,7 +274,7 @@ def test_the_process_limit_counts_the_sandbox_s_own_processes_only(tmp_path, mon
     job.write_text(json.dumps({"cells": [FORK.format(tries=4 * LIMITS.processes)], "calls": []}))
     read, write = os.pipe()
     try:
-        process, cgroup = box.start(job, write, f"autograde-{os.getpid()}-processes")
+        process, cgroup = box.start(job, write, "processes")
         os.close(write)
         output = process.communicate(timeout=LIMITS.timeout)[0].decode(errors="replace")
         if cgroup is not None:
@@ -285,6 +285,44 @@ def test_the_process_limit_counts_the_sandbox_s_own_processes_only(tmp_path, mon
             other.kill()
             other.wait()
     assert f"CHILDREN {LIMITS.processes}\n" in output, output[-2000:]
+
+
+def test_two_graders_at_once_never_share_a_cgroup_and_a_dead_one_s_is_swept(tmp_path):
+    """Two builds of one assignment at once each check its student copy in a sandbox of the same
+    name; each grader's cgroups carry its process id (a shared name had failed the second with
+    "File exists"), so that Cgroup.sweep also removes those a grader that died left behind."""
+    needs_sandbox()
+    if not Cgroup.available():
+        pytest.skip("no writable cgroup (v1) hierarchies here")
+    box = Bubblewrap(LIMITS, tmp_path)
+    job = tmp_path / "job.json"
+    job.write_text(json.dumps({"cells": ["import time; time.sleep(5)"], "calls": []}))
+    (tmp_path / "other").mkdir()
+    read, write = os.pipe()
+    process, cgroup = box.start(job, write, "copy-a1")
+    try:
+        other = subprocess.run([sys.executable, "-c", (
+            "import os, sys, pathlib; sys.path[:0] = [%r, %r]\n"
+            "from grader.sandbox import Bubblewrap, Cgroup\n"
+            "from test_sandbox_hardening import LIMITS\n"
+            "box = Bubblewrap(LIMITS, pathlib.Path(%r))\n"
+            "r, w = os.pipe(); process, cgroup = box.start(pathlib.Path(%r), w, 'copy-a1')\n"
+            "process.kill(); process.wait(); print(*(p.name for p in cgroup.paths.values()))\n"
+            "os._exit(0)  # dies without removing its cgroup"
+        ) % (str(ROOT / "assignments"), str(ROOT / "tests"), str(tmp_path / "other"), str(job))],
+            capture_output=True, text=True, timeout=60)
+        assert other.returncode == 0, other.stderr[-2000:]
+        left = [Cgroup._base(c) / name for c, name in zip(Cgroup.CONTROLLERS, other.stdout.split())]
+        assert all(path.is_dir() for path in left) and left != list(cgroup.paths.values())
+        Cgroup.sweep()
+        assert not any(path.exists() for path in left)
+        assert all(path.is_dir() for path in cgroup.paths.values())   # a live grader's stays
+    finally:
+        process.kill()
+        process.wait()
+        os.close(write)
+        os.close(read)
+        cgroup.remove()
 
 
 def test_an_honest_notebook_still_gets_full_marks(tmp_path):

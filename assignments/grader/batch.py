@@ -397,7 +397,7 @@ class Batch:
         job.write_text(json.dumps({"cells": sub.cells, "calls": calls}))
         read, write = os.pipe()
         try:
-            process, cgroup = self.sandbox.start(job, write, f"autograde-{os.getpid()}-{self.count}")
+            process, cgroup = self.sandbox.start(job, write, str(self.count))
         except OSError as error:
             os.close(read)
             sub.verdict = Verdict(Status.NO_SANDBOX, f"({type(error).__name__})")

@@ -4,10 +4,14 @@ The job (``job.json``, read by ``runner.py``) is ``{"cells": [source, ...], "cal
 "args", "kwargs"}, ...]}``: the notebook's code cells and the calls to make, shuffled, with
 nothing that says which check a call serves. The answers come back as JSON lines on a pipe
 (``runner.py`` documents them), read with a cap (``sandbox.ANSWERS_BYTES``) and parsed here
-as untrusted data.
+as untrusted data. ``read_pipe`` is the one way the grader reads a child's pipe against a clock
+(a sandbox's answers; the result of the child that reads a submitted notebook).
 """
 
 import json
+import os
+import select
+import time
 from typing import NamedTuple
 
 MAX_SHOWN = 400  # characters of a cell's error message kept
@@ -18,6 +22,22 @@ class Answers(NamedTuple):
     answers: list    # per call: its raw answer, {"value": ...} or {"error": ..., "classes": [...]}, or None
     cells: list      # (code cell index, error message) of each cell that raised
     done: bool       # the runner got to its end
+
+
+def read_pipe(fd, deadline, cap=None):
+    """(the bytes read from `fd` until every writer has closed it or ``time.monotonic()`` passes `deadline`,
+    the first `cap` of them kept; whether it was closed). Past the cap it goes on reading, and drops what it
+    reads, so that the writer never waits on a full pipe."""
+    data, poll = bytearray(), select.poll()
+    poll.register(fd, select.POLLIN)
+    while (left := deadline - time.monotonic()) > 0:
+        if not poll.poll(left * 1000):
+            continue
+        chunk = os.read(fd, 1 << 16)
+        if not chunk:
+            return bytes(data), True
+        data += chunk if cap is None else chunk[:max(0, cap - len(data))]
+    return bytes(data), False
 
 
 def parse_answers(data, count):

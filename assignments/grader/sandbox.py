@@ -493,8 +493,10 @@ class Bubblewrap:
             fds.close()
 
     def start(self, job, answers_fd, name):
-        """Start one submission; returns (process, cgroup or None)."""
-        cgroup = Cgroup(name, self.limits) if self.use_cgroups else None
+        """Start one submission; returns (process, cgroup or None). Its cgroup is named after `name` and the
+        grader's process, so that two graders at once never share one, and ``Cgroup.sweep`` finds it if this
+        grader dies before it can remove it."""
+        cgroup = Cgroup(f"autograde-{os.getpid()}-{name}", self.limits) if self.use_cgroups else None
         try:
             process = self._popen(job, answers_fd, cgroup, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
         except BaseException:

@@ -20,7 +20,6 @@ import json
 import os
 import pickle
 import resource
-import select
 import signal
 import time
 import warnings
@@ -32,6 +31,7 @@ import nbformat
 
 from . import feedback
 from .model import Refused, Status, Verdict
+from .protocol import read_pipe
 
 NOTEBOOK_BYTES = 20 << 20  # a larger submission is not graded
 NOTEBOOK_CELLS = 2_000     # ... nor one with more cells (reading and validating cost grows with them)
@@ -170,22 +170,16 @@ def _bounded(data):
         os.close(read)
         os._exit(_child(data, write))
     os.close(write)
-    received, ended, deadline = [], False, time.monotonic() + 4 * NOTEBOOK_SECONDS
-    poll = select.poll()
-    poll.register(read, select.POLLIN)
+    ended = False
     try:
-        while not ended and (left := deadline - time.monotonic()) > 0:
-            if poll.poll(left * 1000):
-                chunk = os.read(read, 1 << 20)
-                received.append(chunk)
-                ended = not chunk
+        received, ended = read_pipe(read, time.monotonic() + 4 * NOTEBOOK_SECONDS)
     finally:
         os.close(read)
         if not ended:   # out of time (once it has written its answer, it only exits)
             os.kill(pid, signal.SIGKILL)
         status = os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1])
     if status == 0 and ended:
-        return pickle.loads(b"".join(received))
+        return pickle.loads(received)
     if status == MEMORY_EXIT:
         return None, Verdict(Status.TOO_LARGE, f"(reading it needs more than {NOTEBOOK_MEMORY >> 20} MiB)")
     if status < 0 or not ended:   # killed: by its processor time limit, or by the clock
