@@ -22,7 +22,7 @@ from PIL import Image
 from test_site import browser, open_page, server  # noqa: F401 (fixtures)
 
 PHONE, LAPTOP = (390, 844), (1280, 800)
-CHAPTER = "chapters/b1_divergences.html"  # every kind of control: explorables, solutions, figures, code
+CHAPTER = "chapters/b1_divergences_jensen_shannon.html"  # every kind of control: explorables, solutions, figures, code
 MARGIN = 8  # px around a control's box: an outline's offset and width, a ring's spread
 
 # Transitions and smooth scrolling off, so that each screenshot shows the state it is taken in.
