@@ -224,7 +224,10 @@ def test_display_equations_take_a_laptops_width_and_a_phones_line_breaks(server,
             shown[size] = {d["name"]: d for d in page.evaluate(FLOWING_DISPLAYS)}
         finally:
             page.close()
-    assert shown[LAPTOP], "no display flows"
+    # (A page that continues a chapter may have no display that flows; its chapter has one.)
+    chapter = next(pages for pages in toc_chapters().values() if doc in pages)
+    flows = [page for page in chapter if "katex-flow" in (SITE / f"{page}.html").read_text()]
+    assert shown[LAPTOP] or (flows and doc not in flows), "no display flows"
     for name, display in shown[LAPTOP].items():
         assert display["lines"] == 1 or not display["fits"], display
         assert display["lines"] <= shown[PHONE][name]["lines"], (display, shown[PHONE][name])
