@@ -232,7 +232,7 @@ def test_the_themes_colours_of_code_numbers_and_search_text_have_enough_contrast
 
 @pytest.mark.parametrize("query, target", [
     ("B.9", "chapters/b2_normal_distributions.html#equation-eq-b9"),
-    ("B.6", "chapters/b1_divergences.html#equation-eq-b6"),  # "B.1" is also a chapter title
+    ("B.6", "chapters/b1_divergences_properties.html#equation-eq-b6"),  # "B.1" is also a chapter title
     ("Pinsker", "glossary.html#term-Pinsker-s-inequality"),
     ("ELBO", "glossary.html#term-Evidence-lower-bound-ELBO"),
 ])

@@ -22,8 +22,8 @@ SCREENSHOTS = ROOT / "_build" / "screenshots"
 EXPLORABLES = ROOT / "_static" / "explorables"
 SHARED_SCRIPTS = ["explorable-math.js", "explorable-ui.js"]
 FIGURES = {
-    "kl-three-outcomes": "chapters/b1_divergences",
-    "two-normals": "chapters/b1_divergences",
+    "kl-three-outcomes": "chapters/b1_divergences_jensen_shannon",
+    "two-normals": "chapters/b1_divergences_jensen_shannon",
     "normals-plane": "chapters/b2_normal_distributions",
     "distillation-temperature": "chapters/deep_learning_distillation",
 }

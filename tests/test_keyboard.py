@@ -22,7 +22,7 @@ from PIL import Image
 from test_site import browser, open_page, server  # noqa: F401 (fixtures)
 
 PHONE, LAPTOP = (390, 844), (1280, 800)
-CHAPTER = "chapters/b1_divergences.html"  # every kind of control: explorables, solutions, figures, code
+CHAPTER = "chapters/b1_divergences_jensen_shannon.html"  # every kind of control: explorables, solutions, figures, code
 MARGIN = 8  # px around a control's box: an outline's offset and width, a ring's spread
 
 # Transitions and smooth scrolling off, so that each screenshot shows the state it is taken in.
@@ -134,12 +134,12 @@ OPENED_BY_BUTTONS = [
 @pytest.mark.parametrize("size", [PHONE, LAPTOP], ids=["phone", "laptop"])
 def test_every_control_shows_the_keyboards_focus(server, browser, size, mode):
     """The whole page, then each menu and dialog of the header (about 40 s at each size and
-    mode: two screenshots at each of some 150 stops)."""
+    mode: two screenshots at each of some 100 stops)."""
     page, _ = open_page(browser, f"{server}/{CHAPTER}", viewport=size, color_scheme=mode)
     try:
         page.add_style_tag(content=STILL)
         stops, shortfalls = tab_through(page, size)
-        assert stops > 100, f"Tab reached only {stops} controls"
+        assert stops > 50, f"Tab reached only {stops} controls"  # the page has some 70 to 80
         for button, opened, sizes in OPENED_BY_BUTTONS:
             if size not in sizes:
                 continue

@@ -224,11 +224,14 @@ def test_display_equations_take_a_laptops_width_and_a_phones_line_breaks(server,
             shown[size] = {d["name"]: d for d in page.evaluate(FLOWING_DISPLAYS)}
         finally:
             page.close()
-    assert shown[LAPTOP], "no display flows"
+    # (A page that continues a chapter may have no display that flows; its chapter has one.)
+    chapter = next(pages for pages in toc_chapters().values() if doc in pages)
+    flows = [page for page in chapter if "katex-flow" in (SITE / f"{page}.html").read_text()]
+    assert shown[LAPTOP] or (flows and doc not in flows), "no display flows"
     for name, display in shown[LAPTOP].items():
         assert display["lines"] == 1 or not display["fits"], display
         assert display["lines"] <= shown[PHONE][name]["lines"], (display, shown[PHONE][name])
-    book = {"chapters/b1_divergences": ["(B.4)", "(B.5)", "(B.7)"],
+    book = {"chapters/b1_divergences": ["(B.4)", "(B.5)"], "chapters/b1_divergences_jensen_shannon": ["(B.7)"],
             "chapters/b2_normal_distributions": ["(B.8)", "(B.9)", "(B.10)", "(B.11)"]}.get(doc, [])
     for number in book:
         assert shown[LAPTOP][number]["lines"] <= (2 if number in ("(B.9)", "(B.10)") else 1), shown[LAPTOP][number]

@@ -361,7 +361,7 @@ def test_links_in_exercises_still_lack_contrast_without_reading_css(server, brow
         if not with_css:
             page.route("**/_static/reading.css*", lambda route: route.abort())
         try:
-            page.goto(f"{server}/chapters/b1_divergences.html", wait_until="load")
+            page.goto(f"{server}/chapters/b1_divergences_properties.html", wait_until="load")
             page.evaluate("() => document.documentElement.dataset.theme = 'light'")
             page.wait_for_timeout(400)  # the theme's colours change with a transition
             page.add_script_tag(path=str(AXE))
