@@ -87,3 +87,16 @@ document.addEventListener("click", (event) => {
     if (!opened && button.isConnected && button.getClientRects().length) button.focus();
   }, 0);
 }, true);  // (before the theme's own handlers, which may stop the click there)
+
+// On a phone the book's contents open in a drawer scrolled to its top; on a later page of a long
+// chapter the reader's own entry lay below the drawer's fold. Opening the drawer scrolls it, no
+// further than needed, to show the current page's entry.
+window.addEventListener("DOMContentLoaded", () => {
+  const drawer = document.getElementById("pst-primary-sidebar-modal");
+  if (!drawer) return;
+  new MutationObserver(() => {
+    if (!drawer.open) return;
+    const current = drawer.querySelector("a.current");
+    if (current) setTimeout(() => current.scrollIntoView({block: "nearest"}), 0);
+  }).observe(drawer, {attributes: true, attributeFilter: ["open"]});
+});

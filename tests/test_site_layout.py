@@ -162,6 +162,20 @@ def test_a_phone_opens_on_this_page(server, browser, doc):
         page.close()
 
 
+@pytest.mark.parametrize("doc", CHAPTERS)
+def test_a_phone_s_contents_drawer_opens_on_the_current_page_s_entry(server, browser, doc):
+    """On a short phone screen the later pages of a long chapter had their entry below the
+    drawer's fold: the reader could not see where they were without scrolling."""
+    page, _ = sized_page(browser, f"{server}/{doc}.html", (390, 600))
+    try:
+        page.locator(".primary-toggle").click()
+        page.locator("#pst-primary-sidebar-modal[open]").wait_for(timeout=5_000)
+        page.wait_for_timeout(200)
+        assert visible_in_viewport(page, page.locator("#pst-primary-sidebar-modal a.current").first)
+    finally:
+        page.close()
+
+
 def test_on_a_laptop_the_menu_button_hides_and_shows_the_sidebar(server, browser):
     page, _ = sized_page(browser, f"{server}/intro.html", LAPTOP)
     try:
