@@ -15,6 +15,7 @@ import posixpath
 import sys
 from pathlib import Path
 
+import yaml
 from docutils import nodes
 from sphinx.errors import ExtensionError
 from sphinx.util.docutils import SphinxDirective
@@ -46,6 +47,15 @@ def bundle_box(docname, title):
     return nodes.admonition("", nodes.title(title, title), para, classes=["tip", "notebooks-bundle"])
 
 
+def _continuations(entry):
+    """The pages under a chapter in the table of contents (its ``sections``), at any depth."""
+    for child in entry.get("chapters", []):
+        yield from _continuations(child)
+    for section in entry.get("sections", []):
+        yield section["file"]
+        yield from _continuations(section)
+
+
 class NotebooksBundle(SphinxDirective):
     """``{notebooks-bundle}``: the box with the link to the zip (for the landing page)."""
 
@@ -60,6 +70,7 @@ class Bundle:
         self.make = make_bundle
         self.plan = None
         self.chapters = set()   # their docnames
+        self.continued = set()  # those that continue a chapter (its sections in _toc.yml)
 
     def start(self, app, config):
         """Plan the bundle (each file read once), and set {{ bundle_python }}: the oldest
@@ -70,17 +81,20 @@ class Bundle:
             raise ExtensionError(str(error)) from None
         self.chapters = {path.relative_to(Path(app.srcdir)).with_suffix("").as_posix()
                          for path in self.plan.chapters}
+        self.continued = set(_continuations(yaml.safe_load((Path(app.srcdir) / "_toc.yml").read_text())))
         config.myst_substitutions = {**config.myst_substitutions, "bundle_python": self.plan.python}
 
     def add_box_to_chapter(self, app, doctree):
-        """Under the title of each chapter in the bundle, the box with the link."""
+        """Under the title of each chapter in the bundle, the box with the link; on a page that continues
+        a chapter, under the line that says so, which orients the reader first."""
         docname = app.env.docname
         if docname not in self.chapters:
             return
         section = next(iter(doctree.findall(nodes.section)), None)
         if section is None or not isinstance(section[0], nodes.title):
             raise ExtensionError(f"notebooks bundle: {docname} has no title to put the link under")
-        section.insert(1, bundle_box(docname, "Run this chapter yourself"))
+        after_title = 2 if docname in self.continued and isinstance(section[1], nodes.paragraph) else 1
+        section.insert(after_title, bundle_box(docname, "Run this chapter yourself"))
 
     def write(self, app, exception):
         # (Not in the single-page build that `make pdf` prints: the PDF links the website's zip.)

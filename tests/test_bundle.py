@@ -20,6 +20,7 @@ import zipfile
 from pathlib import Path, PurePosixPath
 
 import bundle_student
+from test_site import chapter_number, toc_chapters
 import nbformat
 import pytest
 
@@ -87,6 +88,13 @@ def test_the_landing_page_and_every_chapter_link_the_bundle(zip_path, doc):
     assert len(links) == 1, f"{doc}: {len(links)} links to the bundle"
     target = PurePosixPath(doc).parent / links[0]
     assert (SITE / target).resolve() == zip_path.resolve()
+    # A chapter's page offers the box under its title; a page that continues a chapter first says so.
+    first = re.search(r'<h1>[^<]*<a class="headerlink"[^>]*>#</a></h1>\s*(<p[ >].*?</p>|<div class="[^"]*notebooks-bundle)',
+                      html, re.S)[1]
+    continued = any(doc in pages[1:] for pages in toc_chapters().values())
+    assert doc == "intro" or first.startswith("<p") == continued, (doc, first[:80])
+    if continued:
+        assert re.sub(r"<[^>]+>", "", first).startswith(f"Chapter {chapter_number(doc)}, continued"), first[:120]
     if doc == "intro":
         section = html.split(f"{bundle.SECTION}<a class=\"headerlink\"")[1].split("<section")[0]
         text = re.sub(r"<[^>]+>", "", section)
