@@ -333,19 +333,23 @@ def test_a_page_holds_few_elements(doc):
     ],
 )
 def test_equations_are_numbered_like_the_book(server, browser, doc, numbers):
-    page, _ = open_page(browser, f"{server}/{doc}.html")
-    try:
-        eqnos = page.locator("span.eqno").all_inner_texts()
-        assert [n for n in eqnos if n.startswith("(B.")] == numbers
-        # The chapter's own steps are numbered within it: (2.1), (2.2), ...
-        chapter = chapter_number(doc)
-        own = [n for n in eqnos if not n.startswith("(B.")]
-        first = 1 + earlier_in_chapter(doc, r'<span class="eqno">\(\d')
-        assert own == [f"({chapter}.{k})" for k in range(first, first + len(own))]
-        # Each number stands beside its typeset display.
-        assert page.locator("div.math:has(> span.eqno) > .katex-display").count() == len(eqnos)
-    finally:
-        page.close()
+    """Over the pages of the chapter together, in reading order (a chapter may go on over
+    pages of its own)."""
+    eqnos = []
+    for part in toc_chapters()[doc]:
+        page, _ = open_page(browser, f"{server}/{part}.html")
+        try:
+            found = page.locator("span.eqno").all_inner_texts()
+            # Each number stands beside its typeset display.
+            assert page.locator("div.math:has(> span.eqno) > .katex-display").count() == len(found), part
+        finally:
+            page.close()
+        eqnos += found
+    assert [n for n in eqnos if n.startswith("(B.")] == numbers
+    # The chapter's own steps are numbered within it, on through its pages: (2.1), (2.2), ...
+    chapter = chapter_number(doc)
+    own = [n for n in eqnos if not n.startswith("(B.")]
+    assert own == [f"({chapter}.{k})" for k in range(1, len(own) + 1)]
 
 
 def test_references_read_like_the_book_across_pages(server, browser):
