@@ -10,7 +10,8 @@ separately (:func:`book_kl_mvn` and friends) so that the two can be compared.
   :func:`expectation_under` applies it to every form in an expression. Chapter
   2 derives (B.9)--(B.11) from these steps on the page.
 - :func:`latex` prints results in the book's notation (det, transposes as
-  :math:`{}^\top`, a 1 x 1 trace as the form itself).
+  :math:`{}^\top`, a 1 x 1 trace as the form itself), and :func:`latex_sum`
+  breaks a long sum over as many lines as a phone's width needs.
 """
 
 try:
@@ -36,6 +37,7 @@ __all__ = [
     "is_zero",
     "lambdify_numpy",
     "latex",
+    "latex_sum",
 ]
 
 
@@ -240,3 +242,36 @@ class _BookLatexPrinter(LatexPrinter):
 def latex(expr):
     """LaTeX for a derived expression, written as the book writes it."""
     return _BookLatexPrinter().doprint(expr)
+
+
+def latex_sum(expr, width=36):
+    r"""LaTeX for a sum, its terms on as many lines as they need to fit a page.
+
+    The terms keep SymPy's order and are printed by :func:`latex`. A line takes
+    terms while their width in SymPy's pretty printing (a stand-in for the
+    typeset width) fits ``width`` characters; a term wider than that has a line
+    of its own. The lines are those of an ``aligned`` environment, each after
+    the first indented, as the book breaks its displays.
+
+    >>> x, y = sp.symbols("x y")
+    >>> latex_sum(x + y)
+    '\\begin{aligned} & x + y \\end{aligned}'
+    >>> latex_sum(x - y, width=4)
+    '\\begin{aligned} & x \\\\[1ex] & \\quad {} - y \\end{aligned}'
+    """
+    if not width > 0:
+        raise ValueError(f"latex_sum: width must be a positive number of characters, got {width!r}")
+    lines, used = [[]], 0
+    for term in sp.sympify(expr).as_ordered_terms():
+        pretty = sp.pretty(term, use_unicode=True).splitlines()
+        size = 3 + max(len(row) for row in pretty)
+        if lines[-1] and used + size > width:
+            lines.append([])
+            used = 0
+        tex = latex(term)
+        sign, tex = ("-", tex[1:].lstrip()) if tex[0] == "-" else ("+", tex)
+        lines[-1].append(f"{sign} {tex}")
+        used += size
+    rows = [" ".join(line) for line in lines]
+    rows[0] = rows[0].removeprefix("+ ")
+    return r"\begin{aligned} & " + r" \\[1ex] & \quad {} ".join(rows) + r" \end{aligned}"

@@ -24,7 +24,7 @@ SHARED_SCRIPTS = ["explorable-math.js", "explorable-ui.js"]
 FIGURES = {
     "kl-three-outcomes": "chapters/b1_divergences_jensen_shannon",
     "two-normals": "chapters/b1_divergences_jensen_shannon",
-    "normals-plane": "chapters/b2_normal_distributions",
+    "normals-plane": "chapters/b2_normal_distributions_verification",
     "distillation-temperature": "chapters/deep_learning_distillation",
 }
 
@@ -305,7 +305,7 @@ def test_assets_load_only_on_pages_with_a_figure():
         html = (SITE / f"{doc}.html").read_text()
         assert f'data-explorable="{figure}"' in html and f"explorables/{figure}.js" in html
         assert "explorables/explorable-math.js" in html and "explorables/explorables.css" in html
-    b2 = (SITE / "chapters/b2_normal_distributions.html").read_text()
+    b2 = (SITE / f"{FIGURES['normals-plane']}.html").read_text()
     assert "kl-three-outcomes.js" not in b2 and "distillation-temperature.js" not in b2
 
 

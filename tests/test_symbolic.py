@@ -96,3 +96,26 @@ def test_log_density_is_log_of_density():
     b8 = symbolic.mvn_logpdf_expr(xs, mus, Ss, 2).subs({xs: x, mus: mu, Ss: Sigma}).doit()
     b8 = b8[0, 0] if isinstance(b8, sp.MatrixBase) else b8
     assert symbolic.is_zero(sp.log(density) - b8)
+
+
+def test_latex_sum_breaks_a_long_sum_into_lines_that_fit():
+    s = symbolic.MvnSymbols()
+    log_ratio = (symbolic.mvn_logpdf_expr(s.x, s.mu1, s.Sigma1, s.m)
+                 - symbolic.mvn_logpdf_expr(s.x, s.mu2, s.Sigma2, s.m))
+    terms = log_ratio.as_ordered_terms()
+    text = symbolic.latex_sum(log_ratio)
+    assert text.startswith(r"\begin{aligned} & ") and text.endswith(r" \end{aligned}")
+    rows = text.removeprefix(r"\begin{aligned} & ").removesuffix(r" \end{aligned}").split(r" \\[1ex] & \quad {} ")
+    assert 1 < len(rows) < len(terms)  # several terms share a line, and one line is too few
+    # Every term is printed once, in SymPy's order, with its sign (none before the first).
+    printed = [symbolic.latex(t) for t in terms]
+    signed = [("- " + p[1:].lstrip()) if p.startswith("-") else ("+ " + p) for p in printed]
+    assert " ".join(rows) == " ".join(signed).removeprefix("+ ")
+    # A wide page takes the sum on one line.
+    assert r"\\" not in symbolic.latex_sum(log_ratio, width=10_000)
+
+
+@pytest.mark.parametrize("width", [0, -3])
+def test_latex_sum_refuses_a_width_that_is_not_positive(width):
+    with pytest.raises(ValueError, match="width must be a positive"):
+        symbolic.latex_sum(sp.Symbol("x") + 1, width=width)
