@@ -47,8 +47,9 @@ test-grading: assignments
 # The long checks (marked `long`), a step of their own in .ci/run after make test: axe over
 # every built page in light and dark mode, every control of a chapter page tabbed through and
 # its focus compared pixel for pixel, the notebooks bundle installed and run in a
-# fresh virtual environment, as a student without a clone does, and the library's wheel
-# installed alone in one.
+# fresh virtual environment, as a student without a clone does, the library's wheel
+# installed alone in one, and the layout checks that load every page (displays, figures'
+# text, the phone's contents drawer).
 test-long: assignments
 	$(BOOK)
 	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadscope -m long
