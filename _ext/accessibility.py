@@ -112,11 +112,9 @@ def page_context(app, pagename, templatename, context, doctree):
 
 
 def _named_toggles(contents):
-    """Name each toggle in the theme's contents (a BeautifulSoup tree; pydata-sphinx-theme's
-    add_collapse_checkboxes writes an entry's link, then a <details> whose <summary> holds a
-    chevron only) after the entry it opens."""
-    if isinstance(contents, str):
-        return contents
+    """Name each toggle in the theme's contents (a BeautifulSoup tree, of either kind, in the
+    pinned pydata-sphinx-theme 0.17; its add_collapse_checkboxes writes an entry's link, then a
+    <details> whose <summary> holds a chevron only) after the entry it opens."""
     for summary in contents.select("li.has-children > details > summary"):
         link = summary.find_parent("li").find("a", recursive=False)
         if link is not None and not summary.get("aria-label"):

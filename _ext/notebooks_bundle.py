@@ -15,7 +15,7 @@ import posixpath
 import sys
 from pathlib import Path
 
-import yaml
+import book_contents
 from docutils import nodes
 from sphinx.errors import ExtensionError
 from sphinx.util.docutils import SphinxDirective
@@ -47,15 +47,6 @@ def bundle_box(docname, title):
     return nodes.admonition("", nodes.title(title, title), para, classes=["tip", "notebooks-bundle"])
 
 
-def _continuations(entry):
-    """The pages under a chapter in the table of contents (its ``sections``), at any depth."""
-    for child in entry.get("chapters", []):
-        yield from _continuations(child)
-    for section in entry.get("sections", []):
-        yield section["file"]
-        yield from _continuations(section)
-
-
 class NotebooksBundle(SphinxDirective):
     """``{notebooks-bundle}``: the box with the link to the zip (for the landing page)."""
 
@@ -81,7 +72,7 @@ class Bundle:
             raise ExtensionError(str(error)) from None
         self.chapters = {path.relative_to(Path(app.srcdir)).with_suffix("").as_posix()
                          for path in self.plan.chapters}
-        self.continued = set(_continuations(yaml.safe_load((Path(app.srcdir) / "_toc.yml").read_text())))
+        self.continued = set(book_contents.read(app.srcdir).continuations)
         config.myst_substitutions = {**config.myst_substitutions, "bundle_python": self.plan.python}
 
     def add_box_to_chapter(self, app, doctree):

@@ -48,6 +48,7 @@ from packaging.specifiers import SpecifierSet
 from packaging.utils import canonicalize_name
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "_ext"))
+import book_contents  # noqa: E402 (the one reader of _toc.yml)
 import explorables  # noqa: E402 (the figures and their container)
 from pinned_versions import read_lock  # noqa: E402 (the one reader of requirements.lock)
 
@@ -109,15 +110,7 @@ def lock_pins(root):
 
 def toc_notebooks(root):
     """The notebooks of the table of contents, in reading order."""
-    def files(entries):
-        for entry in entries or []:
-            if "file" in entry:
-                yield entry["file"]
-            for key in ("chapters", "sections", "parts"):
-                yield from files(entry.get(key))
-
-    toc = yaml.safe_load((root / "_toc.yml").read_text())
-    found = [root / f"{name}.ipynb" for name in files([toc])]
+    found = [root / f"{name}.ipynb" for name in book_contents.read(root).pages]
     return [path for path in found if path.is_file()]
 
 

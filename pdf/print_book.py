@@ -35,6 +35,9 @@ from pypdf import PdfReader, PdfWriter
 from pypdf.generic import NameObject, TextStringObject
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "_ext"))
+import book_contents  # noqa: E402  (the table of contents, read in one place)
+
 CHROMIUM = "/usr/bin/chromium"
 logging.getLogger("pypdf").setLevel(logging.ERROR)   # Chromium's trailer size is off by a few objects
 FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -154,20 +157,16 @@ OVERFLOWING = r"""() => {
 
 def book_meta():
     config = yaml.safe_load((ROOT / "_config.yml").read_text())
-    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
-    docs = [entry["file"] for entry in toc["chapters"]]
-
-    def further(entry):
-        return [page for section in entry.get("sections", []) for page in [section["file"], *further(section)]]
+    contents = book_contents.read(ROOT)
     return {
         "title": config["title"],
         "subtitle": "An executable companion to Appendix B of Mathematical Engineering of Deep Learning",
         "byline": [f"By {config['author']}", f"© {config['copyright']}",
                    "Printed from the same sources as the website"],
-        "root": toc["root"],
-        "chapters": [doc for doc in docs if doc.startswith("chapters/")],
+        "root": contents.root,
+        "chapters": [doc for doc in contents.parts if doc.startswith("chapters/")],
         # the pages a chapter goes on over (its sections in _toc.yml)
-        "continued": [page for entry in toc["chapters"] for page in further(entry)],
+        "continued": contents.continuations,
     }
 
 

@@ -12,12 +12,15 @@ import os
 import re
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "_ext"))
+import book_contents  # noqa: E402 (the one reader of _toc.yml)
 SITE = ROOT / "_build" / "html"
 PDF = SITE / "appendix-b.pdf"
 SINGLE_PAGE = ROOT / "_build" / "pdf" / "_build" / "singlehtml" / "intro.html"
@@ -29,23 +32,18 @@ pytestmark = pytest.mark.skipif(not os.environ.get("TEST_PDF"),
                                 reason="the PDF's tests run with `make test-pdf`")
 
 
-def toc():
-    return yaml.safe_load((ROOT / "_toc.yml").read_text())
-
-
-CHAPTERS = [e["file"] for e in toc()["chapters"] if e["file"].startswith("chapters/")]
-OTHER_PAGES = [e["file"] for e in toc()["chapters"] if not e["file"].startswith("chapters/")]
+CONTENTS = book_contents.read(ROOT)
+CHAPTERS = [doc for doc in CONTENTS.parts if doc.startswith("chapters/")]
+OTHER_PAGES = [doc for doc in CONTENTS.parts if not doc.startswith("chapters/")]
 
 
 def chapter_pages(doc):
     """A chapter's page and the pages it goes on over (its sections in _toc.yml), in order."""
-    def pages(entry):
-        return [entry["file"]] + [page for section in entry.get("sections", []) for page in pages(section)]
-    return next(pages(e) for e in toc()["chapters"] if e["file"] == doc)
+    return CONTENTS.parts[doc]
 
 
 # The pages that continue a chapter: each starts a page of the PDF, under its own title.
-CONTINUED = [page for doc in CHAPTERS for page in chapter_pages(doc)[1:]]
+CONTINUED = CONTENTS.continuations
 
 
 def markdown_cells(doc):
@@ -478,7 +476,7 @@ def test_the_site_links_the_pdf_from_the_landing_page_and_every_download_menu():
         pytest.fail("the site is not built: run `make book` (make test-pdf does it first)")
     landing = (SITE / "intro.html").read_text()
     assert re.search(r'<a class="[^"]*book-pdf-link[^"]*" href="appendix-b\.pdf"', landing)
-    for doc in [toc()["root"]] + CHAPTERS + OTHER_PAGES:
+    for doc in CONTENTS.pages:
         html = (SITE / f"{doc}.html").read_text()
         menu = html.split('aria-label="Download this page"')[1].split("</ul>")[0]
         expected = "../" * doc.count("/") + "appendix-b.pdf"
