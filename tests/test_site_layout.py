@@ -75,7 +75,16 @@ FIGURES_WITHOUT_LINK = """() => Array.from(document.querySelectorAll('.cell_outp
 FLOWING_DISPLAYS = """() => Array.from(document.querySelectorAll('.katex-flow')).filter(f => f.offsetParent !== null)
   .map(f => {
     const bases = Array.from(f.querySelectorAll('.katex-html > .katex-base')).map(b => b.getBoundingClientRect());
-    const lines = 1 + bases.slice(1).filter((b, k) => b.left < bases[k].right - 1).length;
+    const line = [0];
+    bases.slice(1).forEach((b, k) => line.push(line[k] + (b.left < bases[k].right - 1 ? 1 : 0)));
+    const lines = line[line.length - 1] + 1;
+    // The space between one line's ink and the next's, in ems of the formula's type.
+    const em = parseFloat(getComputedStyle(f.querySelector('.katex')).fontSize);
+    const gaps = [];
+    for (let l = 1; l < lines; l++) {
+      const above = bases.filter((b, k) => line[k] === l - 1), below = bases.filter((b, k) => line[k] === l);
+      gaps.push((Math.min(...below.map(b => b.top)) - Math.max(...above.map(b => b.bottom))) / em);
+    }
     const katex = f.querySelector('.katex');
     katex.style.whiteSpace = 'nowrap';
     const range = document.createRange();
@@ -83,7 +92,8 @@ FLOWING_DISPLAYS = """() => Array.from(document.querySelectorAll('.katex-flow'))
     const fits = range.getBoundingClientRect().width <= f.clientWidth;
     katex.style.whiteSpace = '';
     const number = f.closest('div.math').querySelector('.eqno')?.firstChild?.textContent;
-    return {name: number || f.querySelector('annotation').textContent.slice(14, 60), lines, fits};
+    return {name: number || f.querySelector('annotation').textContent.slice(14, 60), lines, fits,
+            gap: gaps.length ? Math.min(...gaps) : null};
   })"""
 
 
@@ -232,8 +242,8 @@ def test_nothing_is_cut_off(server, browser, doc, size):
 def test_display_equations_take_a_laptops_width_and_a_phones_line_breaks(server, browser, doc):
     """A display that its author broke into lines only to fit a phone flows: on a laptop it is one
     line wherever its column holds one, and on a phone it breaks at its author's breaks. (The
-    issue's example, (B.9), took four lines in a 700 px column.) That every display fits its
-    column at both sizes is test_nothing_is_cut_off's."""
+    issue's example, (B.9), took four lines in a 700 px column.) Its lines keep a quarter of an
+    em apart. That every display fits its column at both sizes is test_nothing_is_cut_off's."""
     shown = {}
     for size in (LAPTOP, PHONE):
         page, _ = sized_page(browser, f"{server}/{doc}.html", size)
@@ -249,6 +259,10 @@ def test_display_equations_take_a_laptops_width_and_a_phones_line_breaks(server,
     for name, display in shown[LAPTOP].items():
         assert display["lines"] == 1 or not display["fits"], display
         assert display["lines"] <= shown[PHONE][name]["lines"], (display, shown[PHONE][name])
+    # A line's fractions do not touch the next line's (a student saw (2.1)'s ½ sit on the next ½).
+    for size in (LAPTOP, PHONE):
+        for display in shown[size].values():
+            assert display["gap"] is None or display["gap"] >= 0.25, (size, display)
     chapter = next(top for top, pages in toc_chapters().items() if doc in pages)
     book = {"chapters/b1_divergences": ["(B.4)", "(B.5)", "(B.7)"],
             "chapters/b2_normal_distributions": ["(B.8)", "(B.9)", "(B.10)", "(B.11)"]}.get(chapter, [])
