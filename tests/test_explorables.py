@@ -51,6 +51,21 @@ def figure_page(browser, server, figure, viewport=(1280, 900)):
     return page, log
 
 
+@pytest.mark.parametrize("figure", sorted(FIGURES))
+def test_subscripts_show_as_subscripts(server, browser, figure):
+    """A student read "D_KL(p‖q)" and "σ_a" in a figure, underscores and all: the figures write
+    them so, and show D<sub>KL</sub> and σ<sub>a</sub>, as the chapters do."""
+    page, log = figure_page(browser, server, figure)
+    try:
+        root = page.locator(f'[data-explorable="{figure}"]')
+        text = root.inner_text()
+        assert re.findall(r"\w_\w+", text) == []
+        assert root.locator("sub").count() > 0
+        assert log["errors"] == []
+    finally:
+        page.close()
+
+
 def shown(page, figure, settings=()):
     page.evaluate(SET, [figure, [list(s) for s in settings]])
     return page.evaluate(READ, figure)
@@ -101,11 +116,11 @@ def test_three_outcomes_show_mathlibs_numbers(server, browser, p12, q12, unit):
             assert_digits(values[key], float(value), key)
         units = page.locator('[data-explorable="kl-three-outcomes"] .explorable-unit').all_inner_texts()
         assert set(units) == {unit}
-        why = page.locator('[data-explorable="kl-three-outcomes"] .explorable-why').inner_text()
+        why = page.locator('[data-explorable="kl-three-outcomes"] .explorable-why').inner_html()
         if np.isinf(expected["kl_pq"]):
-            assert "D_KL(p‖q) and H(p, q) are +∞" in why and "support" in why
+            assert "D<sub>KL</sub>(p‖q) and H(p, q) are +∞" in why and "support" in why
         else:
-            assert "D_KL(p‖q) and H(p, q) are +∞" not in why
+            assert "D<sub>KL</sub>(p‖q) and H(p, q) are +∞" not in why
         assert log["errors"] == []
     finally:
         page.close()

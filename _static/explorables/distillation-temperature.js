@@ -10,7 +10,7 @@
     const state = { v: [4, 1.5, 0.5, -1, -3], z: [2, 2, -1, 0, -2], T: 4 };
     root.append(UI.el("p", { class: "explorable-title", text: "Distillation at temperature T" }));
     const picture = UI.svg("svg", { viewBox: `0 0 ${W} ${H}`, class: "explorable-svg", role: "img",
-      "aria-label": "bars of the softened teacher p_T and student q_T for each class" });
+      "aria-label": "bars of the softened teacher and student probabilities at temperature T for each class" });
     root.append(picture);
     UI.svg("line", { x1: 20, x2: W - 10, y1: BASE, y2: BASE, class: "explorable-axis" }, picture);
     UI.legend(picture, W - 10, 14, "end", [["▇ p_T teacher", "explorable-p-text"], ["  "], ["▇ q_T student", "explorable-q-text"]]);

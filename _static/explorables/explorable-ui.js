@@ -6,11 +6,20 @@
   const SVG = "http://www.w3.org/2000/svg";
   let counter = 0;
 
+  // Sets a node's text, with "_" before letters or digits as a subscript: "D_KL(p_T‖q_T)" shows
+  // D<sub>KL</sub>(p<sub>T</sub>‖q<sub>T</sub>), as the chapters write it.
+  function setText(node, text) {
+    const parts = String(text).split(/_([A-Za-z0-9]+)/);
+    node.replaceChildren(...parts.map((part, k) => (k % 2 ? el("sub", { text: part }) : part)));
+  }
+
   function el(tag, attrs = {}, children = []) {
     const node = document.createElement(tag);
     for (const [key, value] of Object.entries(attrs)) {
-      if (key === "text") node.textContent = value;
-      else node.setAttribute(key, value);
+      if (key === "text") {
+        if (tag === "sub") node.textContent = value;
+        else setText(node, value);
+      } else node.setAttribute(key, value);
     }
     for (const child of children) node.append(child);
     return node;
@@ -32,7 +41,7 @@
     const input = el("input", { type: "range", id, min, max, step, value, "data-control": control });
     const output = el("output", { for: id, text: show(Number(value)) });
     const row = el("div", { class: "explorable-slider" }, [
-      el("label", { for: id }, [label + " ", output]), input,
+      el("label", { for: id, text: `${label} ` }, [output]), input,
     ]);
     parent.append(row);
     input.addEventListener("input", () => { output.textContent = show(Number(input.value)); });
@@ -69,7 +78,7 @@
     return {
       table,
       set(key, text, unit) {
-        cells[key].value.textContent = text;
+        setText(cells[key].value, text);
         if (unit !== undefined) cells[key].unit.textContent = unit;
       },
       row: (key) => cells[key].value.parentNode,
@@ -83,7 +92,7 @@
     let timer = null;
     return (text) => {
       clearTimeout(timer);
-      timer = setTimeout(() => { region.textContent = text; }, wait);
+      timer = setTimeout(() => { setText(region, text); }, wait);
     };
   }
 
@@ -123,7 +132,14 @@
   // A line of SVG text in parts, each [text, class] (a class colours its part like its curve).
   function legend(parent, x, y, anchor, parts) {
     const text = svg("text", { x, y, "text-anchor": anchor }, parent);
-    for (const [words, cls] of parts) svg("tspan", cls ? { class: cls, text: words } : { text: words }, text);
+    for (const [words, cls] of parts) {
+      const part = svg("tspan", cls ? { class: cls } : {}, text);
+      // "p_T": the T a subscript, as in the chapters (see setText).
+      String(words).split(/_([A-Za-z0-9]+)/).forEach((piece, k) => {
+        if (k % 2) svg("tspan", { "baseline-shift": "sub", "font-size": "75%", text: piece }, part);
+        else if (piece) part.append(piece);
+      });
+    }
     return text;
   }
 
@@ -143,5 +159,5 @@
     else start();
   }
 
-  window.ExplorableUI = { el, svg, slider, numberField, readouts, announcer, scheduler, draggable, path, legend, register };
+  window.ExplorableUI = { el, setText, svg, slider, numberField, readouts, announcer, scheduler, draggable, path, legend, register };
 })();

@@ -128,9 +128,9 @@
         reasons.push(`${name} are +∞: ${first} has mass on ${where}, where ${second} has none, so the support of ${first} ` +
           `is not inside that of ${second} (the condition of (B.1)) and the term ${first} log(${first}/${second}) there is +∞.`);
       }
-      why.textContent = reasons.length ? reasons.join(" ") :
+      UI.setText(why, reasons.length ? reasons.join(" ") :
         "Both supports agree where it matters: every outcome of p is possible under q and vice versa, so all values are finite. " +
-        "Set a probability of q to 0 where p has mass to see (B.1) become +∞; the JSD stays finite.";
+        "Set a probability of q to 0 where p has mass to see (B.1) become +∞; the JSD stays finite.");
       const spoken = (key, name) => `${name} ${values[key] === Infinity ? "infinite" : M.fixed(values[key] * scale)}`;
       announce(`p = (${p.map((x) => x.toFixed(2)).join(", ")}), q = (${q.map((x) => x.toFixed(2)).join(", ")}). In ${unitName}: ` +
         [["kl_pq", "KL p to q"], ["kl_qp", "KL q to p"], ["jsd", "JSD"]].map((a) => spoken(...a)).join(", ") + ".");

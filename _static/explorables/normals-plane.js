@@ -21,7 +21,7 @@
       UI.svg("line", { x1: sx(t), x2: sx(t), y1: 0, y2: SIZE, class: t ? "explorable-grid" : "explorable-axis" }, picture);
       UI.svg("line", { x1: 0, x2: SIZE, y1: sy(t), y2: sy(t), class: t ? "explorable-grid" : "explorable-axis" }, picture);
     }
-    UI.legend(picture, SIZE - 4, 14, "end", [["● p", "explorable-p-text"], ["  "], ["■ q", "explorable-q-text"], ["  r = 1, 2"]]);
+    UI.legend(picture, SIZE - 4, 14, "end", [["● p", "explorable-p-text"], ["  "], ["■ q", "explorable-q-text"], ["  r = 1 solid, 2 dashed"]]);
     const ellipses = {}, marks = {};
     for (const who of ["p", "q"]) {
       ellipses[who] = [1, 2].map((r) => UI.svg("path", { class: `explorable-${who}-line${r === 2 ? " dashed" : ""}` }, picture));
@@ -118,7 +118,7 @@
         table.set(key, value === null ? "" : M.fixed(value));
         table.row(key).classList.toggle("explorable-applies", value !== null && /_b1/.test(key));
       }
-      which.textContent = notes.join(" ");
+      UI.setText(which, notes.join(" "));
       announce(`p mean (${p.mu.join(", ")}), q mean (${q.mu.join(", ")}): KL p to q ${M.fixed(values.kl_pq)}, ` +
         `KL q to p ${M.fixed(values.kl_qp)} nats. ${notes.slice(1).join(" ")}`);
     }
