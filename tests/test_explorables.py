@@ -61,6 +61,13 @@ def test_subscripts_show_as_subscripts(server, browser, figure):
         text = root.inner_text()
         assert re.findall(r"\w_\w+", text) == []
         assert root.locator("sub").count() > 0
+        # The live region, hidden from sight, says it in plain words (a <sub> inside it was laid
+        # out past the figure's edge).
+        page.locator(f'[data-explorable="{figure}"] [data-control]').first.focus()
+        page.keyboard.press("ArrowRight" if figure != "distillation-temperature" else "ArrowUp")
+        live = root.locator(".explorable-live")
+        page.wait_for_function("(r) => r.textContent.trim() !== ''", arg=live.element_handle(), timeout=5_000)
+        assert live.locator("*").count() == 0 and re.findall(r"\w_\w+", live.text_content()) == []
         assert log["errors"] == []
     finally:
         page.close()

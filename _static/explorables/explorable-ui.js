@@ -92,7 +92,9 @@
     let timer = null;
     return (text) => {
       clearTimeout(timer);
-      timer = setTimeout(() => { setText(region, text); }, wait);
+      // Plain text, "D KL" for D_KL: the region is hidden from sight, and an element inside it
+      // would be laid out past the figure's edge.
+      timer = setTimeout(() => { region.textContent = text.replace(/_([A-Za-z0-9]+)/g, " $1"); }, wait);
     };
   }
 
