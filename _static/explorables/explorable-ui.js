@@ -6,10 +6,13 @@
   const SVG = "http://www.w3.org/2000/svg";
   let counter = 0;
 
-  // Sets a node's text, with "_" before letters or digits as a subscript: "D_KL(p_T‖q_T)" shows
+  // "_" before letters or digits marks a subscript in the figures' text: "D_KL(p_T‖q_T)".
+  const SUBSCRIPT = /_([A-Za-z0-9]+)/g;
+
+  // Sets a node's text with its subscripts: "D_KL(p_T‖q_T)" shows
   // D<sub>KL</sub>(p<sub>T</sub>‖q<sub>T</sub>), as the chapters write it.
   function setText(node, text) {
-    const parts = String(text).split(/_([A-Za-z0-9]+)/);
+    const parts = String(text).split(SUBSCRIPT);
     node.replaceChildren(...parts.map((part, k) => (k % 2 ? el("sub", { text: part }) : part)));
   }
 
@@ -94,7 +97,7 @@
       clearTimeout(timer);
       // Plain text, "D KL" for D_KL: the region is hidden from sight, and an element inside it
       // would be laid out past the figure's edge.
-      timer = setTimeout(() => { region.textContent = text.replace(/_([A-Za-z0-9]+)/g, " $1"); }, wait);
+      timer = setTimeout(() => { region.textContent = text.replace(SUBSCRIPT, " $1"); }, wait);
     };
   }
 
@@ -137,7 +140,7 @@
     for (const [words, cls] of parts) {
       const part = svg("tspan", cls ? { class: cls } : {}, text);
       // "p_T": the T a subscript, as in the chapters (see setText).
-      String(words).split(/_([A-Za-z0-9]+)/).forEach((piece, k) => {
+      String(words).split(SUBSCRIPT).forEach((piece, k) => {
         if (k % 2) svg("tspan", { "baseline-shift": "sub", "font-size": "75%", text: piece }, part);
         else if (piece) part.append(piece);
       });
