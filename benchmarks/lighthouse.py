@@ -18,7 +18,14 @@ page without math too: Chromium's paint holding (with --disable-features=PaintHo
 first paint came early). A late first paint adds about a second to the simulated first and
 largest contentful paint, but moves the page's own parsing and layout before it, out of the
 total blocking time: on chapter 1, an early first paint gave 2.1-2.4 s and 521-640 ms, and
-no better score. Compare runs before reading a page's phone score.
+no better score. This is a known fault of headless Chromium's compositor, which withholds
+frames from a page it judges unresponsive for up to a second at a time (Lighthouse issue
+#17148, open): the observed first paint lands about 1 s or 2 s late, and the simulation counts
+every request and layout before it. So each page is audited on a phone ``--runs`` times (5 by
+default, as Lighthouse's docs/variability.md advises: "the median Lighthouse score of 5 runs is
+twice as stable as 1 run"), and the run with the median performance score is reported, with
+the lowest and highest scores and how many runs had a late first paint (0.9 s or more
+observed). A desktop run, whose scores do not vary so, is made once.
 The goal (issue 29): accessibility, best practices and SEO 100 on every page, performance at
 least 95 on a phone and 100 on a desktop. Scores are measured, not asserted: total blocking
 time is the main thread's real work scaled by Lighthouse, so a busy machine scores lower.
@@ -145,9 +152,24 @@ def failing(result, category):
             if r.get("weight") and result["audits"][r["id"]].get("score") not in (None, 1)]
 
 
+LATE_FIRST_PAINT = 900  # ms observed: the compositor's withheld frames (see above)
+
+
+def median_run(results):
+    """The run with the median performance score (of an even number, the lower of the two)."""
+    ranked = sorted(results, key=lambda r: r["categories"]["performance"]["score"])
+    return ranked[(len(ranked) - 1) // 2]
+
+
+def late_first_paints(results):
+    items = (r["audits"]["metrics"].get("details", {}).get("items", [{}])[0] for r in results)
+    return sum(1 for i in items if i.get("observedFirstContentfulPaint", 0) >= LATE_FIRST_PAINT)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("pages", nargs="*", help="pages of _build/html (default: every page)")
+    parser.add_argument("--runs", type=int, default=5, help="phone runs per page (default 5); the median is reported")
     args = parser.parse_args()
     if not (SITE / "intro.html").is_file():
         raise SystemExit("the site is not built: run `make book` first")
@@ -161,9 +183,13 @@ def main():
     try:
         for page in args.pages or pages():
             name = page.removesuffix(".html").replace("/", "_")
-            phone = audit(f"{base}/{page}", REPORTS / f"{name}_mobile.json", desktop=False)
+            runs = [audit(f"{base}/{page}", REPORTS / f"{name}_mobile_{k}.json", desktop=False)
+                    for k in range(1, args.runs + 1)]
+            phone = median_run(runs)
+            scores = sorted(round(100 * r["categories"]["performance"]["score"]) for r in runs)
             desktop = audit(f"{base}/{page}", REPORTS / f"{name}_desktop.json", desktop=True)
-            rows.append([page, score(phone, "performance"), score(desktop, "performance"),
+            rows.append([page, score(phone, "performance"), f"{scores[0]}-{scores[-1]}",
+                         f"{late_first_paints(runs)}/{len(runs)}", score(desktop, "performance"),
                          score(phone, "accessibility"), score(phone, "best-practices"), score(phone, "seo"),
                          metric(phone, "first-contentful-paint", 1000, "s"),
                          metric(phone, "largest-contentful-paint", 1000, "s"),
@@ -180,11 +206,12 @@ def main():
             print(" | ".join(rows[-1]), flush=True)
     finally:
         httpd.shutdown()
-    header = ["page", "perf phone", "perf desktop", "accessibility", "best practices", "SEO",
-              "FCP", "LCP", "TBT", "CLS", "DOM nodes", "first paint observed"]
+    header = ["page", "perf phone (median)", "range", "late first paints", "perf desktop",
+              "accessibility", "best practices", "SEO", "FCP", "LCP", "TBT", "CLS", "DOM nodes",
+              "first paint observed"]
     widths = [max(len(str(r[k])) for r in rows + [header]) for k in range(len(header))]
     print(f"\nLighthouse 12.2.3 on {len(rows)} pages, served gzip-compressed from 127.0.0.1 "
-          "(phone metrics: simulated slow 4G)")
+          f"(phone: the median of {args.runs} runs, its metrics simulated on slow 4G)")
     for row in [header, ["-" * w for w in widths], *rows]:
         print("  ".join(str(cell).rjust(w) if k else str(cell).ljust(w) for k, (cell, w) in enumerate(zip(row, widths))))
     if problems:
