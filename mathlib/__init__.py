@@ -8,6 +8,8 @@ Modules, one concept each:
 - :mod:`mathlib.losses`: cross entropy as a loss on logits, with its derivatives, label
   smoothing and knowledge distillation
 - :mod:`mathlib.table`: tables of results, as HTML in a page and as aligned text
+- :mod:`mathlib.notation`: numbers written as the chapters print them (a bound as
+  :math:`10^{-8}`, not ``1e-08``)
 - :mod:`mathlib.symbolic`: SymPy derivations of (B.8)--(B.11), for the chapters and tests
 - :mod:`mathlib.reference`: 50-digit mpmath references and test families, for checking
 
@@ -44,12 +46,14 @@ from .losses import (
     smooth_labels,
 )
 from .montecarlo import MonteCarloResult, mc_kl, mc_kl_mvn
+from .notation import power_of_ten
 from .table import Table
 
-from . import divergences, gaussian, losses, montecarlo, table
+from . import divergences, gaussian, losses, montecarlo, notation, table
 
 __all__ = (
     divergences.__all__ + gaussian.__all__ + montecarlo.__all__ + losses.__all__ + table.__all__
+    + notation.__all__
 )
 
 __version__ = "0.1.0"

@@ -598,3 +598,21 @@ def test_copying_a_formula_copies_its_tex(server, browser):
         assert copied and copied.startswith("$$") and "\\Sigma" in copied and "<" not in copied, copied
     finally:
         page.close()
+
+
+# A number in Python's e-format: 1e-08, 2.2e-16, 3E+5.
+E_NOTATION = re.compile(r"(?<![\w.])\d+(?:\.\d+)?[eE][+-]?\d+(?![\w.])")
+
+
+@pytest.mark.parametrize("doc", toc_pages())
+def test_prose_writes_no_number_in_e_notation(doc):
+    """A bound glued into a sentence reads as the book writes it, 10⁻⁸ or 2.2×10⁻¹⁶ typeset as
+    math (mathlib.power_of_ten), never as Python's 1e-08 or 2.2e-16. Code, inline code, outputs
+    and formulas keep their own format: only the article's prose is read."""
+    from bs4 import BeautifulSoup
+
+    article = BeautifulSoup((SITE / f"{doc}.html").read_text(), "html.parser").select_one("article")
+    for element in article.select(".cell, .cell_output, pre, code, .katex, .math, script, style"):
+        element.decompose()
+    found = [" ".join(text.split()) for text in article.find_all(string=E_NOTATION)]
+    assert found == [], f"numbers in e-notation in the prose of {doc}: {found}"
