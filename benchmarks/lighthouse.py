@@ -18,10 +18,10 @@ page without math too: Chromium's paint holding (with --disable-features=PaintHo
 first paint came early). A late first paint adds about a second to the simulated first and
 largest contentful paint, but moves the page's own parsing and layout before it, out of the
 total blocking time: on chapter 1, an early first paint gave 2.1-2.4 s and 521-640 ms, and
-no better score. This is a known fault of headless Chromium's compositor, which withholds
-frames from a page it judges unresponsive for up to a second at a time (Lighthouse issue
-#17148, open): the observed first paint lands about 1 s or 2 s late, and the simulation counts
-every request and layout before it. So each page is audited on a phone ``--runs`` times (5 by
+no better score. Lighthouse's issue #17148 (open) traces such late first paints to headless
+Chromium's compositor, which withholds frames from a page it judges unresponsive for up to a
+second at a time: the observed first paint lands about 1 s or 2 s late, and the simulation
+counts every request and layout before it. So each page is audited on a phone ``--runs`` times (5 by
 default, as Lighthouse's docs/variability.md advises: "the median Lighthouse score of 5 runs is
 twice as stable as 1 run"), and the run with the median performance score is reported, with
 the lowest and highest scores and how many runs had a late first paint (0.9 s or more
@@ -171,6 +171,8 @@ def main():
     parser.add_argument("pages", nargs="*", help="pages of _build/html (default: every page)")
     parser.add_argument("--runs", type=int, default=5, help="phone runs per page (default 5); the median is reported")
     args = parser.parse_args()
+    if args.runs < 1:
+        parser.error(f"--runs must be at least 1, got {args.runs}")
     if not (SITE / "intro.html").is_file():
         raise SystemExit("the site is not built: run `make book` first")
     if not LIGHTHOUSE.is_file():
