@@ -55,11 +55,11 @@ def _family(tokens):
     return next((t.value for t in tokens if t.type == "ident" and t.value.startswith("KaTeX_")), None)
 
 
-@functools.lru_cache(maxsize=None)
-def katex_fonts(stylesheet=KATEX_CSS):
+@functools.cache
+def katex_fonts():
     """(the woff2 file of each face, [(selector, face) of each rule that sets a KaTeX family])."""
     files, rules = {}, []
-    for rule in tinycss2.parse_stylesheet(Path(stylesheet).read_text(), skip_whitespace=True, skip_comments=True):
+    for rule in tinycss2.parse_stylesheet(KATEX_CSS.read_text(), skip_whitespace=True, skip_comments=True):
         declarations = _declarations(rule)
         if rule.type == "at-rule" and rule.lower_at_keyword == "font-face":
             family = declarations["font-family"][0].value
@@ -73,9 +73,9 @@ def katex_fonts(stylesheet=KATEX_CSS):
     return files, rules
 
 
-def fonts_used(body, stylesheet=KATEX_CSS):
+def fonts_used(body):
     """The woff2 files of the KaTeX faces that elements of this HTML are set in, sorted."""
-    files, rules = katex_fonts(stylesheet)
+    files, rules = katex_fonts()
     soup = BeautifulSoup(body, "html.parser")
     return sorted({files[face] for selector, face in rules if face in files and soup.select_one(selector)})
 
