@@ -48,6 +48,7 @@ from sphinxcontrib import katex
 
 KATEX = Path(__file__).resolve().parent.parent / "node_modules" / "katex" / "dist"
 TARGET = "katex"  # under the site's _static folder
+FONTS = f"_static/{TARGET}/fonts"  # where copy_katex puts KaTeX's fonts in the site
 STYLESHEET, COPY_TEX = "katex.min.css", "contrib/copy-tex.min.js"
 # Fail on anything KaTeX would otherwise only colour red or render approximately.
 OPTIONS = {"throwOnError": True, "strict": "error", "output": "htmlAndMathml"}
@@ -236,7 +237,7 @@ def copy_katex(app, exception):
     (target / "contrib").mkdir(parents=True, exist_ok=True)
     for part in (STYLESHEET, COPY_TEX):
         shutil.copy2(KATEX / part, target / part)
-    shutil.copytree(KATEX / "fonts", target / "fonts", ignore=shutil.ignore_patterns("*.woff", "*.ttf"),
+    shutil.copytree(KATEX / "fonts", Path(app.outdir) / FONTS, ignore=shutil.ignore_patterns("*.woff", "*.ttf"),
                     dirs_exist_ok=True)
 
 

@@ -14,7 +14,7 @@ conservative. ``tests/test_site.py`` checks, in the browser, that every icon dra
 Font Awesome on every page is in the font that draws it. The fonts are where
 pydata-sphinx-theme 0.17.1 puts them (``ICON_FONTS``); the build stops if none is there.
 
-**KaTeX.** A chapter's formulas use six of KaTeX's fonts, 89 kB, which a page asks for with
+**KaTeX.** A chapter's formulas use six of KaTeX's fonts, 88 kB, which a page asks for with
 its stylesheets (``math_font_preload.py``); each holds a few hundred symbols, of which the
 book sets about a hundred. Each KaTeX font keeps every character that some page of the site
 contains, markup and prose included: a superset of what its formulas set, found without
@@ -31,8 +31,9 @@ from fontTools import subset
 from fontTools.ttLib import TTFont
 from sphinx.errors import ExtensionError
 
+from build_time_math import FONTS as MATH_FONTS
+
 ICON_FONTS = "_static/vendor/fontawesome/webfonts"
-MATH_FONTS = "_static/katex/fonts"   # where build_time_math.py copies them
 RULE = re.compile(r"([^{}]+)\{([^{}]*)\}")
 ICON_CLASS_SELECTOR = re.compile(r"\.(fa-[a-z0-9-]+):(?:before|after)")
 # Icons sit in Unicode's private use area, written as an escape ("\f002") or as the character.

@@ -19,14 +19,14 @@ its head, and that every font asked for is used.
 import functools
 import json
 import posixpath
-from pathlib import Path
 from typing import NamedTuple
 
 import tinycss2
 from bs4 import BeautifulSoup
 
-KATEX_CSS = Path(__file__).resolve().parent.parent / "node_modules" / "katex" / "dist" / "katex.min.css"
-FONTS = "_static/katex/fonts"   # where build_time_math.py copies them in the site
+from build_time_math import FONTS, KATEX, STYLESHEET
+
+KATEX_CSS = KATEX / STYLESHEET
 
 
 class Face(NamedTuple):

@@ -138,10 +138,14 @@ def metric(result, audit_id, scale, unit):
     return "-" if value is None else f"{value / scale:.{0 if unit in ('ms', '') else 1 if unit == 's' else 2}f}{unit}"
 
 
-def observed_first_paint(result):
-    """The first contentful paint as it happened, before Lighthouse's simulation."""
+def observed_first_paint_ms(result):
+    """The first contentful paint as it happened, before Lighthouse's simulation (or None)."""
     items = result["audits"]["metrics"].get("details", {}).get("items", [{}])
-    value = items[0].get("observedFirstContentfulPaint")
+    return items[0].get("observedFirstContentfulPaint")
+
+
+def observed_first_paint(result):
+    value = observed_first_paint_ms(result)
     return "-" if value is None else f"{value / 1000:.2f}s"
 
 
@@ -162,8 +166,7 @@ def median_run(results):
 
 
 def late_first_paints(results):
-    items = (r["audits"]["metrics"].get("details", {}).get("items", [{}])[0] for r in results)
-    return sum(1 for i in items if i.get("observedFirstContentfulPaint", 0) >= LATE_FIRST_PAINT)
+    return sum(1 for r in results if (observed_first_paint_ms(r) or 0) >= LATE_FIRST_PAINT)
 
 
 def main():
