@@ -218,6 +218,9 @@ def main(single_page, output):
         page.emulate_media(media="print")
         page.goto(page_file.as_uri(), wait_until="load")
         page.add_style_tag(path=str(ROOT / "pdf" / "print.css"))
+        # What a browser tells a page before it prints: the explorable figures, drawn only as
+        # they near the screen, draw now, before the layout below is measured.
+        page.evaluate("() => window.dispatchEvent(new Event('beforeprint'))")
         targets = page.evaluate(PREPARE, meta)
         page.evaluate("""() => Promise.all(Array.from(document.images).map(i =>
             i.complete ? null : new Promise(done => { i.onload = i.onerror = done; })))""")

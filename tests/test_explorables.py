@@ -45,9 +45,15 @@ READ = """(figure) => Object.fromEntries(Array.from(
   .filter(e => e.offsetParent !== null).map(e => [e.dataset.quantity, e.textContent]))"""
 
 
+def drawn(page, figure):
+    """Scrolls to the figure and waits for its first drawing, which waits until it nears the screen."""
+    page.locator(f'[data-explorable="{figure}"]').scroll_into_view_if_needed()
+    page.locator(f'[data-explorable="{figure}"].explorable-ready').wait_for(timeout=10_000)
+
+
 def figure_page(browser, server, figure, viewport=(1280, 900)):
     page, log = open_page(browser, f"{server}/{FIGURES[figure]}.html", viewport=viewport)
-    page.locator(f'[data-explorable="{figure}"].explorable-ready').wait_for(timeout=10_000)
+    drawn(page, figure)
     return page, log
 
 
@@ -418,6 +424,56 @@ def test_figures_fit_a_phone_and_a_laptop_in_light_and_dark(server, browser, fig
         page.close()
 
 
+# JavaScript: whether a figure is drawn, how many controls it has, and the numbers it shows.
+DRAWING = """(figure) => {
+  const root = document.querySelector(`[data-explorable="${figure}"]`);
+  return {drawn: root.classList.contains('explorable-ready'), controls: root.querySelectorAll('input').length,
+          numbers: Array.from(root.querySelectorAll('[data-quantity]')).map(e => e.textContent).filter(t => t)};
+}"""
+
+
+def lazy_page(browser, server, doc):
+    """A chapter page at a phone's size, loaded without open_page's drawing of every figure."""
+    context = browser.new_context(viewport={"width": 390, "height": 844})
+    page = context.new_page()
+    page.on("close", lambda _: context.close())
+    page.goto(f"{server}/{doc}.html", wait_until="load")
+    page.wait_for_timeout(500)
+    return page
+
+
+@pytest.mark.parametrize("figure", FIGURES)
+def test_a_figure_below_the_fold_is_drawn_when_a_reader_scrolls_near_it(server, browser, figure):
+    """Loading a page does not compute its figures: each has its controls (in the tab order
+    from the start) but no numbers until it comes near the screen."""
+    page = lazy_page(browser, server, FIGURES[figure])
+    try:
+        before = page.evaluate(DRAWING, figure)
+        assert before["drawn"] is False and before["numbers"] == [] and before["controls"] > 0
+        drawn(page, figure)
+        after = page.evaluate(DRAWING, figure)
+        assert after["controls"] == before["controls"] and len(after["numbers"]) >= 3
+    finally:
+        page.close()
+
+
+def test_printing_a_page_draws_its_figures(server, browser, tmp_path):
+    """A reader who prints a chapter (or the PDF's print) gets every figure drawn, unscrolled."""
+    import pypdf
+
+    doc = FIGURES["two-normals"]
+    page = lazy_page(browser, server, doc)
+    try:
+        page.pdf(path=tmp_path / "page.pdf")
+        printed = " ".join(p.extract_text() for p in pypdf.PdfReader(tmp_path / "page.pdf").pages)
+        for figure in (f for f, d in FIGURES.items() if d == doc):
+            shown = page.evaluate(DRAWING, figure)
+            assert shown["drawn"] is True and len(shown["numbers"]) >= 3
+            assert all(number in printed for number in shown["numbers"]), figure
+    finally:
+        page.close()
+
+
 def test_the_figures_math_passes_its_node_unit_tests():
     node = shutil.which("node")
     if node is None:
@@ -436,7 +492,7 @@ def test_figures_work_from_a_file_url(browser, doc):
     try:
         figures = [f for f, d in FIGURES.items() if d == doc]
         for figure in figures:
-            page.locator(f'[data-explorable="{figure}"].explorable-ready').wait_for(timeout=10_000)
+            drawn(page, figure)
         assert page.locator("[data-explorable] [data-quantity]").count() > 0
         assert log["errors"] == []
     finally:
@@ -491,7 +547,7 @@ PHONE = {"viewport": (390, 844), "has_touch": True, "is_mobile": True}
 def test_a_finger_drags_the_points_on_a_phone(server, browser, figure):
     page, log = open_page(browser, f"{server}/{FIGURES[figure]}.html", **PHONE)
     try:
-        page.locator(f'[data-explorable="{figure}"].explorable-ready').wait_for(timeout=10_000)
+        drawn(page, figure)
         assert_a_finger_drags(page, figure)
         assert log["errors"] == []
     finally:
@@ -526,7 +582,7 @@ def test_the_bundles_page_of_each_figure_works_offline(server, browser, bundle_p
     page, log = open_page(browser, (bundle_pages / f"{figure}.html").as_uri(), offline=True)
     site, _ = figure_page(browser, server, figure)
     try:
-        page.locator(f'[data-explorable="{figure}"].explorable-ready').wait_for(timeout=10_000)
+        drawn(page, figure)
         assert log["errors"] == [] and log["failed"] == []
         assert log["requests"] == [(bundle_pages / f"{figure}.html").as_uri()], "the page is one file"
         # the site's numbers, which the tests above compare with mathlib
@@ -545,7 +601,7 @@ def test_the_bundles_page_of_each_figure_fits_a_phone_in_light_and_dark(browser,
         page, log = open_page(browser, url, color_scheme=scheme, **PHONE)
         try:
             root = page.locator(f'[data-explorable="{figure}"]')
-            page.locator(f'[data-explorable="{figure}"].explorable-ready').wait_for(timeout=10_000)
+            drawn(page, figure)
             assert page.evaluate("() => document.documentElement.dataset.theme") == scheme
             colours[scheme] = assert_fits(page, root, 390)
             if figure in HANDLES:

@@ -412,6 +412,19 @@ def test_every_figure_is_printed_with_its_caption(pdf_path, words):
             f"and {columns:.0%} of the columns of the {FIGURE_BAND / MM:.0f} mm above it)"
 
 
+def test_every_explorable_figure_is_printed_drawn(pages):
+    """An explorable figure draws itself (its curves and numbers) only as it nears the screen;
+    printing draws it too: under each figure's title, its readouts carry their numbers."""
+    import explorables
+
+    text = "".join(pages)
+    for figure in explorables.FIGURES.values():
+        assert text.count(figure.title) == 1, figure.title
+        below = text[text.index(figure.title):][:6000]   # the figure, its controls and readouts
+        numbers = re.findall(r"\d\.\d+ nats", below)
+        assert len(numbers) >= 2, f"{figure.title}: {numbers} (not drawn?)"
+
+
 def test_nothing_reaches_past_the_right_margin(words):
     """Every word inside the text area: a code line or output too wide would stick out or be cut."""
     limit = PAGE_WIDTH - SIDE_MARGIN + 2

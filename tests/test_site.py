@@ -108,8 +108,9 @@ def open_page(browser, url, viewport=(1280, 900), javascript=True, prepare=None,
     """Load a page with its figures and fonts, and return it with what happened on the way.
 
     The math is typeset when the book is built, so the page needs no script for it. Figures
-    load lazily, as a reader scrolls to them; here all of them are loaded at once so that
-    the checks see every one. `prepare`: called with the page before it loads (to route its
+    load lazily, as a reader scrolls to them, and an explorable figure is drawn when it nears
+    the screen; here all of them are loaded and drawn at once so that the checks see every
+    one (tests/test_explorables.py checks the drawing on scrolling). `prepare`: called with the page before it loads (to route its
     requests). `device`: more of Playwright's context options (a touch screen, the system's
     dark mode, no network).
     """
@@ -130,7 +131,21 @@ def open_page(browser, url, viewport=(1280, 900), javascript=True, prepare=None,
         return i.complete ? null : new Promise(done => { i.onload = i.onerror = done; });
     }))""")
     page.evaluate("() => document.fonts.ready.then(() => true)")
+    if javascript:
+        page.evaluate(DRAW_EXPLORABLES)
     return page, log
+
+
+# JavaScript: bring each explorable figure near the screen, wait (up to a second) for its first
+# drawing, then go back to the top of the page.
+DRAW_EXPLORABLES = """async () => {
+  for (const figure of document.querySelectorAll('[data-explorable]')) {
+    figure.scrollIntoView();
+    for (let frame = 0; frame < 60 && !figure.classList.contains('explorable-ready'); frame++)
+      await new Promise(r => requestAnimationFrame(r));
+  }
+  window.scrollTo(0, 0);
+}"""
 
 
 # JavaScript: the text of the page's article without the elements that match `selector`.

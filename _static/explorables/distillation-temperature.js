@@ -105,6 +105,6 @@
       announce(`T = ${state.T}: KL ${M.significant(result.kl)}, T squared times KL ${M.significant(result.loss)}, ` +
         `limit ${M.significant(result.limit)} nats.`);
     }
-    render();
+    return render;  // drawn by register
   });
 })();

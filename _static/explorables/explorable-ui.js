@@ -151,13 +151,30 @@
   // An SVG path through points [[x, y], ...].
   const path = (points) => points.map(([x, y], i) => `${i ? "L" : "M"}${x.toFixed(2)},${y.toFixed(2)}`).join("");
 
-  // Runs build(container) for every container of the named figure, replacing its fallback note.
+  // build(root) makes a figure's controls (in the tab order at once) and returns its drawing,
+  // run when the figure is within half a screen of being seen, or printed: a page's load
+  // does not wait for the numbers.
+  const undrawn = new Map();
+  let watcher = null;
+  function drawNow(root) {
+    const draw = undrawn.get(root);
+    if (!draw) return;
+    undrawn.delete(root);
+    if (watcher) watcher.unobserve(root);
+    draw();
+    root.classList.add("explorable-ready");
+  }
   function register(name, build) {
     const start = () => {
-      for (const container of document.querySelectorAll(`[data-explorable="${name}"]`)) {
-        container.replaceChildren();
-        build(container);
-        container.classList.add("explorable-ready");
+      if (!watcher && window.IntersectionObserver) {
+        watcher = new IntersectionObserver((seen) => seen.forEach((e) => e.isIntersecting && drawNow(e.target)),
+          { rootMargin: "50% 0px" });
+        window.addEventListener("beforeprint", () => Array.from(undrawn.keys()).forEach(drawNow));
+      }
+      for (const root of document.querySelectorAll(`[data-explorable="${name}"]`)) {
+        root.replaceChildren();
+        undrawn.set(root, build(root));
+        if (watcher) watcher.observe(root); else drawNow(root);
       }
     };
     if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);

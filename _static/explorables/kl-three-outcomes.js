@@ -135,6 +135,6 @@
       announce(`p = (${p.map((x) => x.toFixed(2)).join(", ")}), q = (${q.map((x) => x.toFixed(2)).join(", ")}). In ${unitName}: ` +
         [["kl_pq", "KL p to q"], ["kl_qp", "KL q to p"], ["jsd", "JSD"]].map((a) => spoken(...a)).join(", ") + ".");
     }
-    render();
+    return render;  // drawn by register
   });
 })();

@@ -122,6 +122,6 @@
       announce(`p mean (${p.mu.join(", ")}), q mean (${q.mu.join(", ")}): KL p to q ${M.fixed(values.kl_pq)}, ` +
         `KL q to p ${M.fixed(values.kl_qp)} nats. ${notes.slice(1).join(" ")}`);
     }
-    render();
+    return render;  // drawn by register
   });
 })();

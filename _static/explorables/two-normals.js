@@ -143,6 +143,6 @@
         `JSD ${M.fixed(values.jsd)} nats. Modes at ±${state.a.toFixed(2)}: reverse fit mean ` +
         `${fitTable.table.querySelector('[data-quantity="rev_mu"]').textContent}.`);
     }
-    render();
+    return render;  // drawn by register
   });
 })();
