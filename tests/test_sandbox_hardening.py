@@ -51,13 +51,19 @@ REFUSED = ("add_key", "request_key", "keyctl", "ptrace", "process_vm_readv", "pr
            "memfd_create", "memfd_secret", "shmget")
 ARGUMENTS = {"ptrace": [PTRACE_PEEKDATA, 1], "process_vm_readv": ["pid"], "process_vm_writev": ["pid"],
              "keyctl": [KEYCTL_GET_KEYRING_ID, KEY_SPEC_SESSION_KEYRING], "personality": [ADDR_NO_RANDOMIZE]}
+# Socket families (linux/socket.h): local and IP sockets, which the sandbox's network namespace
+# confines, are allowed; vsock (which reaches a virtual machine's host past any network
+# namespace), the kernel's crypto API, raw packets and netlink are refused.
+ALLOWED_FAMILIES = {"AF_UNIX": 1, "AF_INET": 2, "AF_INET6": 10}
+REFUSED_FAMILIES = {"AF_VSOCK": 40, "AF_ALG": 38, "AF_PACKET": 17, "AF_NETLINK": 16}
 HEADERS = {"x86_64": ("/usr/include/x86_64-linux-gnu/asm/unistd_64.h", "/usr/include/asm/unistd_64.h"),
            "aarch64": ("/usr/include/asm-generic/unistd.h",)}
 
 PROBE = r'''
-import ctypes, json, os
+import ctypes, json, os, socket
 libc = ctypes.CDLL(None, use_errno=True)
 NUMBERS, ARGUMENTS, FILES, FOLDERS, SECRET_NAME = {numbers}, {arguments}, {files}, {folders}, {secret_name}
+FAMILIES = {families}
 KEYCTL_SEARCH, KEYCTL_READ, KEYCTL_UPDATE, KEYRING = 10, 11, 2, -3
 
 def call(number, *args):
@@ -73,9 +79,21 @@ def read(path, size=4096):
         return f"refused: {{error.strerror}}"
 
 report = {{"calls": {{"personality query": call(NUMBERS["personality"], 0xFFFFFFFF)}}, "files": {{}},
-          "folders": {{}}, "keys": {{}}}}
+          "folders": {{}}, "keys": {{}}, "sockets": {{}}}}
 for name, number in NUMBERS.items():
     report["calls"][name] = call(number, *(os.getpid() if a == "pid" else a for a in ARGUMENTS.get(name, [])))
+for name, family in FAMILIES.items():
+    try:
+        socket.socket(family, socket.SOCK_DGRAM if name in ("AF_NETLINK", "AF_PACKET") else socket.SOCK_STREAM).close()
+        report["sockets"][name] = "opened"
+    except OSError as error:
+        report["sockets"][name] = error.errno
+    if name == "AF_UNIX":
+        try:
+            [end.close() for end in socket.socketpair(family)]
+            report["sockets"]["socketpair AF_UNIX"] = "opened"
+        except OSError as error:
+            report["sockets"]["socketpair AF_UNIX"] = error.errno
 report["status"] = read("/proc/self/status")
 for name in FILES:
     report["files"][name] = read(f"/proc/{{name}}")
@@ -169,7 +187,7 @@ def probe(tmp_path_factory):
     workdir = tmp_path_factory.mktemp("sandbox")
     job = workdir / "job.json"
     source = PROBE.format(numbers=numbers, arguments=ARGUMENTS, files=PROC_FILES, folders=PROC_FOLDERS,
-                          secret_name=SECRET_NAME)
+                          secret_name=SECRET_NAME, families=ALLOWED_FAMILIES | REFUSED_FAMILIES)
     job.write_text(json.dumps({"cells": [source], "calls": []}))
 
     # A session keyring of this process's own (the machine's is left alone), holding the secret.
@@ -203,6 +221,16 @@ def test_refused_system_calls_fail_with_eperm(probe, name):
     if name not in probe["numbers"]:
         pytest.skip(f"{platform.machine()} has no {name}")
     assert probe["report"]["calls"][name] == errno.EPERM
+
+
+@pytest.mark.parametrize("name", REFUSED_FAMILIES)
+def test_sockets_outside_the_network_namespace_are_refused(probe, name):
+    assert probe["report"]["sockets"][name] == errno.EAFNOSUPPORT
+
+
+@pytest.mark.parametrize("name", [*ALLOWED_FAMILIES, "socketpair AF_UNIX"])
+def test_local_and_ip_sockets_still_open(probe, name):
+    assert probe["report"]["sockets"][name] == "opened"
 
 
 def test_the_default_personality_is_still_allowed(probe):
@@ -442,8 +470,14 @@ def test_the_filter_refuses_exactly_its_calls(machine):
     assert run_filter(program, personality, arch.audit, ADDR_NO_RANDOMIZE) == seccomp.REFUSE
     assert run_filter(program, personality, arch.audit, 0) == seccomp.ALLOW
     assert run_filter(program, personality, arch.audit, 0xFFFFFFFF) == seccomp.ALLOW
+    sockets = {numbers[arch.column] for numbers in seccomp.SOCKET_CALLS.values()}
+    refuse_family = 0x00050000 | errno.EAFNOSUPPORT
+    for nr in sockets:
+        for family in range(64):
+            expected = seccomp.ALLOW if family in ALLOWED_FAMILIES.values() else refuse_family
+            assert run_filter(program, nr, arch.audit, family) == expected, (nr, family)
     refused = {numbers[arch.column] for numbers in seccomp.REFUSED.values()}
-    for nr in set(range(450)) - refused - {personality}:
+    for nr in set(range(450)) - refused - {personality} - sockets:
         assert run_filter(program, nr, arch.audit) == seccomp.ALLOW, nr
 
 

@@ -9,7 +9,12 @@ its input. The program:
    on x86-64 also the x32 entry point (numbers with bit 30 set);
 2. refuses every call of ``REFUSED`` with EPERM, and ``personality`` unless it
    asks for the default (``PER_LINUX``) or only queries the current one;
-3. allows everything else.
+3. refuses ``socket`` and ``socketpair`` with EAFNOSUPPORT unless the address family
+   is one of ``SOCKET_FAMILIES`` (local sockets and IP, which the sandbox's own network
+   namespace confines). The other families are not confined by a network namespace
+   (``AF_VSOCK`` reaches the host of a virtual machine) or are attack surface
+   (``AF_ALG``, ``AF_PACKET``, ``AF_NETLINK``...);
+4. allows everything else.
 
 A notebook never needs a refused call: they reach the kernel's keyrings, other
 processes' memory, modules, mounts and namespaces, are the kernel's largest
@@ -51,6 +56,9 @@ ARCHITECTURES = {  # platform.machine() -> the architecture
     "aarch64": Architecture(audit=0xC00000B7, column=1),
 }
 PERSONALITY = (135, 92)  # personality(2): (x86-64, aarch64)
+SOCKET_CALLS = {"socket": (41, 198), "socketpair": (53, 199)}  # the family is their first argument
+SOCKET_FAMILIES = {"AF_UNIX": 1, "AF_INET": 2, "AF_INET6": 10}  # linux/socket.h
+REFUSE_FAMILY = 0x00050000 | errno.EAFNOSUPPORT
 
 # The refused calls: name -> (x86-64, aarch64) number (asm/unistd_64.h, asm-generic/unistd.h);
 # None where the architecture has no such call.
@@ -103,6 +111,13 @@ def program(machine):
     for numbers in REFUSED.values():
         if numbers[arch.column] is not None:
             code += _refuse_if(numbers[arch.column])
+    # socket, socketpair: allowed for the families of SOCKET_FAMILIES; any other is refused.
+    families = list(SOCKET_FAMILIES.values())
+    for numbers in SOCKET_CALLS.values():
+        code += [_instruction(JUMP_IF_EQUAL, numbers[arch.column], 0, len(families) + 3),
+                 _instruction(LOAD_WORD, ARG0)]
+        code += [_instruction(JUMP_IF_EQUAL, family, len(families) - k, 0) for k, family in enumerate(families)]
+        code += [_instruction(RETURN, REFUSE_FAMILY), _instruction(RETURN, ALLOW)]
     # personality: allowed for PER_LINUX and the query; anything else is refused.
     code += [_instruction(JUMP_IF_EQUAL, PERSONALITY[arch.column], 0, 4), _instruction(LOAD_WORD, ARG0),
              _instruction(JUMP_IF_EQUAL, PER_LINUX, 2, 0), _instruction(JUMP_IF_EQUAL, PERSONALITY_QUERY, 1, 0),
