@@ -79,9 +79,9 @@ def main(argv=None):
     g.add_argument("--file-size", type=size, default=DEFAULTS.file_size, help="largest file it may write")
     g.add_argument("--output", type=size, default=DEFAULTS.output, help="printed output kept per submission")
     g.add_argument("--assignment", default=None,
-                   help="the assignment to grade, or 'all' for each notebook's own (default: the one most "
-                        "students of the folder name, one vote each; with --roster all must agree); a notebook "
-                        "of another assignment gets no points")
+                   help="the assignment to grade, or 'all' for each notebook's own (default: the one the "
+                        "notebooks of the folder name; where they name several, the run stops and asks); a "
+                        "notebook of another assignment gets no points")
     g.add_argument("--brief", action="store_true", help="feedback that is only the score per question")
     g.add_argument("--regrade", action="store_true", help="grade everything again instead of resuming")
     g.add_argument("--no-sandbox", action="store_true",

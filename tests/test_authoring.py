@@ -381,7 +381,7 @@ def test_a_broken_master_does_not_stop_grading_another(tmp_path, monkeypatch):
 
 
 def test_grading_a_broken_masters_assignment_is_refused_in_one_sentence(tmp_path):
-    """Asked for (or the one most notebooks name), a broken master's assignment is refused, naming the file and
+    """Asked for (or the one the notebooks name), a broken master's assignment is refused, naming the file and
     why; the other assignments are still there to grade."""
     from grader import submissions
     from grader.model import Refused
@@ -395,9 +395,9 @@ def test_grading_a_broken_masters_assignment_is_refused_in_one_sentence(tmp_path
         nbformat.write(mine, tmp_path / f"mine{k}.ipynb")
     nbformat.write(solved(A3), tmp_path / "other.ipynb")
     subs = submissions.scan(tmp_path, bundles, [broken])[0]
-    for wanted in (None, "a5_broken"):
+    for wanted, named in ((None, [s for s in subs if s.claimed == "a5_broken"]), ("a5_broken", subs)):
         with pytest.raises(Refused) as refusal:
-            submissions.choose(subs, bundles, wanted, [broken])
+            submissions.choose(named, bundles, wanted, [broken])
         assert str(refusal.value) == ("the assignment 'a5_broken' cannot be graded, because the build refused its "
                                       "master: a5_broken.ipynb, metadata.assignment.title: missing or empty; fix the "
                                       "master and grade again")

@@ -21,7 +21,7 @@ import pytest
 from markdown_it import MarkdownIt
 
 from grading import A1, A2, A3, AUTOGRADE, FULL, INV_DET, PINV_SLOGDET, grade, needs_sandbox, rows, solved, untouched, with_cell
-from grader import batch, build, checks, compare, feedback, score, submissions
+from grader import batch, build, checks, compare, feedback, intake, score, submissions
 from grader.model import Status
 
 # The grader's tests are a step of their own: `make test-grading` (README).
@@ -473,36 +473,52 @@ def test_an_nbformat_3_notebook_is_graded_as_jupyter_converts_it(tmp_path):
 
 def test_one_assignment_per_batch(tmp_path):
     bundles = build.bundles()
-    for stem, name in (("a", A3), ("b", A3), ("c", A1)):
+    for stem, name in (("a", A3), ("b", A3)):
         nbformat.write(solved(name), tmp_path / f"{stem}.ipynb")
+    assert list(submissions.choose(submissions.folder(tmp_path, bundles), bundles)) == [A3]   # the one named
+    nbformat.write(solved(A1), tmp_path / "c.ipynb")
     subs = submissions.folder(tmp_path, bundles)
-    assert list(submissions.choose(subs, bundles)) == [A3]
+    assert list(submissions.choose(subs, bundles, A3)) == [A3]
     assert [str(s.verdict) for s in subs][2].startswith("refused: another assignment")
     subs = submissions.folder(tmp_path, bundles)
     assert set(submissions.choose(subs, bundles, submissions.ALL)) == set(bundles)   # every master
     assert all(s.bundle for s in subs)
-    nbformat.write(solved(A1), tmp_path / "d.ipynb")
-    with pytest.raises(submissions.Refused, match=f"more than one assignment \\(submitters: {A1} by 2, {A3} by 2\\)"):
-        submissions.choose(submissions.folder(tmp_path, bundles), bundles)
     with pytest.raises(submissions.Refused, match="not one of the masters"):
         submissions.choose(subs, bundles, "a9")
 
 
-def test_one_vote_per_submitter_chooses_the_assignment(tmp_path):
-    """An outside attack: one student's three extra notebooks outvoted two classmates, whose notebooks were
-    then refused as of another assignment. Each submitter has one vote; with a roster all must agree."""
+def test_notebooks_that_name_several_assignments_stop_the_run_until_one_is_named(tmp_path):
+    """Two outside attacks on the majority that chose the assignment: one student's three extra notebooks
+    (or, by one vote per submitter, Canvas names that read as several users, anonymous ids, a folder of
+    their own) outvoted two classmates, whose notebooks were then refused as of another assignment; and,
+    with a roster, one student's stray notebook stopped the class's run. No count chooses now: the run
+    asks, before anything runs, and once it is named a stray notebook is refused alone."""
     bundles = build.bundles()
     for stem, name in (("ada", A3), ("charles", A3), ("eve1", A1), ("eve2", A1), ("eve3", A1)):
         nbformat.write(solved(name), tmp_path / f"{stem}.ipynb")
+    with pytest.raises(submissions.Refused, match=f"more than one assignment \\({A1} in 3 notebooks, {A3} in 2 "
+                       "notebooks\\): say which assignment to grade \\(--assignment, ASSIGNMENT= in make\\)"):
+        submissions.choose(submissions.folder(tmp_path, bundles), bundles)
     subs = submissions.folder(tmp_path, bundles)
-    voters = ["ada", "charles", "eve", "eve", "eve"]
-    assert list(submissions.choose(subs, bundles, voters=voters)) == [A3]
-    assert [s.bundle.name if s.bundle else str(s.verdict)[:26] for s in subs] == [
-        A3, A3] + ["refused: another assignment"[:26]] * 3
-    with pytest.raises(submissions.Refused, match=f"submitters: {A3} by 2, {A1} by 1; with a roster all must agree"):
-        submissions.choose(submissions.folder(tmp_path, bundles), bundles, voters=voters, unanimous=True)
-    assert list(submissions.choose(submissions.folder(tmp_path, bundles), bundles, A1, voters=voters,
-                                   unanimous=True)) == [A1]
+    assert list(submissions.choose(subs, bundles, A3)) == [A3]
+    assert [s.bundle.name if s.bundle else str(s.verdict)[:27] for s in subs] == [
+        A3, A3] + ["refused: another assignment"] * 3
+
+
+def test_copies_under_names_that_read_several_ways_are_one_submitter(tmp_path):
+    """An outside attack: files a student named x_1_2_a3.ipynb (Canvas: eve_1003_801_x_1_2_a3.ipynb, which
+    also reads as user 1), and Canvas's anonymous files of one student, were each a submitter of their
+    own, so that every copy ran to the timeout. Such copies are one submitter's, never a classmate's."""
+    names = ["eve_1003_801_x_1_2_a3.ipynb", "eve_1003_802_x_1_2_a3.ipynb", "eve_LATE_1003_803_x_1_2_a3.ipynb",
+             "anon_ab12_901_a3.ipynb", "anon_ab12_902_a3.ipynb", "anon_cd34_903_a3.ipynb",
+             "lovelaceada_1003_7720_a3.ipynb", "frank_1004_7_a3.ipynb"]
+    for name in names:
+        (tmp_path / name).write_text("{}")
+    found, _ = intake.walk(tmp_path)
+    who = {f.name: batch.submitter(f) for f in found}
+    assert who[names[0]] == who[names[1]] == who[names[2]] != who[names[6]] == ("canvas", "1003")
+    assert who[names[3]] == who[names[4]] != who[names[5]]
+    assert who[names[7]] == ("canvas", "1004")   # its own user's, unambiguous
 
 
 # ---------------------------------------------------------------- the command around a batch
@@ -523,7 +539,7 @@ def test_grading_resumes_and_regrades(tmp_path):
             f.write(nbformat.writes(untouched(A3)))
     # A finished notebook of another assignment, dropped into the folder, earns nothing.
     nbformat.write(solved(A1), folder / "switched.ipynb")
-    first = grade(folder, grades)
+    first = grade(folder, grades, "--assignment", A3)
     # the notebook of another assignment needs the instructor: the run says so and exits 1
     assert first.returncode == 1 and "needs the instructor" in first.stdout, first.stderr
     assert "1 submission: refused: another assignment" in first.stdout
@@ -532,7 +548,7 @@ def test_grading_resumes_and_regrades(tmp_path):
     assert rows(grades)["switched"]["status"].startswith("refused: another assignment")
     assert "q5" not in rows(grades)["switched"]   # the batch's columns are its assignment's questions
     assert len(list((tmp_path / "out" / "feedback").glob("*.md"))) == 5
-    again = grade(folder, grades)
+    again = grade(folder, grades, "--assignment", A3)
     assert "5 submissions already graded" in again.stdout and "points" not in again.stdout
     assert {k: r["total"] for k, r in rows(grades).items()} == everyone
     assert len(grades.read_text().splitlines()) == 6  # no row twice, none dropped
@@ -541,18 +557,19 @@ def test_grading_resumes_and_regrades(tmp_path):
     # A changed submission is graded again and its row replaced; a new one is added.
     nbformat.write(solved(A3), folder / "empty.ipynb")
     nbformat.write(solved(A3), folder / "late.ipynb")
-    third = grade(folder, grades)
+    third = grade(folder, grades, "--assignment", A3)
     assert "1 submissions already graded" in third.stdout
     assert {k: rows(grades)[k]["total"] for k in ("honest", "empty", "late")} == {
         k: str(FULL[A3]) for k in ("honest", "empty", "late")}
-    fourth = grade(folder, grades, "--regrade")
+    fourth = grade(folder, grades, "--assignment", A3, "--regrade")
     assert fourth.stdout.count("points") == 3
 
 
 def test_only_a_students_latest_notebook_runs_and_no_student_outvotes_the_class(tmp_path):
     """Two outside attacks on a Canvas download: a student's many copies of a notebook that sleeps each
     took the whole timeout, though only the latest counts; a student's many notebooks of another
-    assignment outvoted the class, whose notebooks were refused and exported as 0."""
+    assignment outvoted the class, whose notebooks were refused and exported as 0 (now the run asks
+    which assignment to grade)."""
     needs_sandbox()
     folder, grades = tmp_path / "subs", tmp_path / "out" / "grades.csv"
     folder.mkdir()
@@ -563,7 +580,9 @@ def test_only_a_students_latest_notebook_runs_and_no_student_outvotes_the_class(
     for name, nb in notebooks.items():
         nbformat.write(nb, folder / name)
         os.utime(folder / name, (1e9, 1e9))   # Canvas's zip: one time for all, the file ids say which came last
-    done = grade(folder, grades, "--timeout", "60", "--jobs", "1")
+    asked = grade(folder, grades, "--timeout", "60", "--jobs", "1")
+    assert asked.returncode == 2 and "name more than one assignment" in asked.stderr and not grades.exists(), asked.stderr
+    done = grade(folder, grades, "--timeout", "60", "--jobs", "1", "--assignment", A3)
     assert done.returncode == 1 and f"grading {A3}" in done.stdout, done.stdout + done.stderr
     graded = rows(grades)
     assert set(graded) == {n.removesuffix(".ipynb") for n in notebooks}
@@ -577,8 +596,6 @@ def test_only_a_students_latest_notebook_runs_and_no_student_outvotes_the_class(
     assert f"2 submissions: {superseded}" in done.stdout
     roster_path = tmp_path / "roster.csv"
     roster_path.write_text("id,name,canvas_id\ns001,Ada Lovelace,1001\ns003,Eve Mallory,1003\ns004,Frank Frank,1004\n")
-    refused = grade(folder, grades, "--roster", str(roster_path))
-    assert refused.returncode == 2 and "with a roster all must agree" in refused.stderr, refused.stderr
     term = grade(folder, grades, "--roster", str(roster_path), "--assignment", A3)
     assert term.returncode == 1 and "9 submissions already graded" in term.stdout, term.stdout + term.stderr
     with open(tmp_path / "out" / "term" / f"{A3}.canvas.csv", newline="") as f:

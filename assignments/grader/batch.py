@@ -6,8 +6,8 @@ submission starts, and scores the raw answers that come back. While sandboxes
 run, its loop does only bounded work: their output and answers are read through
 pipes, each with a cap, and parsed as data.
 
-One batch grades one assignment (the one most submitters of the folder name, one
-vote each, or the one the instructor names); a notebook of another gets no points.
+One batch grades one assignment (the one the notebooks of the folder name, or the one
+the instructor names where they name several); a notebook of another gets no points.
 Of one submitter's notebooks of it, only the latest runs (``supersede``).
 
 The CSV is appended to and flushed row by row, so a crash of the grader loses
@@ -259,14 +259,20 @@ def _sweep_scratch():
 
 def submitter(found, roster=None):
     """Who handed a notebook in (`found`: intake.Found), as far as the run can tell: the roster's student it
-    matches; else the LMS's submission (Canvas's user, Moodle's participant); else the file alone (a folder
-    of any other name may hold anyone's notebooks)."""
+    matches; else the LMS's submission (Canvas's user or anonymous id, Moodle's participant); else the file
+    alone (a folder of any other name may hold anyone's notebooks). A Canvas name that reads as more than one
+    user counts as its first reading's, apart from that user's unambiguous files: a student's copies under
+    such names are then one submitter, and never a classmate's."""
     if roster is not None:
         student, _ = intake.owner(found, roster)
         if student is not None:
             return "student", student.id
     if found.lms in ("canvas", "moodle") and found.key:
         return found.lms, found.key
+    if found.anonymous:
+        return "canvas anonymous", found.anonymous
+    if found.readings:
+        return "canvas, read more than one way", found.readings[0].user, found.readings[0].who
     return "file", found.name
 
 
@@ -333,11 +339,9 @@ class Batch:
         subs = [submissions.read(f.path, all_bundles, f.name, broken) for f in found]
         if not subs:
             raise Refused(_nothing_to_grade(self.folder, skipped))
-        voters = [submitter(f, self.roster) for f in found]
-        bundles = submissions.choose(subs, all_bundles, self.assignment, broken, voters,  # the whole folder's
-                                     unanimous=self.roster is not None)
+        bundles = submissions.choose(subs, all_bundles, self.assignment, broken)  # the whole folder's
         self.chosen = bundles
-        supersede(subs, found, voters)
+        supersede(subs, found, [submitter(f, self.roster) for f in found])
         subs = [s for s in subs if in_shard(s.name, self.shard)]
         skipped = [s for s in skipped if in_shard(s.name, self.shard)]
         part = f", part {self.shard[0]} of {self.shard[1]}" if self.shard else ""

@@ -269,26 +269,23 @@ def scan(path, bundles, broken=()):
     return [read(f.path, bundles, f.name, broken) for f in found], skipped
 
 
-def choose(subs, bundles, wanted=None, broken=(), voters=None, unanimous=False):
+def choose(subs, bundles, wanted=None, broken=()):
     """The bundles this batch grades with, and each submission's bundle or the reason it has none.
 
-    wanted: an assignment's name, ``ALL`` (each notebook against its own), or None for the
-    assignment that most submitters name. Refused when that is an assignment whose master the
-    build refused (`broken`: its refusals); with ``ALL``, the notebooks of such an assignment are
-    not graded and the others are. voters: who handed in each of `subs` (a student, an LMS
-    submission; default: each file its own), so that one student's many notebooks are one vote;
-    unanimous: refuse, rather than outvote, submitters who name different assignments (a run
-    with a roster, whose grades go to the LMS).
+    wanted: an assignment's name, ``ALL`` (each notebook against its own), or None for the one
+    assignment that the notebooks name. Refused when they name more than one: a majority would let
+    one student's extra notebooks (or names that read as several submitters) choose the assignment
+    and refuse the class's. Refused too when the assignment is one whose master the build refused
+    (`broken`: its refusals); with ``ALL``, the notebooks of such an assignment are not graded and
+    the others are.
     """
     if wanted is None:
-        voters = voters or [s.name for s in subs]
-        counts = sorted(Counter(a for a, _ in {(s.claimed, v) for s, v in zip(subs, voters) if s.claimed}).items(),
-                        key=lambda c: (-c[1], c[0]))
-        if len(counts) > 1 and (unanimous or counts[0][1] == counts[1][1]):
-            said = ", ".join(f"{a} by {n}" for a, n in counts)
-            raise Refused(f"the notebooks of the folder name more than one assignment (submitters: {said}"
-                          f"{'; with a roster all must agree' if unanimous else ''}): say which assignment to "
-                          "grade (--assignment, ASSIGNMENT= in make)")
+        counts = sorted(Counter(s.claimed for s in subs if s.claimed).items(), key=lambda c: (-c[1], c[0]))
+        if len(counts) > 1:
+            said = ", ".join(f"{a} in {n} notebook{'s' * (n != 1)}" for a, n in counts)
+            raise Refused(f"the notebooks of the folder name more than one assignment ({said}): say which "
+                          "assignment to grade (--assignment, ASSIGNMENT= in make); the notebooks of any other "
+                          "are then listed as of another assignment, with no points")
         wanted = counts[0][0] if counts else ALL
     refused = refused_masters(bundles, broken)
     if wanted in refused:
