@@ -13,6 +13,7 @@ import subprocess
 import sys
 import time
 from dataclasses import replace
+from types import SimpleNamespace
 from pathlib import Path
 
 import nbformat
@@ -23,6 +24,7 @@ from markdown_it import MarkdownIt
 from grading import A1, A2, A3, AUTOGRADE, FULL, INV_DET, PINV_SLOGDET, grade, needs_sandbox, rows, solved, untouched, with_cell
 from grader import batch, build, checks, compare, feedback, intake, score, submissions
 from grader.model import Status
+from grader.sandbox import Limits
 
 # The grader's tests are a step of their own: `make test-grading` (README).
 pytestmark = pytest.mark.grading
@@ -48,6 +50,21 @@ def test_answer_lines_that_are_not_answers_are_ignored():
     assert answers == [{"case": 0, "value": 1.5}, None]
     assert len(cells) == 1 and len(cells[0][1]) <= 400
     assert done is False  # only a literal true counts
+
+
+def test_forged_cell_records_cannot_flood_the_feedback():
+    """An outside attack: a notebook wrote thousands of cell records to the answers pipe, and its feedback
+    file grew to 944 KB. One record per cell counts (the first), none after the end, and the feedback
+    quotes at most CELL_NOTES cells' errors."""
+    forged = [b'{"cell": %d, "error": "SyntaxError: forged %d"}' % (i % 50, i) for i in range(5000)]
+    data = b"\n".join([*forged, b'{"done": true}', b'{"cell": 60, "error": "after the end"}'])
+    answers, cells, done = batch.parse_answers(data, 1)
+    assert done is True and [i for i, _ in cells] == list(range(50))
+    assert cells[3] == (3, "SyntaxError: forged 3")   # the first record of cell 3, not a later one
+    sub = SimpleNamespace(numbers=list(range(1, 101)))
+    run = SimpleNamespace(output_bytes=0, answers_bytes=0)
+    notes = batch._notes(run, sub, cells, Status.OK, Limits())
+    assert len(notes) == batch.CELL_NOTES + 1 and notes[-1] == f"{50 - batch.CELL_NOTES} more cells raised"
 
 
 @pytest.mark.parametrize("value", ["1.0", {"x": 1}, [1, [2]], True, [[1, 2], [3]], [[[[[[[[[[1]]]]]]]]]],

@@ -50,6 +50,7 @@ CHUNK = 1 << 16
 # The runner's report of a cell whose import failed; only a plain module name is shown (as inline code).
 MISSING_MODULE = re.compile(r"ModuleNotFoundError: No module named '([A-Za-z_][A-Za-z0-9_.]{0,79})'")
 SCRATCH_PREFIX = "autograde-"
+CELL_NOTES = 10             # cells whose error the feedback quotes; the others are counted
 
 
 @dataclass
@@ -215,7 +216,8 @@ def _understood(sub, cells):
 
 def _notes(run, sub, cells, status, limits):
     """What the full feedback says about the run; text from the sandbox only as inline code."""
-    notes = [f"cell {sub.numbers[i]} raised {_one_line(e)}" for i, e in sorted(cells) if 0 <= i < len(sub.numbers)]
+    raised = [f"cell {sub.numbers[i]} raised {_one_line(e)}" for i, e in sorted(cells) if 0 <= i < len(sub.numbers)]
+    notes = raised[:CELL_NOTES] + [f"{len(raised) - CELL_NOTES} more cells raised"] * (len(raised) > CELL_NOTES)
     if run.output_bytes > limits.output:
         notes.append(f"printed {run.output_bytes:,} bytes; only the first {limits.output:,} were kept")
     if run.answers_bytes > ANSWERS_BYTES:

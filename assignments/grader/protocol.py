@@ -41,9 +41,13 @@ def read_pipe(fd, deadline, cap=None):
 
 
 def parse_answers(data, count):
-    """The Answers in the runner's JSON lines, for `count` calls; anything malformed is ignored."""
-    answers, cells, done = [None] * count, [], False
+    """The Answers in the runner's JSON lines, for `count` calls; anything malformed is ignored, and so is
+    a second record of the same call or cell (the student's code can write to the pipe too: at most one
+    note per cell reaches the feedback), and anything after the end."""
+    answers, cells, done = [None] * count, {}, False
     for line in bytes(data).split(b"\n"):
+        if done:
+            break
         try:
             record = json.loads(line)
         except (ValueError, RecursionError):
@@ -54,9 +58,9 @@ def parse_answers(data, count):
         if type(k) is int and 0 <= k < count and answers[k] is None:
             answers[k] = record
         elif type(record.get("cell")) is int:
-            cells.append((record["cell"], str(record.get("error", ""))[:MAX_SHOWN]))
+            cells.setdefault(record["cell"], str(record.get("error", ""))[:MAX_SHOWN])
         elif record.get("done") is True:
             done = True
-    return Answers(answers, cells, done)
+    return Answers(answers, sorted(cells.items()), done)
 
 
