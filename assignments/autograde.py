@@ -49,6 +49,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from grader import build  # noqa: E402
 from grader.model import Refused  # noqa: E402
+from grader.submissions import ALL  # noqa: E402
 from grader.sandbox import Limits, SandboxUnavailable  # noqa: E402
 
 DEFAULTS = Limits()
@@ -201,6 +202,11 @@ def grade(args):
     from grader.gradebook import inside
 
     roster, policy = _term_input(args)
+    dated = [name for name in ("due", "penalty", "late_limit", "canvas_assignment") if getattr(args, name) is not None]
+    if args.assignment == ALL and dated:
+        raise Refused(f"{', '.join(OPTION[n] for n in dated)} belong{'s' * (len(dated) == 1)} to one assignment, "
+                      f"and ASSIGNMENT={ALL} (--assignment {ALL}) grades each notebook against its own: grade each "
+                      "assignment's folder with its ASSIGNMENT")
     inside(args.csv, args.folder)
     if roster is not None:   # the score sheets too are read before anything is graded
         from grader import term

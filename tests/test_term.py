@@ -866,6 +866,20 @@ def test_deadlines_without_a_roster_are_refused_rather_than_ignored(tmp_path):
         "only a run with ROSTER (--roster) writes.\n")
 
 
+def test_a_deadline_or_canvas_column_with_every_assignment_at_once_is_refused(tmp_path):
+    """An outside attack: with ASSIGNMENT=all, one due date and one Canvas column applied to every assignment
+    (a student's a3 notebook in the a1 folder was graded against a1's due date, and each assignment's Canvas
+    file named the same column), and the run exited 0."""
+    roster_path = write(tmp_path / "roster.csv", ROSTER)
+    done = grade(tmp_path / "subs", tmp_path / "grades.csv", "--no-sandbox", "--roster", str(roster_path),
+                 "--assignment", "all", "--due", "2025-03-01", "--canvas-assignment", "4242")
+    assert done.returncode == 2 and done.stderr == (
+        "autograde: DUE (--due), CANVAS_ASSIGNMENT (--canvas-assignment) belong to one assignment, and "
+        "ASSIGNMENT=all (--assignment all) grades each notebook against its own: grade each assignment's folder "
+        "with its ASSIGNMENT.\n")
+    assert not (tmp_path / "grades.csv").exists()
+
+
 def test_grades_inside_the_submissions_folder_is_one_plain_sentence(tmp_path):
     (tmp_path / "subs").mkdir()
     done = grade(tmp_path / "subs", tmp_path / "subs" / "out" / "grades.csv", "--no-sandbox")
