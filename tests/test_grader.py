@@ -5,6 +5,7 @@ and the command's behaviour around a batch.
 """
 
 import csv
+import hashlib
 import json
 import os
 import re
@@ -23,7 +24,7 @@ from markdown_it import MarkdownIt
 
 from grading import A1, A2, A3, AUTOGRADE, FULL, INV_DET, PINV_SLOGDET, grade, needs_sandbox, rows, solved, untouched, with_cell
 from grader import batch, build, checks, compare, feedback, intake, score, submissions
-from grader.model import Status
+from grader.model import Status, Verdict
 from grader.sandbox import Limits
 
 # The grader's tests are a step of their own: `make test-grading` (README).
@@ -536,6 +537,30 @@ def test_copies_under_names_that_read_several_ways_are_one_submitter(tmp_path):
     assert who[names[0]] == who[names[1]] == who[names[2]] != who[names[6]] == ("canvas", "1003")
     assert who[names[3]] == who[names[4]] != who[names[5]]
     assert who[names[7]] == ("canvas", "1004")   # its own user's, unambiguous
+
+
+def test_only_a_submitter_s_latest_notebooks_are_read(tmp_path, monkeypatch):
+    """An outside attack: ten copies of a notebook that takes 4 s to read (600,000 keys in an output) made
+    every run 40 s longer, a run that graded nothing included. A submitter's READ_LATEST latest notebooks are
+    read; the older ones are superseded unread (their digest only); lone files are all read."""
+    folder = tmp_path / "subs"
+    folder.mkdir()
+    copies = [f"malloryeve_1003_{800 + k}_copy.ipynb" for k in range(10)]   # Canvas's file ids say which came last
+    for name in [*copies, "lovelaceada_1001_7001_a3.ipynb", "loose1.ipynb", "loose2.ipynb"]:
+        nbformat.write(untouched(A3), folder / name)
+        os.utime(folder / name, (1e9, 1e9))   # Canvas's zip: one time for all
+    found, _ = intake.walk(folder)
+    later = batch.unread(found, [batch.submitter(f) for f in found])
+    assert later == dict.fromkeys(copies[:5], copies[-1])
+    read = []
+    monkeypatch.setattr(submissions, "read", lambda path, *a, **k: read.append(path.name) or
+                        submissions.Submission(path.name, "x", verdict=Verdict(Status.UNKNOWN_ASSIGNMENT)))
+    batch.Batch(folder, tmp_path / "grades.csv", sandboxed=False, log=lambda _: None).run()
+    assert sorted(read) == sorted({f.name for f in found} - set(later))
+    graded = rows(tmp_path / "grades.csv")
+    assert graded[copies[0].removesuffix(".ipynb")]["status"] == (
+        f"not graded: superseded (a later notebook of the same student, {copies[-1]}, is graded)")
+    assert graded[copies[0].removesuffix(".ipynb")]["sha256"] == hashlib.sha256((folder / copies[0]).read_bytes()).hexdigest()
 
 
 # ---------------------------------------------------------------- the command around a batch

@@ -51,6 +51,7 @@ CHUNK = 1 << 16
 MISSING_MODULE = re.compile(r"ModuleNotFoundError: No module named '([A-Za-z_][A-Za-z0-9_.]{0,79})'")
 SCRATCH_PREFIX = "autograde-"
 CELL_NOTES = 10             # cells whose error the feedback quotes; the others are counted
+READ_LATEST = 5             # a submitter's latest notebooks read; reading one may take seconds (see unread)
 
 
 @dataclass
@@ -292,7 +293,22 @@ def supersede(subs, found, voters):
         *older, (_, _, latest) = sorted(group)
         for _, _, sub in older:
             sub.bundle = None
-            sub.verdict = Verdict(Status.SUPERSEDED, f"(a later notebook of the same student, {latest.name}, is graded)")
+            sub.verdict = submissions.superseded_by(latest.name)
+
+
+def unread(found, voters):
+    """{name: the latest's name} of the notebooks not even read: a submitter's (not a lone file's) beyond their
+    READ_LATEST latest, which a later one supersedes whatever their assignment. Reading a notebook is bounded
+    (``submissions.NOTEBOOK_SECONDS``), but a hundred copies of a slow one would cost every run minutes."""
+    groups = {}
+    for f, voter in zip(found, voters):
+        if voter[0] != "file":
+            groups.setdefault(voter, []).append(f)
+    later = {}
+    for files in groups.values():
+        files.sort(key=lambda f: (f.modified, natural(f.name)))
+        later.update((f.name, files[-1].name) for f in files[:-READ_LATEST])
+    return later
 
 
 class Batch:
@@ -338,12 +354,15 @@ class Batch:
             self.log(f"skipping a broken master: {error}")
         self.bundles = all_bundles
         found, skipped = intake.walk(self.folder, self.roster)
-        subs = [submissions.read(f.path, all_bundles, f.name, broken) for f in found]
+        voters = [submitter(f, self.roster) for f in found]
+        later = unread(found, voters)
+        subs = [submissions.superseded(f.path, f.name, later[f.name]) if f.name in later
+                else submissions.read(f.path, all_bundles, f.name, broken) for f in found]
         if not subs:
             raise Refused(_nothing_to_grade(self.folder, skipped))
         bundles = submissions.choose(subs, all_bundles, self.assignment, broken)  # the whole folder's
         self.chosen = bundles
-        supersede(subs, found, [submitter(f, self.roster) for f in found])
+        supersede(subs, found, voters)
         subs = [s for s in subs if in_shard(s.name, self.shard)]
         skipped = [s for s in skipped if in_shard(s.name, self.shard)]
         part = f", part {self.shard[0]} of {self.shard[1]}" if self.shard else ""

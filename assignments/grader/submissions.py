@@ -224,6 +224,25 @@ def load(path):
     return (digest, *_bounded(data))
 
 
+def _unopened(name, error):
+    return Submission(name, "", verdict=Verdict(Status.UNREADABLE, f"(the grader cannot open it: {error.strerror})"))
+
+
+def superseded_by(latest):
+    """The verdict of a notebook that a later one of the same student, named `latest`, replaces."""
+    return Verdict(Status.SUPERSEDED, f"(a later notebook of the same student, {latest}, is graded)")
+
+
+def superseded(path, name, latest):
+    """A submission not read, because a later one of the same student (`latest`) replaces it: its digest only."""
+    try:
+        with open(path, "rb") as f:
+            digest = hashlib.sha256(f.read(NOTEBOOK_BYTES + 1)).hexdigest()
+    except OSError as error:
+        return _unopened(name, error)
+    return Submission(name, digest, verdict=superseded_by(latest))
+
+
 def refused_masters(bundles, broken):
     """{assignment name: refusal} of the masters the build refused (`broken`: its AuthoringErrors) whose
     name no bundle has."""
@@ -239,7 +258,7 @@ def read(path, bundles, name=None, broken=()):
     try:
         digest, nb, verdict = load(path)
     except OSError as error:
-        return Submission(name, "", verdict=Verdict(Status.UNREADABLE, f"(the grader cannot open it: {error.strerror})"))
+        return _unopened(name, error)
     sub = Submission(name, digest, verdict=verdict)
     if nb is None:
         return sub
