@@ -89,6 +89,16 @@ def _question_without_tests(nb):
     del nb.cells[cell_with(nb, "smooth_labels\", \"args\"")]
 
 
+def _solution_without_markers(nb):
+    """Question 4's gan_value without its markers, and optimal_discriminator, which it calls, moved to question 3:
+    the untouched copy's gan_value calls a stub and passes nothing, so only this refusal keeps it unpublished."""
+    i = cell_with(nb, "def optimal_discriminator")
+    called, _, rest = nb.cells[i].source.partition("\n\n\ndef gan_value")
+    nb.cells[cell_with(nb, "def kl_standard_diag")].source += "\n\n\n" + called
+    nb.cells[i].source = "\n".join(line for line in ("def gan_value" + rest).split("\n")
+                                   if not master.BEGIN.match(line) and not master.END.match(line))
+
+
 def _otter_question(nb):
     nb.cells.insert(2, nbformat.v4.new_raw_cell("# BEGIN QUESTION\nname: q1\npoints: 2"))
 
@@ -169,6 +179,9 @@ REFUSED = {   # mutation: (cell number or None, text that names the field or say
     "typed points": (_typed_points, 3, "remove the typed number or points"),
     "unclosed region": (_unclosed, 4, "inside the one opened on line 2"),
     "question without tests": (_question_without_tests, 3, "question q1 has no tests"),
+    "solution without markers": (_solution_without_markers, 12, "question q4: its tests give it 5 points but none of "
+                                 "its code cells holds a solution region, so the student copy would show the "
+                                 "solution whole: mark the solution with # BEGIN SOLUTION and # END SOLUTION"),
     "otter question": (_otter_question, 3, "tag the question's markdown cell 'question'"),
     "otter one-line solution": (_otter_one_line, 4, "put the line between # BEGIN SOLUTION and # END SOLUTION"),
     "old hidden-tests tag": (_old_hidden_tests, 5, "replaced by 'tests'"),
