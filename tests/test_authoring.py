@@ -53,7 +53,11 @@ def _wrong_total(nb):
 
 
 def _points_as_text(nb):
-    edit(nb, "TESTS", '"points": 1, "check": "close", "public": True', '"points": "1", "check": "close", "public": True')
+    edit(nb, "TESTS", '"args": [2, 0.2, 5], "points": 2', '"args": [2, 0.2, 5], "points": "2"')
+
+
+def _public_with_points(nb):
+    edit(nb, "TESTS", '"args": [0.1, 10], "points": 0', '"args": [0.1, 10], "points": 1')
 
 
 def _unknown_kind(nb):
@@ -73,8 +77,7 @@ def _not_named_tests(nb):
 
 
 def _expected_not_numbers(nb):
-    edit(nb, "TESTS", '"points": 1, "check": "close", "public": True', '"points": 1, "check": "close", "public": True, '
-         '"expected": "0.925"')
+    edit(nb, "TESTS", '"check": "close", "public": True', '"check": "close", "public": True, "expected": "0.925"')
 
 
 def _typed_points(nb):
@@ -166,7 +169,10 @@ REFUSED = {   # mutation: (cell number or None, text that names the field or say
     "no metadata": (_no_metadata, None, "metadata.assignment:"),
     "no title": (_no_title, None, "metadata.assignment.title:"),
     "points do not add up": (_wrong_total, None, "metadata.assignment.points: says 21 but the tests' points add up to 20"),
-    "points as text": (_points_as_text, 5, "TESTS[0].points: must be a whole number"),
+    "points as text": (_points_as_text, 5, "TESTS[1].points: must be a whole number"),
+    "public test with points": (_public_with_points, 5, "TESTS[4].points: a public test must have 0 points, not 1: "
+                                "its expected value is in the student's copy, where returning it would earn them; "
+                                "put the points on hidden tests"),
     "unknown kind": (_unknown_kind, 5, "TESTS[3].check: unknown check 'raise'"),
     "unknown field": (_unknown_field, 5, "TESTS[3].rtol: a 'raises' test has no field 'rtol'"),
     "not literal": (_not_literal, 5, "TESTS[0].args: the tests must be plain literals (numbers, strings, lists, "

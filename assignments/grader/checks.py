@@ -398,6 +398,9 @@ def read_test(fields, question, cell=None, index=None):
         raise FieldError("kwargs", "must be a dict of the function's keyword arguments")
     if not isinstance(fields["public"], bool):
         raise FieldError("public", "must be true or false")
+    if fields["public"] and fields["points"]:
+        raise FieldError("points", f"a public test must have 0 points, not {fields['points']}: its expected value is "
+                         "in the student's copy, where returning it would earn them; put the points on hidden tests")
     for field, (required, ok, words) in kind.fields.items():
         if required and field not in fields:
             raise FieldError(field, f"a {fields['check']!r} test needs {field!r}: {words}")

@@ -16,7 +16,7 @@ The format (the book's page "Writing an assignment" explains it for instructors)
   q4w2, ...), the name of its review page and score sheet;
 - a code cell tagged ``tests`` under a question holds ``TESTS = [{...}, ...]``, plain literals,
   one dict of fields per test, each made a ``model.Test`` by ``checks.read_test`` (the fields of each
-  kind: ``checks.KINDS``); ``"public": True`` for the tests students run;
+  kind: ``checks.KINDS``); ``"public": True`` for the tests students run, which carry 0 points;
 - every other cell is copied to the student as it is.
 
 Tags and metadata keys that are not these are refused where they look meant as these (a
