@@ -340,11 +340,24 @@ def two_masters(tmp_path, break_it, other=True):
                      '"args": [[0.8, -0.3, 1.5], [-1.0, 0.2, 0.7]], "expected": 5.0, '),
      "a5_broken.ipynb, cell 11, TESTS[1]: kl_standard_diag: the declared expected, 5, disagrees with what the "
      "master's solution computes"),
+    # one that differs beyond rtol in the 7th digit: both shown to the digit where they differ, with the tolerances
+    (lambda nb: edit(nb, '"kl_standard_diag", "args"', '"args": [[0.8, -0.3, 1.5], [-1.0, 0.2, 0.7]], ',
+                     '"args": [[0.8, -0.3, 1.5], [-1.0, 0.2, 0.7]], "expected": 1.841517, '),
+     "a5_broken.ipynb, cell 11, TESTS[1]: kl_standard_diag: the declared expected, 1.841517, disagrees with what "
+     "the master's solution computes, 1.8415175 (compared with rtol 1e-07 and atol 1e-10): check the solution, or "
+     "the expected value"),
     # a test of a function the master does not define, on a test with mathlib's reference
     (lambda nb: edit(nb, '"reference": "distillation_loss"', '{"call": "distillation_loss", "args": [[0.5,',
                      '{"call": "distilation_loss", "args": [[0.5,'),
-     "a5_broken.ipynb, cell 8, TESTS[1]: distilation_loss: the master defines no 'distilation_loss' (did you mean "
-     "'distillation_loss'?): call a function the solution defines"),
+     "a5_broken.ipynb, cell 8, TESTS[1].call: distilation_loss: the master defines no 'distilation_loss' (did you "
+     "mean 'distillation_loss'?): call a function the solution defines"),
+    # ... and on a test whose expected answer comes from the master
+    (lambda nb: edit(nb, "smoothing_margin\", \"args\"", "\"smoothing_margin\"", "\"smoothing_margn\""),
+     "a5_broken.ipynb, cell 5, TESTS[4].call: smoothing_margn: the master defines no 'smoothing_margn' (did you "
+     "mean 'smoothing_margin'?): call a function the solution defines"),
+    (lambda nb: edit(nb, "def smoothing_margin", "    return np.log1p(", "    np.log1p("),
+     "a5_broken.ipynb, cell 5, TESTS[4]: smoothing_margin: the master's solution returned None (smoothing_margin is "
+     "defined in cell 4)"),
     (lambda nb: edit(nb, "import numpy", "import numpy as np", "import numpy as np\n1 / 0"),
      "a5_broken.ipynb, cell 2: the cell raised ZeroDivisionError"),
 ])

@@ -235,9 +235,11 @@ def _tests(cell, file, number, question):
     return out
 
 
-def refusal(assignment, test, message):
-    """The AuthoringError of one test of `assignment`: its file, cell and place, its function named."""
-    return AuthoringError(assignment.file, f"{test.call}: {message}", test.cell, f"{TESTS_NAME}[{test.index}]")
+def refusal(assignment, test, message, field=""):
+    """The AuthoringError of one test of `assignment`: its file, cell and place (and `field`, if one is at fault),
+    its function named."""
+    return AuthoringError(assignment.file, f"{test.call}: {message}", test.cell,
+                          f"{TESTS_NAME}[{test.index}]" + (f".{field}" if field else ""))
 
 
 def read(path):
