@@ -92,6 +92,11 @@ def _question_without_tests(nb):
     del nb.cells[cell_with(nb, "smooth_labels\", \"args\"")]
 
 
+def _written_answer_alone(nb):   # a question of its own for a written answer
+    nb.cells += [nbformat.v4.new_markdown_cell("Why does label smoothing help?", metadata={"tags": ["question"]}),
+                 nbformat.v4.new_markdown_cell("Say why.", metadata={"tags": ["written"], "points": 2})]
+
+
 def _solution_without_markers(nb):
     """Question 4's gan_value without its markers, and optimal_discriminator, which it calls, moved to question 3:
     the untouched copy's gan_value calls a stub and passes nothing, so only this refusal keeps it unpublished."""
@@ -184,7 +189,11 @@ REFUSED = {   # mutation: (cell number or None, text that names the field or say
     "expected not numbers": (_expected_not_numbers, 5, "TESTS[0].expected: must be a number or a list of numbers"),
     "typed points": (_typed_points, 3, "remove the typed number or points"),
     "unclosed region": (_unclosed, 4, "inside the one opened on line 2"),
-    "question without tests": (_question_without_tests, 3, "question q1 has no tests"),
+    "question without tests": (_question_without_tests, 3, "question q1 has no tests: every question needs at "
+                               "least one code test, in a cell tagged tests under it"),
+    "written answer alone": (_written_answer_alone, 16, "question q5 has no tests: every question needs at least one "
+                             "code test, in a cell tagged tests under it; for a written answer alone, put its cell "
+                             "(tagged written) under a question that has tests instead"),
     "solution without markers": (_solution_without_markers, 12, "question q4: its tests give it 5 points but none of "
                                  "its code cells holds a solution region, so the student copy would show the "
                                  "solution whole: mark the solution with # BEGIN SOLUTION and # END SOLUTION"),
@@ -234,6 +243,23 @@ def test_the_example_master_uses_every_feature():
     assert any("written" in master.tags(c) for c in assignment.notebook.cells)
     assert [(w.id, w.question, w.points) for w in assignment.written] == [("q4w", "q4", 2)]
     assert assignment.maximum == assignment.notebook.metadata["assignment"]["points"]
+
+
+def test_the_page_lists_mathlibs_functions_for_reference_and_kwargs_reach_them():
+    """writing_assignments.md shows every function that mathlib exports with its signature (the classes by
+    name), and a test's kwargs are passed to its reference as the page says."""
+    import inspect
+
+    import mathlib
+
+    page = (ROOT / "writing_assignments.md").read_text()
+    for name in mathlib.__all__:
+        exported = getattr(mathlib, name)
+        shown = f"`{name}`" if inspect.isclass(exported) else f"`{name}{inspect.signature(exported)}`"
+        assert shown in page, shown
+    case = checks.read_test({"call": "my_entropy", "args": [[0.25, 0.75]], "kwargs": {"base": 2}, "points": 1,
+                             "check": "close", "reference": "entropy"}, "q1")
+    assert checks.expected_answers([case], [[{"value": 0.5}]])[0] == pytest.approx(0.8112781244591328)   # bits
 
 
 def test_nbgrader_markers_are_stripped_like_otters():

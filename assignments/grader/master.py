@@ -313,8 +313,9 @@ def read(path):
         raise AuthoringError(file, "no question: tag the markdown cell of each question 'question'")
     for qid, index, points, count, solved in questions:
         if count == 0:
-            raise AuthoringError(file, f"question {qid} has no tests: add a code cell tagged tests under it",
-                                 index + 1)
+            raise AuthoringError(file, f"question {qid} has no tests: every question needs at least one code test, "
+                                 "in a cell tagged tests under it; for a written answer alone, put its cell (tagged "
+                                 "written) under a question that has tests instead", index + 1)
         if points == 0:
             raise AuthoringError(file, f"question {qid}'s tests give it no points", index + 1)
         if not solved:   # the untouched copy's check misses a solution that calls another question's stub
