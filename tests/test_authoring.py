@@ -53,7 +53,11 @@ def _wrong_total(nb):
 
 
 def _points_as_text(nb):
-    edit(nb, "TESTS", '"points": 1, "check": "close", "public": True', '"points": "1", "check": "close", "public": True')
+    edit(nb, "TESTS", '"args": [2, 0.2, 5], "points": 2', '"args": [2, 0.2, 5], "points": "2"')
+
+
+def _public_with_points(nb):
+    edit(nb, "TESTS", '"args": [0.1, 10], "points": 0', '"args": [0.1, 10], "points": 1')
 
 
 def _unknown_kind(nb):
@@ -73,8 +77,7 @@ def _not_named_tests(nb):
 
 
 def _expected_not_numbers(nb):
-    edit(nb, "TESTS", '"points": 1, "check": "close", "public": True', '"points": 1, "check": "close", "public": True, '
-         '"expected": "0.925"')
+    edit(nb, "TESTS", '"check": "close", "public": True', '"check": "close", "public": True, "expected": "0.925"')
 
 
 def _typed_points(nb):
@@ -87,6 +90,21 @@ def _unclosed(nb):
 
 def _question_without_tests(nb):
     del nb.cells[cell_with(nb, "smooth_labels\", \"args\"")]
+
+
+def _written_answer_alone(nb):   # a question of its own for a written answer
+    nb.cells += [nbformat.v4.new_markdown_cell("Why does label smoothing help?", metadata={"tags": ["question"]}),
+                 nbformat.v4.new_markdown_cell("Say why.", metadata={"tags": ["written"], "points": 2})]
+
+
+def _solution_without_markers(nb):
+    """Question 4's gan_value without its markers, and optimal_discriminator, which it calls, moved to question 3:
+    the untouched copy's gan_value calls a stub and passes nothing, so only this refusal keeps it unpublished."""
+    i = cell_with(nb, "def optimal_discriminator")
+    called, _, rest = nb.cells[i].source.partition("\n\n\ndef gan_value")
+    nb.cells[cell_with(nb, "def kl_standard_diag")].source += "\n\n\n" + called
+    nb.cells[i].source = "\n".join(line for line in ("def gan_value" + rest).split("\n")
+                                   if not master.BEGIN.match(line) and not master.END.match(line))
 
 
 def _otter_question(nb):
@@ -156,7 +174,10 @@ REFUSED = {   # mutation: (cell number or None, text that names the field or say
     "no metadata": (_no_metadata, None, "metadata.assignment:"),
     "no title": (_no_title, None, "metadata.assignment.title:"),
     "points do not add up": (_wrong_total, None, "metadata.assignment.points: says 21 but the tests' points add up to 20"),
-    "points as text": (_points_as_text, 5, "TESTS[0].points: must be a whole number"),
+    "points as text": (_points_as_text, 5, "TESTS[1].points: must be a whole number"),
+    "public test with points": (_public_with_points, 5, "TESTS[4].points: a public test must have 0 points, not 1: "
+                                "its expected value is in the student's copy, where returning it would earn them; "
+                                "put the points on hidden tests"),
     "unknown kind": (_unknown_kind, 5, "TESTS[3].check: unknown check 'raise'"),
     "unknown field": (_unknown_field, 5, "TESTS[3].rtol: a 'raises' test has no field 'rtol'"),
     "not literal": (_not_literal, 5, "TESTS[0].args: the tests must be plain literals (numbers, strings, lists, "
@@ -168,7 +189,14 @@ REFUSED = {   # mutation: (cell number or None, text that names the field or say
     "expected not numbers": (_expected_not_numbers, 5, "TESTS[0].expected: must be a number or a list of numbers"),
     "typed points": (_typed_points, 3, "remove the typed number or points"),
     "unclosed region": (_unclosed, 4, "inside the one opened on line 2"),
-    "question without tests": (_question_without_tests, 3, "question q1 has no tests"),
+    "question without tests": (_question_without_tests, 3, "question q1 has no tests: every question needs at "
+                               "least one code test, in a cell tagged tests under it"),
+    "written answer alone": (_written_answer_alone, 16, "question q5 has no tests: every question needs at least one "
+                             "code test, in a cell tagged tests under it; for a written answer alone, put its cell "
+                             "(tagged written) under a question that has tests instead"),
+    "solution without markers": (_solution_without_markers, 12, "question q4: its tests give it 5 points but none of "
+                                 "its code cells holds a solution region, so the student copy would show the "
+                                 "solution whole: mark the solution with # BEGIN SOLUTION and # END SOLUTION"),
     "otter question": (_otter_question, 3, "tag the question's markdown cell 'question'"),
     "otter one-line solution": (_otter_one_line, 4, "put the line between # BEGIN SOLUTION and # END SOLUTION"),
     "old hidden-tests tag": (_old_hidden_tests, 5, "replaced by 'tests'"),
@@ -215,6 +243,23 @@ def test_the_example_master_uses_every_feature():
     assert any("written" in master.tags(c) for c in assignment.notebook.cells)
     assert [(w.id, w.question, w.points) for w in assignment.written] == [("q4w", "q4", 2)]
     assert assignment.maximum == assignment.notebook.metadata["assignment"]["points"]
+
+
+def test_the_page_lists_mathlibs_functions_for_reference_and_kwargs_reach_them():
+    """writing_assignments.md shows every function that mathlib exports with its signature (the classes by
+    name), and a test's kwargs are passed to its reference as the page says."""
+    import inspect
+
+    import mathlib
+
+    page = (ROOT / "writing_assignments.md").read_text()
+    for name in mathlib.__all__:
+        exported = getattr(mathlib, name)
+        shown = f"`{name}`" if inspect.isclass(exported) else f"`{name}{inspect.signature(exported)}`"
+        assert shown in page, shown
+    case = checks.read_test({"call": "my_entropy", "args": [[0.25, 0.75]], "kwargs": {"base": 2}, "points": 1,
+                             "check": "close", "reference": "entropy"}, "q1")
+    assert checks.expected_answers([case], [[{"value": 0.5}]])[0] == pytest.approx(0.8112781244591328)   # bits
 
 
 def test_nbgrader_markers_are_stripped_like_otters():
@@ -321,11 +366,24 @@ def two_masters(tmp_path, break_it, other=True):
                      '"args": [[0.8, -0.3, 1.5], [-1.0, 0.2, 0.7]], "expected": 5.0, '),
      "a5_broken.ipynb, cell 11, TESTS[1]: kl_standard_diag: the declared expected, 5, disagrees with what the "
      "master's solution computes"),
+    # one that differs beyond rtol in the 7th digit: both shown to the digit where they differ, with the tolerances
+    (lambda nb: edit(nb, '"kl_standard_diag", "args"', '"args": [[0.8, -0.3, 1.5], [-1.0, 0.2, 0.7]], ',
+                     '"args": [[0.8, -0.3, 1.5], [-1.0, 0.2, 0.7]], "expected": 1.841517, '),
+     "a5_broken.ipynb, cell 11, TESTS[1]: kl_standard_diag: the declared expected, 1.841517, disagrees with what "
+     "the master's solution computes, 1.8415175 (compared with rtol 1e-07 and atol 1e-10): check the solution, or "
+     "the expected value"),
     # a test of a function the master does not define, on a test with mathlib's reference
     (lambda nb: edit(nb, '"reference": "distillation_loss"', '{"call": "distillation_loss", "args": [[0.5,',
                      '{"call": "distilation_loss", "args": [[0.5,'),
-     "a5_broken.ipynb, cell 8, TESTS[1]: distilation_loss: the master defines no 'distilation_loss' (did you mean "
-     "'distillation_loss'?): call a function the solution defines"),
+     "a5_broken.ipynb, cell 8, TESTS[1].call: distilation_loss: the master defines no 'distilation_loss' (did you "
+     "mean 'distillation_loss'?): call a function the solution defines"),
+    # ... and on a test whose expected answer comes from the master
+    (lambda nb: edit(nb, "smoothing_margin\", \"args\"", "\"smoothing_margin\"", "\"smoothing_margn\""),
+     "a5_broken.ipynb, cell 5, TESTS[4].call: smoothing_margn: the master defines no 'smoothing_margn' (did you "
+     "mean 'smoothing_margin'?): call a function the solution defines"),
+    (lambda nb: edit(nb, "def smoothing_margin", "    return np.log1p(", "    np.log1p("),
+     "a5_broken.ipynb, cell 5, TESTS[4]: smoothing_margin: the master's solution returned None (smoothing_margin is "
+     "defined in cell 4)"),
     (lambda nb: edit(nb, "import numpy", "import numpy as np", "import numpy as np\n1 / 0"),
      "a5_broken.ipynb, cell 2: the cell raised ZeroDivisionError"),
 ])

@@ -45,10 +45,11 @@ class MasterProblem(ValueError):
 
 
 class TestRefused(ValueError):
-    """A table of tests that cannot be graded with, because of its test number `index`."""
+    """A table of tests that cannot be graded with, because of its test number `index`; `of_master`: because
+    of what the master's solution gave (a MasterProblem), not of the table."""
 
-    def __init__(self, index, message):
-        self.index = index
+    def __init__(self, index, message, of_master=False):
+        self.index, self.of_master = index, of_master
         super().__init__(message)
 
 
@@ -303,7 +304,8 @@ class Kind:
         return [(args, kwargs, test.call) for args, kwargs in self.calls(test)]
 
 
-def _tolerances(test):
+def tolerances(test):
+    """(rtol, atol) of a test of a kind that has them, the defaults where it does not give them."""
     return (DEFAULT_RTOL if test.rtol is None else test.rtol), (DEFAULT_ATOL if test.atol is None else test.atol)
 
 
@@ -314,8 +316,8 @@ def _shown_properties(test, names):
 KINDS = {
     "close": Kind(
         CLOSE_FIELDS, _reference, compare.close,
-        lambda t, e: {"expected": _list(e), "rtol": _tolerances(t)[0], "atol": _tolerances(t)[1]},
-        lambda t, e: f"close to {_fmt(e)} (rtol {_tolerances(t)[0]:g}, atol {_tolerances(t)[1]:g})",
+        lambda t, e: {"expected": _list(e), "rtol": tolerances(t)[0], "atol": tolerances(t)[1]},
+        lambda t, e: f"close to {_fmt(e)} (rtol {tolerances(t)[0]:g}, atol {tolerances(t)[1]:g})",
         load=lambda e: np.asarray(e, dtype=float)),
     "equals": Kind(
         {"expected": (False, lambda v: isinstance(v, (str, bool, int, float, list)),
@@ -357,12 +359,14 @@ def _fmt(array):
     return text if len(text) < 300 else text[:300] + "..."
 
 
-def compact(value, limit=100):
-    """A value on one line of at most `limit` characters: numbers to 6 significant digits, long arrays elided."""
+def compact(value, limit=100, digits=6):
+    """A value on one line of at most `limit` characters: numbers to `digits` significant digits, long arrays
+    elided."""
     try:
         array = numbers(value.tolist() if isinstance(value, np.ndarray) else value)
         text = np.array2string(array, threshold=12, edgeitems=2, separator=", ", max_line_width=10**6,
-                               formatter={"float_kind": lambda x: f"{x:.6g}"}) if array.ndim else f"{float(array):.6g}"
+                               formatter={"float_kind": lambda x: f"{x:.{digits}g}"}) if array.ndim else \
+            f"{float(array):.{digits}g}"
     except InvalidAnswer:
         text = repr(value)
     text = " ".join(text.split())
@@ -398,6 +402,9 @@ def read_test(fields, question, cell=None, index=None):
         raise FieldError("kwargs", "must be a dict of the function's keyword arguments")
     if not isinstance(fields["public"], bool):
         raise FieldError("public", "must be true or false")
+    if fields["public"] and fields["points"]:
+        raise FieldError("points", f"a public test must have 0 points, not {fields['points']}: its expected value is "
+                         "in the student's copy, where returning it would earn them; put the points on hidden tests")
     for field, (required, ok, words) in kind.fields.items():
         if required and field not in fields:
             raise FieldError(field, f"a {fields['check']!r} test needs {field!r}: {words}")
@@ -457,7 +464,7 @@ def expected_answers(tests, master=None):
         try:
             expected.append(KINDS[test.check].expect(test, master[i] if master else []))
         except MasterProblem as error:
-            raise TestRefused(i, str(error)) from None
+            raise TestRefused(i, str(error), of_master=True) from None
         except IndexError:
             raise TestRefused(i, "no answer from the master") from None
     ordinary = {t.call for t, e in zip(tests, expected) if not depends(t, e)}

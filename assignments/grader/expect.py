@@ -100,13 +100,17 @@ def expected(assignment, sandbox):
     try:
         expect = checks.expected_answers(tests, per_test)
     except checks.TestRefused as error:
-        raise master_format.refusal(assignment, tests[error.index], str(error)) from None
+        test = tests[error.index]
+        if error.of_master and f"name {test.call!r} is not defined" in str(error):
+            raise _undefined(assignment, test) from None
+        cell = _defined(assignment).get(test.call) if error.of_master else None
+        where = f" ({test.call} is defined in cell {cell})" if cell else ""
+        raise master_format.refusal(assignment, test, f"{error}{where}") from None
     # The master, graded like a submission on its own answers: full marks or a refusal.
     graded = [answers[:len(checks.KINDS[t.check].calls(t))] for t, answers in zip(tests, per_test)]
     failed = [r for r in score.judge(tests, expect, graded) if not r.passed]
     if failed:   # a test that fails itself, before one that only its function's other tests hold back
-        result = min(failed, key=lambda r: r.gated)
-        raise master_format.refusal(assignment, result.test, _disagreement(assignment, result))
+        raise _disagreement(assignment, min(failed, key=lambda r: r.gated))
     return expect
 
 
@@ -131,37 +135,49 @@ def _defined(assignment):
 
 
 def _undefined(assignment, test):
-    """The sentence for a test whose function the master never defines, with the closest name it does."""
-    return (f"the master defines no {test.call!r}{master_format.closest(test.call, list(_defined(assignment)))}"
-            ": call a function the solution defines")
+    """The refusal of a test whose function the master never defines, with the closest name it does."""
+    return master_format.refusal(assignment, test, f"the master defines no {test.call!r}"
+                                 f"{master_format.closest(test.call, list(_defined(assignment)))}: call a function "
+                                 "the solution defines", "call")
+
+
+def _digits(first, second):
+    """The fewest significant digits, 6 to 17, that show two values apart (17 where none does)."""
+    return next((n for n in range(6, 17) if checks.compact(first, digits=n) != checks.compact(second, digits=n)), 17)
 
 
 def _disagreement(assignment, result):
-    """Why the master's own answer fails one of its tests, both values on one line each of bounded length."""
+    """The refusal of a test that the master's own answer fails: why, both values on one line each of bounded
+    length, to as many digits as show them apart."""
     test, answer = result.test, result.answer or {}
     if "error" in answer and not checks.KINDS[test.check].raises:
         if f"name {test.call!r} is not defined" in result.detail:
             return _undefined(assignment, test)
-        return f"the master's own solution raised {' '.join(result.detail.split())[:200] or 'an exception'}"
+        return master_format.refusal(assignment, test, "the master's own solution raised "
+                                     f"{' '.join(result.detail.split())[:200] or 'an exception'}")
+    declared = test.expected if test.expected is not None else result.expected
+    digits = _digits(declared, answer["value"]) if "value" in answer else 6
     if result.note:
         came = result.note
     elif "value" in answer:
-        came = checks.compact(answer["value"])
+        came = checks.compact(answer["value"], digits=digits)
     else:
         came = f"raised {answer.get('error', 'nothing it could send back')}"[:200]
     if test.expected is not None:
-        source = f"the declared expected, {checks.compact(test.expected)},"
+        source = f"the declared expected, {checks.compact(test.expected, digits=digits)},"
     elif test.reference is not None:
-        source = f"mathlib's {test.reference} gives {checks.compact(result.expected)}, which"
+        source = f"mathlib's {test.reference} gives {checks.compact(result.expected, digits=digits)}, which"
     else:
-        return (f"the master's own solution does not pass this test (expected "
-                f"{' '.join(checks.shows(test, result.expected, condition=False).split())[:200]}; came back: {came}"
-                f"{': ' + result.detail[:200] if result.detail else ''})")
-    tolerance = ", ".join(f"{name} {value:g}" for name, value in (("rtol", test.rtol), ("atol", test.atol))
-                          if value is not None)
-    tolerance = f" (within {tolerance})" if tolerance else ""
-    return (f"{source} disagrees with what the master's solution computes, {came}{tolerance}: check the "
-            "solution, or the expected value")
+        return master_format.refusal(assignment, test, (
+            f"the master's own solution does not pass this test (expected "
+            f"{' '.join(checks.shows(test, result.expected, condition=False).split())[:200]}; came back: {came}"
+            f"{': ' + result.detail[:200] if result.detail else ''})"))
+    tolerance = ""
+    if "rtol" in checks.KINDS[test.check].fields:   # the tolerances in force, the defaults too
+        rtol, atol = checks.tolerances(test)
+        tolerance = f" (compared with rtol {rtol:g} and atol {atol:g})"
+    return master_format.refusal(assignment, test, f"{source} disagrees with what the master's solution computes, "
+                                 f"{came}{tolerance}: check the solution, or the expected value")
 
 
 def untouched_scores_nothing(assignment, copy, expect, sandbox):

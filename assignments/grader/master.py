@@ -8,14 +8,15 @@ The format (the book's page "Writing an assignment" explains it for instructors)
   "Question n (p points)." before its text, p being the sum of its tests' points;
 - solution regions, in any code cell: ``# BEGIN SOLUTION`` ... ``# END SOLUTION`` (otter's, and
   nbgrader's ``### BEGIN SOLUTION``); in markdown cells (written answers, tagged ``written``)
-  also ``<!-- BEGIN SOLUTION -->`` ... ``<!-- END SOLUTION -->``;
+  also ``<!-- BEGIN SOLUTION -->`` ... ``<!-- END SOLUTION -->``; each question needs one in a
+  code cell under it (before the next question's cell);
 - a markdown cell tagged ``written`` under a question is a written answer, graded by the
   instructor: its cell metadata says its ``points`` (a whole number, 0 for feedback only), and
   its model answer, if any, is a solution region; its id is the question's and ``w`` (q4w, then
   q4w2, ...), the name of its review page and score sheet;
 - a code cell tagged ``tests`` under a question holds ``TESTS = [{...}, ...]``, plain literals,
   one dict of fields per test, each made a ``model.Test`` by ``checks.read_test`` (the fields of each
-  kind: ``checks.KINDS``); ``"public": True`` for the tests students run;
+  kind: ``checks.KINDS``); ``"public": True`` for the tests students run, which carry 0 points;
 - every other cell is copied to the student as it is.
 
 Tags and metadata keys that are not these are refused where they look meant as these (a
@@ -234,9 +235,11 @@ def _tests(cell, file, number, question):
     return out
 
 
-def refusal(assignment, test, message):
-    """The AuthoringError of one test of `assignment`: its file, cell and place, its function named."""
-    return AuthoringError(assignment.file, f"{test.call}: {message}", test.cell, f"{TESTS_NAME}[{test.index}]")
+def refusal(assignment, test, message, field=""):
+    """The AuthoringError of one test of `assignment`: its file, cell and place (and `field`, if one is at fault),
+    its function named."""
+    return AuthoringError(assignment.file, f"{test.call}: {message}", test.cell,
+                          f"{TESTS_NAME}[{test.index}]" + (f".{field}" if field else ""))
 
 
 def read(path):
@@ -284,7 +287,7 @@ def read(path):
                 raise AuthoringError(file, "remove the typed number or points: the build writes 'Question n "
                                      "(p points).' before the text, from the tests", number)
             current = len(questions)
-            questions.append([f"q{current + 1}", index, 0, 0])
+            questions.append([f"q{current + 1}", index, 0, 0, False])   # id, cell, points, tests, a region
         if TESTS in cell_tags:
             if cell.cell_type != "code":
                 raise AuthoringError(file, "a cell tagged tests must be a code cell", number, "tags")
@@ -299,6 +302,8 @@ def read(path):
         if WRITTEN in cell_tags:
             written.append(_written(cell, file, number, questions[current][0] if current is not None else None,
                                     written))
+        if cell.cell_type == "code" and current is not None and has_solution(cell.source):
+            questions[current][4] = True
         if has_solution(cell.source) or SOLUTION in cell_tags or WRITTEN in cell_tags:
             if SOLUTION in cell_tags and not has_solution(cell.source):
                 raise AuthoringError(file, "a cell tagged solution needs a region between # BEGIN SOLUTION and "
@@ -306,12 +311,18 @@ def read(path):
             strip_solutions(cell.source, file, number, "")  # refuses malformed regions
     if not questions:
         raise AuthoringError(file, "no question: tag the markdown cell of each question 'question'")
-    for qid, index, points, count in questions:
+    for qid, index, points, count, solved in questions:
         if count == 0:
-            raise AuthoringError(file, f"question {qid} has no tests: add a code cell tagged tests under it",
-                                 index + 1)
+            raise AuthoringError(file, f"question {qid} has no tests: every question needs at least one code test, "
+                                 "in a cell tagged tests under it; for a written answer alone, put its cell (tagged "
+                                 "written) under a question that has tests instead", index + 1)
         if points == 0:
             raise AuthoringError(file, f"question {qid}'s tests give it no points", index + 1)
+        if not solved:   # the untouched copy's check misses a solution that calls another question's stub
+            raise AuthoringError(file, f"question {qid}: its tests give it {points} point{'s' * (points != 1)} but "
+                                 "none of its code cells holds a solution region, so the student copy would show "
+                                 "the solution whole: mark the solution with # BEGIN SOLUTION and # END SOLUTION "
+                                 "lines in a code cell under the question", index + 1)
     total = sum(q[2] for q in questions)
     if "points" in meta and meta["points"] != total:
         raise AuthoringError(file, f"says {meta['points']!r} but the tests' points add up to {total} ("
