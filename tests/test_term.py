@@ -120,6 +120,16 @@ def test_every_file_of_a_mixed_download_is_matched_or_says_why_not(tmp_path):
     assert late["borelemile_LATE_9999_777002_a1-1.IPYNB"] and not late["lovelaceada_1001_777001_a1.ipynb"]
 
 
+def test_a_file_named_only_ipynb_is_a_notebook(tmp_path):
+    """Any .ipynb file is a notebook, as the page says: one named just `.ipynb` (a student's file kept in a
+    Moodle folder) was skipped as "not a notebook (no extension)"."""
+    touch(tmp_path / "subs", "Ada Lovelace_51_assignsubmission_file_/.ipynb")
+    touch(tmp_path / "subs", "README")
+    found, skipped = intake.walk(tmp_path / "subs")
+    assert [f.name for f in found] == ["Ada Lovelace_51_assignsubmission_file_/.ipynb"]
+    assert [(s.name, s.reason) for s in skipped] == [("README", "not a notebook (no extension)")]
+
+
 def test_a_canvas_name_that_reads_as_two_users_counts_for_no_student_it_does_not_prove_is_theirs(tmp_path):
     """An outside attack: mal_1001_1_1003_7721_a1.ipynb was read as Canvas user 1001 (the shortest name before
     two numbers), so that it superseded user 1001's own notebook and took her grade. Canvas's name part and the
@@ -971,6 +981,14 @@ def test_a_module_that_cannot_be_imported_is_named_with_its_cell(tmp_path):
     assert status == f"module `no_such_module` cannot be imported (cell {at + 1})", done.stdout
     assert status_of(status) is Status.NO_MODULE
     assert str(Verdict(Status.NO_MODULE, "`scipy.special` (cell 3)")) == "module `scipy.special` cannot be imported (cell 3)"
+
+
+def test_functions_not_defined_are_named_in_the_plural():
+    from grader.model import Status, Verdict, status_of
+    assert str(Verdict(Status.UNDEFINED, "`my_jsd`")) == "function `my_jsd` is not defined"
+    status = str(Verdict(Status.UNDEFINED, "`a`, `b`"))
+    assert status == "functions `a`, `b` are not defined"
+    assert status_of(status) is Status.UNDEFINED
 
 
 def test_statistics_count_each_student_once_with_whole_numbers_on_the_histogram(term4):
