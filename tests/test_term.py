@@ -552,6 +552,27 @@ def test_written_answers_are_reviewed_without_names_and_graded_through_a_csv(tmp
         assert str(error.value) == said
 
 
+def test_a_written_answer_in_markdown_cells_below_the_prompt_is_collected(tmp_path):
+    """A student who left the placeholder and wrote in a new markdown cell below the prompt got "(no
+    answer)": the answer is the prompt cell's text after the prompt and every markdown cell after it, up to
+    the next code cell (the self-check's) or question."""
+    from grader import manual
+    a4 = build.bundles(sandboxed=False)[A4]
+    student = nbformat.read(build.OUT / "student" / A4 / f"{A4}.ipynb", as_version=4)
+    at = next(i for i, c in enumerate(student.cells) if "written" in c.metadata.get("tags", []))
+    assert student.cells[at + 1].cell_type == "code"   # the self-check of the question follows the prompt
+    below = nbformat.v4.new_markdown_cell
+    nb = nbformat.reads(nbformat.writes(student), as_version=4)
+    nb.cells[at + 1:at + 1] = [below("Disjoint supports:"), below(""), below("the value is constant.")]
+    nb.cells.append(below("My notes, after the last check."))
+    nbformat.write(nb, tmp_path / "below.ipynb")
+    nb.cells[at].source = nb.cells[at].source.replace("*Write your answer here.*", "In short:")
+    nbformat.write(nb, tmp_path / "both.ipynb")
+    answers = manual.collect({"s001": tmp_path / "below.ipynb", "s002": tmp_path / "both.ipynb"}, a4.written)
+    assert answers == {"q4w": {"s001": "Disjoint supports:\n\nthe value is constant.",
+                               "s002": "In short:\n\nDisjoint supports:\n\nthe value is constant."}}
+
+
 def test_written_answers_are_read_only_from_notebooks_the_batch_would_read(tmp_path):
     """The term reads written answers as the batch reads a notebook (its size, cell and content limits):
     one it refuses gives no answer, and costs no more than reading its first NOTEBOOK_BYTES."""
