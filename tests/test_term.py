@@ -688,7 +688,8 @@ def test_shards_merge_into_exactly_what_one_run_writes_term_included(term4):
     assert not any((p.parent / "term").exists() for p in parts)     # the term is the merge's
     # the merge says what the single run says needs the instructor
     needs = lambda out: sorted(out.split("needs the instructor")[1].splitlines()[1:])  # noqa: E731
-    assert f"{A4}: 2 written answers not scored yet: review them in term/written/{A4}/" in single.stdout  # 4, 2 scored
+    # 4 answers: 2 scored, Emmy's left as the placeholder (no answer, 0 points), Émile's waits
+    assert f"{A4}: 1 written answer not scored yet: review them in term/written/{A4}/" in single.stdout
     assert needs(merging.stdout) == needs(single.stdout)
 
 
@@ -717,6 +718,13 @@ def test_a_term_counts_deadlines_and_written_points_and_says_so_in_the_feedback(
     assert (kurt["late_days"], kurt["written"]) == ("2", "2")
     assert float(kurt["final"]) == pytest.approx(0.8 * (a4.maximum + 2))
     assert emmy["submission"] == "s004/a4-final.ipynb" and emmy["out_of"] == str(a4.maximum + 2)
+    assert emmy["written"] == "0"                                   # no answer: 0, without waiting for a score
+    assert "- Written answer q4w (up to 2 points): 0, no answer was given\n" in (
+        out / "feedback" / "s004%2Fa4-final.md").read_text()
+    from grader import manual                                       # whose answer a review label is
+    assert [students[s]["q4w label"] for s in ("s001", "s003")] == [manual.label(KEY.encode(), "q4w", s)
+                                                                    for s in ("s001", "s003")]
+    assert manual.label(KEY.encode(), "q4w", "s003") in (out / "term" / "written" / A4 / "q4w.html").read_text()
     feedback = (out / "feedback" / "lovelaceada_1001_11_a4.md").read_text()
     assert feedback.endswith(
         f"## Your grade\n\n- Tests: {a4.maximum} / {a4.maximum}\n"
@@ -919,7 +927,7 @@ def test_a_folder_of_jupyter_checkpoints_only_says_no_submissions_were_found(tmp
 def test_a_score_sheet_with_a_label_twice_names_both_lines(tmp_path):
     from grader import manual
     folder = tmp_path / "written"
-    key = manual._key(folder)
+    key = manual.read_key(folder)
     ada, emile = (manual.label(key, "q4w", s) for s in ("s001", "s002"))
     write(folder / "q4w.scores.csv", f"label,points,comment\n{ada},1,\n{emile},2,\n{ada},1.5,again\n")
     with pytest.raises(Refused) as error:
@@ -931,7 +939,7 @@ def test_a_score_sheet_and_a_roster_saved_with_semicolons_are_read(tmp_path):
     """As a spreadsheet saves CSV where the decimal mark is a comma: ';' between fields, '1,5' for 1.5."""
     from grader import manual
     folder = tmp_path / "written"
-    key = manual._key(folder)
+    key = manual.read_key(folder)
     ada, emile, kurt = (manual.label(key, "q4w", s) for s in ("s001", "s002", "s003"))
     sheet = write(folder / "q4w.scores.csv", f"label;points;comment\n{ada};1,5;\"close; but why?\"\n{emile};2;\n")
     assert manual.scores(folder, ["s001", "s002"], {"q4w": 2}) == {

@@ -12,7 +12,8 @@ follows the prompt in the copy) or the next question or written answer; the copy
 
 ``review`` writes, per written answer, ``written/<id>.html``: every answer side by side,
 each under an opaque label (a keyed hash of the student's id, so the order and the labels
-hide who wrote it), the text escaped and shown as inert preformatted text; and
+hide who wrote it; the term's per-student CSV gives each student's), the text escaped and
+shown as inert preformatted text; and
 ``written/<id>.scores.csv`` (``label,points,comment``) for the instructor to fill, which
 is kept once it exists (answers that come in later get a row at its end). ``scores`` reads them back; an unknown label, a number that is not
 one, points outside 0 and the answer's maximum, or an answer's label on two rows are refused with
@@ -85,7 +86,8 @@ def collect(paths, written):
     return out
 
 
-def _key(folder):
+def read_key(folder):
+    """The key of the labels in `folder`, made there by the first run."""
     path = Path(folder) / KEY
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -101,7 +103,7 @@ def review(folder, title, answers, maxima, prompts=None):
     """The review pages and score sheets of every written answer into `folder`; returns their paths."""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    key = _key(folder)
+    key = read_key(folder)
     written = []
     for q in sorted(answers):
         shown = sorted((label(key, q, s), text) for s, text in answers[q].items())
@@ -139,7 +141,7 @@ def review(folder, title, answers, maxima, prompts=None):
 def scores(folder, students, maxima):
     """{(student id, question): (points, comment)} from the filled score sheets; blanks are not graded yet."""
     folder = Path(folder)
-    key = _key(folder)
+    key = read_key(folder)
     out = {}
     for q, maximum in maxima.items():
         sheet = folder / f"{q}.scores.csv"
