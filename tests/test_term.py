@@ -733,6 +733,14 @@ def test_a_term_counts_deadlines_and_written_points_and_says_so_in_the_feedback(
     assert feedback.count("## Your grade") == 1 and feedback.startswith("# Feedback: ")
     late = (out / "feedback" / "borelemile_LATE_1002_12_a4.md").read_text()
     assert "- Written answer q4w (up to 2 points): not graded yet\n" in late
+    # while Émile's answer waits, his final is provisional: said so, and left out of the LMS files
+    assert f"- **Provisional final: {0.9 * auto:g} / {a4.maximum + 2}** (a written answer is not graded yet)\n" in late
+    canvas_cells = {row[2]: row[-1] for row in read(out / "term" / f"{A4}.canvas.csv")[2:]}
+    moodle_rows = {row[2]: row[-2:] for row in read(out / "term" / f"{A4}.moodle.csv")[1:]}
+    assert canvas_cells["s002"] == "" and moodle_rows["s002"][0] == ""
+    assert "written answers not graded yet" in moodle_rows["s002"][1]
+    assert canvas_cells["s001"] == moodle_rows["s001"][0] == f"{a4.maximum + 1.5:g}"
+    assert canvas_cells["s004"] == moodle_rows["s004"][0] == emmy["final"]    # her empty answer does not wait
     assert f"- Late: Canvas marked the submission late (counted as 1 day): -{0.1 * auto:g}\n" in late
     moodle = (out / "feedback" / "Kurt Gödel_53_assignsubmission_file_%2Fa4.md").read_text()
     assert "- Late: submitted 2025-03-03 05:59 UTC, 2 started days after the due date: -" in moodle

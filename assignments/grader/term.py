@@ -91,7 +91,12 @@ def grade_lines(entry, written):
                 f"{'s' * (entry.late_days != 1)} after the due date" if entry.submitted else
                 "Canvas marked the submission late (counted as 1 day)")
         lines.append(f"- Late: {when}: -{number(entry.penalty)}")
-    lines.append(f"- **Final: {number(entry.final)} / {number(entry.out_of)}**")
+    final = f"{number(entry.final)} / {number(entry.out_of)}"
+    if entry.waiting:
+        which = "a written answer is" if entry.waiting == 1 else f"{entry.waiting} written answers are"
+        lines.append(f"- **Provisional final: {final}** ({which} not graded yet)")
+    else:
+        lines.append(f"- **Final: {final}**")
     return lines
 
 
