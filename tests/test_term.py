@@ -1054,6 +1054,42 @@ def test_statistics_show_a_call_with_its_keyword_arguments_and_a_public_test_s_e
     assert "close to" not in stats.describe(bundle.tests[hidden], bundle.expected[hidden])
 
 
+def section(title):
+    """A section of running_a_term.md, its lines joined (the page wraps its sentences)."""
+    page = (grading.ROOT / "running_a_term.md").read_text()
+    return " ".join(page.split(f"## {title}\n", 1)[1].split("\n## ", 1)[0].split())
+
+
+def test_the_statistics_page_shows_hidden_inputs_and_its_section_warns_about_sharing_it():
+    from grader import stats
+    bundle = build.bundles(sandboxed=False)[A1]
+    hidden = next(i for i, t in enumerate(bundle.tests) if not t.public)
+    assert stats.describe(bundle.tests[hidden], bundle.expected[hidden]).startswith(f"{bundle.tests[hidden].call}(")
+    assert "share the page with students only once no more submissions are taken" in section("Class statistics")
+
+
+def test_the_penalty_is_a_share_of_the_points_earned_written_answers_included_as_the_page_says(tmp_path):
+    r, term = small_term(tmp_path, Policy(DUE, penalty=0.1), written={("s001", "a1"): {"q2w": (1.0, "")}})
+    entry = next(e for e in term.entries["a1"] if e.student.id == "s001")
+    assert Policy(DUE, penalty=0.1).deduction(entry.auto + entry.manual, 2) == pytest.approx(0.2 * (entry.auto + 1))
+    assert ("the share of the points the student earned (the tests' and the written answers') taken per started "
+            "day late") in section("Deadlines")
+
+
+def test_a_canvas_late_file_within_an_extension_is_on_time_once_late_is_out_of_its_name(tmp_path):
+    """The roster's extension does not override Canvas's LATE (no time says when the file came); the page
+    says what to do once the instructor sees in Canvas that it came within the extension."""
+    r = make_roster(tmp_path, "id,name,canvas_id,extension\ns004,Emmy Noether,1004,2\n")
+    for name, late, doubtful in [("noetheremmy_LATE_1004_9_a1.ipynb", 1, 1), ("noetheremmy_1004_9_a1.ipynb", 0, 0)]:
+        subs = tmp_path / name
+        found, skipped = intake.walk(touch(subs, name).parent)
+        term = gradebook.build(r, found, skipped, {name: grades_row(name)}, QUESTIONS, {"a1": Policy(DUE, 0.1)})
+        assert (term.entries["a1"][0].late_days, len(term.doubtful)) == (late, doubtful)
+    said = section("Deadlines")
+    assert "The roster's extension does not override Canvas's `LATE`" in said
+    assert "take `LATE` out of its name" in said
+
+
 def test_the_self_check_shows_keyword_arguments_and_expected_values_and_check_returns_nothing():
     import contextlib
     import io
