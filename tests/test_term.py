@@ -120,6 +120,16 @@ def test_every_file_of_a_mixed_download_is_matched_or_says_why_not(tmp_path):
     assert late["borelemile_LATE_9999_777002_a1-1.IPYNB"] and not late["lovelaceada_1001_777001_a1.ipynb"]
 
 
+def test_a_file_named_only_ipynb_is_a_notebook(tmp_path):
+    """Any .ipynb file is a notebook, as the page says: one named just `.ipynb` (a student's file kept in a
+    Moodle folder) was skipped as "not a notebook (no extension)"."""
+    touch(tmp_path / "subs", "Ada Lovelace_51_assignsubmission_file_/.ipynb")
+    touch(tmp_path / "subs", "README")
+    found, skipped = intake.walk(tmp_path / "subs")
+    assert [f.name for f in found] == ["Ada Lovelace_51_assignsubmission_file_/.ipynb"]
+    assert [(s.name, s.reason) for s in skipped] == [("README", "not a notebook (no extension)")]
+
+
 def test_a_canvas_name_that_reads_as_two_users_counts_for_no_student_it_does_not_prove_is_theirs(tmp_path):
     """An outside attack: mal_1001_1_1003_7721_a1.ipynb was read as Canvas user 1001 (the shortest name before
     two numbers), so that it superseded user 1001's own notebook and took her grade. Canvas's name part and the
@@ -542,6 +552,27 @@ def test_written_answers_are_reviewed_without_names_and_graded_through_a_csv(tmp
         assert str(error.value) == said
 
 
+def test_a_written_answer_in_markdown_cells_below_the_prompt_is_collected(tmp_path):
+    """A student who left the placeholder and wrote in a new markdown cell below the prompt got "(no
+    answer)": the answer is the prompt cell's text after the prompt and every markdown cell after it, up to
+    the next code cell (the self-check's) or question."""
+    from grader import manual
+    a4 = build.bundles(sandboxed=False)[A4]
+    student = nbformat.read(build.OUT / "student" / A4 / f"{A4}.ipynb", as_version=4)
+    at = next(i for i, c in enumerate(student.cells) if "written" in c.metadata.get("tags", []))
+    assert student.cells[at + 1].cell_type == "code"   # the self-check of the question follows the prompt
+    below = nbformat.v4.new_markdown_cell
+    nb = nbformat.reads(nbformat.writes(student), as_version=4)
+    nb.cells[at + 1:at + 1] = [below("Disjoint supports:"), below(""), below("the value is constant.")]
+    nb.cells.append(below("My notes, after the last check."))
+    nbformat.write(nb, tmp_path / "below.ipynb")
+    nb.cells[at].source = nb.cells[at].source.replace("*Write your answer here.*", "In short:")
+    nbformat.write(nb, tmp_path / "both.ipynb")
+    answers = manual.collect({"s001": tmp_path / "below.ipynb", "s002": tmp_path / "both.ipynb"}, a4.written)
+    assert answers == {"q4w": {"s001": "Disjoint supports:\n\nthe value is constant.",
+                               "s002": "In short:\n\nDisjoint supports:\n\nthe value is constant."}}
+
+
 def test_written_answers_are_read_only_from_notebooks_the_batch_would_read(tmp_path):
     """The term reads written answers as the batch reads a notebook (its size, cell and content limits):
     one it refuses gives no answer, and costs no more than reading its first NOTEBOOK_BYTES."""
@@ -657,7 +688,8 @@ def test_shards_merge_into_exactly_what_one_run_writes_term_included(term4):
     assert not any((p.parent / "term").exists() for p in parts)     # the term is the merge's
     # the merge says what the single run says needs the instructor
     needs = lambda out: sorted(out.split("needs the instructor")[1].splitlines()[1:])  # noqa: E731
-    assert f"{A4}: 2 written answers not scored yet: review them in term/written/{A4}/" in single.stdout  # 4, 2 scored
+    # 4 answers: 2 scored, Emmy's left as the placeholder (no answer, 0 points), Émile's waits
+    assert f"{A4}: 1 written answer not scored yet: review them in term/written/{A4}/" in single.stdout
     assert needs(merging.stdout) == needs(single.stdout)
 
 
@@ -686,6 +718,13 @@ def test_a_term_counts_deadlines_and_written_points_and_says_so_in_the_feedback(
     assert (kurt["late_days"], kurt["written"]) == ("2", "2")
     assert float(kurt["final"]) == pytest.approx(0.8 * (a4.maximum + 2))
     assert emmy["submission"] == "s004/a4-final.ipynb" and emmy["out_of"] == str(a4.maximum + 2)
+    assert emmy["written"] == "0"                                   # no answer: 0, without waiting for a score
+    assert "- Written answer q4w (up to 2 points): 0, no answer was given\n" in (
+        out / "feedback" / "s004%2Fa4-final.md").read_text()
+    from grader import manual                                       # whose answer a review label is
+    assert [students[s]["q4w label"] for s in ("s001", "s003")] == [manual.label(KEY.encode(), "q4w", s)
+                                                                    for s in ("s001", "s003")]
+    assert manual.label(KEY.encode(), "q4w", "s003") in (out / "term" / "written" / A4 / "q4w.html").read_text()
     feedback = (out / "feedback" / "lovelaceada_1001_11_a4.md").read_text()
     assert feedback.endswith(
         f"## Your grade\n\n- Tests: {a4.maximum} / {a4.maximum}\n"
@@ -694,6 +733,14 @@ def test_a_term_counts_deadlines_and_written_points_and_says_so_in_the_feedback(
     assert feedback.count("## Your grade") == 1 and feedback.startswith("# Feedback: ")
     late = (out / "feedback" / "borelemile_LATE_1002_12_a4.md").read_text()
     assert "- Written answer q4w (up to 2 points): not graded yet\n" in late
+    # while Émile's answer waits, his final is provisional: said so, and left out of the LMS files
+    assert f"- **Provisional final: {0.9 * auto:g} / {a4.maximum + 2}** (a written answer is not graded yet)\n" in late
+    canvas_cells = {row[2]: row[-1] for row in read(out / "term" / f"{A4}.canvas.csv")[2:]}
+    moodle_rows = {row[2]: row[-2:] for row in read(out / "term" / f"{A4}.moodle.csv")[1:]}
+    assert canvas_cells["s002"] == "" and moodle_rows["s002"][0] == ""
+    assert "written answers not graded yet" in moodle_rows["s002"][1]
+    assert canvas_cells["s001"] == moodle_rows["s001"][0] == f"{a4.maximum + 1.5:g}"
+    assert canvas_cells["s004"] == moodle_rows["s004"][0] == emmy["final"]    # her empty answer does not wait
     assert f"- Late: Canvas marked the submission late (counted as 1 day): -{0.1 * auto:g}\n" in late
     moodle = (out / "feedback" / "Kurt Gödel_53_assignsubmission_file_%2Fa4.md").read_text()
     assert "- Late: submitted 2025-03-03 05:59 UTC, 2 started days after the due date: -" in moodle
@@ -902,7 +949,7 @@ def test_a_folder_of_jupyter_checkpoints_only_says_no_submissions_were_found(tmp
 def test_a_score_sheet_with_a_label_twice_names_both_lines(tmp_path):
     from grader import manual
     folder = tmp_path / "written"
-    key = manual._key(folder)
+    key = manual.read_key(folder)
     ada, emile = (manual.label(key, "q4w", s) for s in ("s001", "s002"))
     write(folder / "q4w.scores.csv", f"label,points,comment\n{ada},1,\n{emile},2,\n{ada},1.5,again\n")
     with pytest.raises(Refused) as error:
@@ -914,7 +961,7 @@ def test_a_score_sheet_and_a_roster_saved_with_semicolons_are_read(tmp_path):
     """As a spreadsheet saves CSV where the decimal mark is a comma: ';' between fields, '1,5' for 1.5."""
     from grader import manual
     folder = tmp_path / "written"
-    key = manual._key(folder)
+    key = manual.read_key(folder)
     ada, emile, kurt = (manual.label(key, "q4w", s) for s in ("s001", "s002", "s003"))
     sheet = write(folder / "q4w.scores.csv", f"label;points;comment\n{ada};1,5;\"close; but why?\"\n{emile};2;\n")
     assert manual.scores(folder, ["s001", "s002"], {"q4w": 2}) == {
@@ -987,6 +1034,14 @@ def test_a_module_that_cannot_be_imported_is_named_with_its_cell(tmp_path):
     assert str(Verdict(Status.NO_MODULE, "`scipy.special` (cell 3)")) == "module `scipy.special` cannot be imported (cell 3)"
 
 
+def test_functions_not_defined_are_named_in_the_plural():
+    from grader.model import Status, Verdict, status_of
+    assert str(Verdict(Status.UNDEFINED, "`my_jsd`")) == "function `my_jsd` is not defined"
+    status = str(Verdict(Status.UNDEFINED, "`a`, `b`"))
+    assert status == "functions `a`, `b` are not defined"
+    assert status_of(status) is Status.UNDEFINED
+
+
 def test_statistics_count_each_student_once_with_whole_numbers_on_the_histogram(term4):
     from grader import stats
     tmp = term4[0]
@@ -1011,6 +1066,42 @@ def test_statistics_show_a_call_with_its_keyword_arguments_and_a_public_test_s_e
     hidden = next(i for i, t in enumerate(bundle.tests) if not t.public and t.kwargs)
     assert "base=" in stats.describe(bundle.tests[hidden], bundle.expected[hidden])
     assert "close to" not in stats.describe(bundle.tests[hidden], bundle.expected[hidden])
+
+
+def section(title):
+    """A section of running_a_term.md, its lines joined (the page wraps its sentences)."""
+    page = (grading.ROOT / "running_a_term.md").read_text()
+    return " ".join(page.split(f"## {title}\n", 1)[1].split("\n## ", 1)[0].split())
+
+
+def test_the_statistics_page_shows_hidden_inputs_and_its_section_warns_about_sharing_it():
+    from grader import stats
+    bundle = build.bundles(sandboxed=False)[A1]
+    hidden = next(i for i, t in enumerate(bundle.tests) if not t.public)
+    assert stats.describe(bundle.tests[hidden], bundle.expected[hidden]).startswith(f"{bundle.tests[hidden].call}(")
+    assert "share the page with students only once no more submissions are taken" in section("Class statistics")
+
+
+def test_the_penalty_is_a_share_of_the_points_earned_written_answers_included_as_the_page_says(tmp_path):
+    r, term = small_term(tmp_path, Policy(DUE, penalty=0.1), written={("s001", "a1"): {"q2w": (1.0, "")}})
+    entry = next(e for e in term.entries["a1"] if e.student.id == "s001")
+    assert Policy(DUE, penalty=0.1).deduction(entry.auto + entry.manual, 2) == pytest.approx(0.2 * (entry.auto + 1))
+    assert ("the share of the points the student earned (the tests' and the written answers') taken per started "
+            "day late") in section("Deadlines")
+
+
+def test_a_canvas_late_file_within_an_extension_is_on_time_once_late_is_out_of_its_name(tmp_path):
+    """The roster's extension does not override Canvas's LATE (no time says when the file came); the page
+    says what to do once the instructor sees in Canvas that it came within the extension."""
+    r = make_roster(tmp_path, "id,name,canvas_id,extension\ns004,Emmy Noether,1004,2\n")
+    for name, late, doubtful in [("noetheremmy_LATE_1004_9_a1.ipynb", 1, 1), ("noetheremmy_1004_9_a1.ipynb", 0, 0)]:
+        subs = tmp_path / name
+        found, skipped = intake.walk(touch(subs, name).parent)
+        term = gradebook.build(r, found, skipped, {name: grades_row(name)}, QUESTIONS, {"a1": Policy(DUE, 0.1)})
+        assert (term.entries["a1"][0].late_days, len(term.doubtful)) == (late, doubtful)
+    said = section("Deadlines")
+    assert "The roster's extension does not override Canvas's `LATE`" in said
+    assert "take `LATE` out of its name" in said
 
 
 def test_the_self_check_shows_keyword_arguments_and_expected_values_and_check_returns_nothing():

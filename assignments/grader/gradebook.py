@@ -39,6 +39,9 @@ class Entry:
     points: dict = field(default_factory=dict)    # automatic points per question
     written: dict = field(default_factory=dict)   # question -> (points, comment)
     written_max: float = 0.0
+    unanswered: set = field(default_factory=set)  # written answers left empty and not scored: 0 points
+    waiting: int = 0                              # written answers that wait for the instructor's points
+    labels: dict = field(default_factory=dict)    # written answer -> the label of the student's on its review page
     penalty: float = 0.0
 
     @property
@@ -171,11 +174,12 @@ def number(x):
     return str(int(x)) if x == int(x) else f"{x:g}"
 
 
-def write_plain(path, entries, questions, roster):
-    """The plain CSV keyed by student id: who, which file, status, times, points per question and in all."""
+def write_plain(path, entries, questions, roster, written=()):
+    """The plain CSV keyed by student id: who, which file, status, times, points per question and in all,
+    and the label of the student's answer on each written answer's review page (`written`: their ids)."""
     columns = (["id", "name", "email"] + roster.columns +
                ["submission", "status", "submitted", "canvas_late", "late_days", "auto"] + list(questions) +
-               ["written", "penalty", "final", "out_of"])
+               ["written", "penalty", "final", "out_of"] + [f"{w} label" for w in written])
     with open(path, "w", newline="") as f:
         out = csv.writer(f)
         out.writerow(columns)
@@ -187,7 +191,7 @@ def write_plain(path, entries, questions, roster):
                 "yes" if e.lms_late else "", e.late_days if graded else "", number(e.auto) if graded else ""] +
                 [number(e.points[q]) if q in e.points else "" for q in questions] +
                 [number(e.manual) if e.written else "", number(e.penalty) if graded else "",
-                 number(e.final), number(e.out_of)])
+                 number(e.final), number(e.out_of)] + [e.labels.get(w, "") for w in written])
 
 
 def part_file(csv_path):

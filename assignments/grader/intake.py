@@ -133,7 +133,7 @@ def walk(folder, roster=None):
                 skipped.append(Skipped(name, "a link: not followed"))
             elif not path.is_file():
                 skipped.append(Skipped(name, "not a regular file"))
-            elif path.suffix.lower() != ".ipynb":
+            elif not entry.lower().endswith(".ipynb"):   # `.ipynb` alone too, which has no suffix to pathlib
                 skipped.append(Skipped(name, f"not a notebook ({path.suffix or 'no extension'})"))
             elif entry.startswith(".~") or "/.ipynb_checkpoints/" in f"/{relative.as_posix()}":
                 skipped.append(Skipped(name, CHECKPOINT))

@@ -5,11 +5,15 @@ its ``points`` in the cell's metadata (``master.py``; the page "Writing an assig
 student copy keeps the cell and its tag, with the model answer cut out; the bundle lists the
 written answers in the master's order, each with its id (``q4w``), points and prompt.
 ``collect`` reads the student's notebooks as data: their k-th markdown cell tagged ``written``
-answers the k-th written answer, the heading and prompt it starts with taken off.
+answers the k-th written answer, with the heading and prompt it starts with taken off, and with the
+markdown cells the student added below it, up to the next code cell (the question's self-check
+follows the prompt in the copy) or the next question or written answer; the copy's placeholder,
+*Write your answer here.*, is no answer.
 
 ``review`` writes, per written answer, ``written/<id>.html``: every answer side by side,
 each under an opaque label (a keyed hash of the student's id, so the order and the labels
-hide who wrote it), the text escaped and shown as inert preformatted text; and
+hide who wrote it; the term's per-student CSV gives each student's), the text escaped and
+shown as inert preformatted text; and
 ``written/<id>.scores.csv`` (``label,points,comment``) for the instructor to fill, which
 is kept once it exists (answers that come in later get a row at its end). ``scores`` reads them back; an unknown label, a number that is not
 one, points outside 0 and the answer's maximum, or an answer's label on two rows are refused with
@@ -25,7 +29,7 @@ import re
 import secrets
 from pathlib import Path
 
-from .master import TEXT_STUB, WRITTEN, tags
+from .master import QUESTION, TEXT_STUB, WRITTEN
 from .release import written_heading
 from .model import Refused
 from .roster import delimiter, read_csv, where
@@ -35,19 +39,33 @@ MAX_ANSWER = 20_000   # characters of one answer shown
 KEY = "written.key"   # the key of the labels, beside the score sheets
 
 
+def _tags(cell):
+    tags = cell["metadata"].get("tags", []) if isinstance(cell.get("metadata"), dict) else []
+    return tags if isinstance(tags, list) else []
+
+
+def _text(cell):
+    source = cell.get("source", "")
+    return ("".join(source) if isinstance(source, list) else str(source)).strip()
+
+
 def answers(nb, written):
     """{written answer id: the student's text} of a notebook (nbformat 4, read as data); `written` is
     the bundle's {id: {"prompt", ...}}, in the master's order."""
-    cells = [c for c in nb.get("cells", []) if c.get("cell_type") == "markdown" and isinstance(c.get("metadata"), dict)
-             and isinstance(c["metadata"].get("tags", []), list) and WRITTEN in tags(c)]
+    cells = nb.get("cells", [])
+    prompts = [i for i, c in enumerate(cells) if c.get("cell_type") == "markdown" and WRITTEN in _tags(c)]
     out = {}
-    for (wid, spec), cell in zip(written.items(), cells):
-        source = cell.get("source", "")
-        text = ("".join(source) if isinstance(source, list) else str(source)).strip()
+    for (wid, spec), at in zip(written.items(), prompts):
+        text = _text(cells[at])
         for given in (written_heading(spec.get("points", 0)), spec.get("prompt", "")):  # what the copy wrote
             if given and text.startswith(given):
                 text = text[len(given):].strip()
-        out[wid] = "" if text == TEXT_STUB else text[:MAX_ANSWER]
+        parts = [text]
+        for cell in cells[at + 1:]:   # the cells the student added below the prompt
+            if cell.get("cell_type") != "markdown" or any(t in (QUESTION, WRITTEN) for t in _tags(cell)):
+                break
+            parts.append(_text(cell))
+        out[wid] = "\n\n".join(p for p in parts if p and p != TEXT_STUB)[:MAX_ANSWER]
     return out
 
 
@@ -68,7 +86,8 @@ def collect(paths, written):
     return out
 
 
-def _key(folder):
+def read_key(folder):
+    """The key of the labels in `folder`, made there by the first run."""
     path = Path(folder) / KEY
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -84,7 +103,7 @@ def review(folder, title, answers, maxima, prompts=None):
     """The review pages and score sheets of every written answer into `folder`; returns their paths."""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    key = _key(folder)
+    key = read_key(folder)
     written = []
     for q in sorted(answers):
         shown = sorted((label(key, q, s), text) for s, text in answers[q].items())
@@ -122,7 +141,7 @@ def review(folder, title, answers, maxima, prompts=None):
 def scores(folder, students, maxima):
     """{(student id, question): (points, comment)} from the filled score sheets; blanks are not graded yet."""
     folder = Path(folder)
-    key = _key(folder)
+    key = read_key(folder)
     out = {}
     for q, maximum in maxima.items():
         sheet = folder / f"{q}.scores.csv"

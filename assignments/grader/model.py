@@ -8,7 +8,7 @@ class Status(Enum):
     """What became of one submission, in the CSV's words."""
     OK = "ok"
     SYNTAX_ERROR = "syntax error"         # "syntax error in cell 4", cells counted as Jupyter shows them
-    UNDEFINED = "function not defined"    # "function `my_jsd` is not defined"
+    UNDEFINED = "function not defined"    # "function `my_jsd` is not defined", "functions `a`, `b` are not defined"
     NO_MODULE = "module cannot be imported"  # "module `scipy` cannot be imported (cell 3)"
     TIMED_OUT = "stopped"                 # "stopped after 120 s"
     OUT_OF_MEMORY = "ran out of memory"
@@ -32,6 +32,8 @@ class Verdict:
 
     def __str__(self):
         if self.status is Status.UNDEFINED:
+            if "," in self.detail:   # detail: "`a`, `b`"
+                return f"functions {self.detail} are not defined"
             return f"function {self.detail} is not defined" if self.detail else self.status.value
         if self.status is Status.NO_MODULE:   # detail: "`name` (cell 3)"
             name, _, cell = self.detail.partition(" ")
@@ -47,7 +49,7 @@ NEEDS_INSTRUCTOR = {Status.TOO_LARGE, Status.UNREADABLE, Status.CONFLICTING, Sta
 
 def status_of(text):
     """The Status a CSV's status text starts with (None for text of no status)."""
-    if text.startswith("function ") and text.endswith(" is not defined"):
+    if text.startswith(("function ", "functions ")) and text.endswith((" is not defined", " are not defined")):
         return Status.UNDEFINED
     if text.startswith("module ") and " cannot be imported" in text:
         return Status.NO_MODULE

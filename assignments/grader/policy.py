@@ -1,7 +1,8 @@
 """Deadlines: a due date, a student's extension, and the instructor's penalty for lateness.
 
-The rule is the instructor's: ``penalty`` is the share of the points taken per started day
-late (0.1 for 10 % a day), and a submission more than ``limit`` days late earns nothing.
+The rule is the instructor's: ``penalty`` is the share of the points earned (the tests' and the
+written answers') taken per started day late (0.1 for 10 % a day), and a submission more than
+``limit`` days late earns nothing.
 Days late count from the submission's time; a file with no time (Canvas's, whose zip times
 are the download's) is late by one started day where Canvas's name says ``LATE`` (Canvas
 compared its own submission time with the due date it holds for the student), and on time
@@ -35,7 +36,7 @@ def when(text, zone=timezone.utc, what="a date"):
 @dataclass(frozen=True)
 class Policy:
     due: datetime | None = None
-    penalty: float = 0.0        # share of the points taken per started day late
+    penalty: float = 0.0        # share of the points earned taken per started day late
     limit: float = math.inf     # days late after which nothing is earned
 
     def due_for(self, student):

@@ -43,13 +43,18 @@ def _written(term, folder, bundles, policies, roster, log):
         answers = manual.collect({e.student.id: e.path for e in entries if e.path is not None}, written)
         manual.review(where, bundles[a].title, answers, maxima, {w: spec["prompt"] for w, spec in written.items()})
         given = manual.scores(where, [s.id for s in roster.students], maxima)
+        key = manual.read_key(where)
         for e in entries:
             e.written_max = sum(maxima.values())
             e.written = {w: given[e.student.id, w] for w in maxima if (e.student.id, w) in given}
-            if e.submission:
+            e.labels = {w: manual.label(key, w, e.student.id) for w in maxima if e.student.id in answers.get(w, {})}
+            if e.submission:   # an answer left empty is 0 without waiting for a score (the sheet's points, if any, count)
+                e.unanswered = {w for w in maxima if w not in e.written and answers.get(w, {}).get(e.student.id) == ""}
+                e.written.update({w: (0.0, "") for w in e.unanswered})
+                e.waiting = sum(w not in e.written for w in maxima)
                 e.penalty = policies[a].deduction(e.auto + e.manual, e.late_days)
         log(f"{a}: written answers to review in {where}/ ({len(given)} graded so far)")
-        pending = sum(bool(e.submission) and (e.student.id, w) not in given for e in entries for w in maxima)
+        pending = sum(e.waiting for e in entries)
         if pending:
             waiting.append(f"{a}: {pending} written answer{'s' * (pending != 1)} not scored yet: review them in "
                            f"term/written/{a}/ beside the grades file and give their points in its score sheet")
@@ -75,6 +80,9 @@ def grade_lines(entry, written):
         if w not in entry.written:
             lines.append(said + "not graded yet")
             continue
+        if w in entry.unanswered:
+            lines.append(said + "0, no answer was given")
+            continue
         points, comment = entry.written[w]
         comment = feedback.inert(" ".join(comment.split()))
         lines.append(said + number(points) + (f". Your instructor's comment: {comment}" if comment else ""))
@@ -83,7 +91,12 @@ def grade_lines(entry, written):
                 f"{'s' * (entry.late_days != 1)} after the due date" if entry.submitted else
                 "Canvas marked the submission late (counted as 1 day)")
         lines.append(f"- Late: {when}: -{number(entry.penalty)}")
-    lines.append(f"- **Final: {number(entry.final)} / {number(entry.out_of)}**")
+    final = f"{number(entry.final)} / {number(entry.out_of)}"
+    if entry.waiting:
+        which = "a written answer is" if entry.waiting == 1 else f"{entry.waiting} written answers are"
+        lines.append(f"- **Provisional final: {final}** ({which} not graded yet)")
+    else:
+        lines.append(f"- **Final: {final}**")
     return lines
 
 
@@ -117,7 +130,8 @@ def run(roster, folder, csv_path, bundles, policy=None, canvas_ids=None, log=pri
     term = gradebook.build(roster, found, skipped, rows, questions, policies)
     waiting = _written(term, out / "written", bundles, policies, roster, log)
     for a, entries in term.entries.items():
-        gradebook.write_plain(out / f"{a}.students.csv", entries, questions.get(a, []), roster)
+        gradebook.write_plain(out / f"{a}.students.csv", entries, questions.get(a, []), roster,
+                              bundles[a].written if a in bundles else ())
         canvas.write(out / f"{a}.canvas.csv", entries, titles.get(a, a), (canvas_ids or {}).get(a))
         moodle.write(out / f"{a}.moodle.csv", entries, titles.get(a, a))
     with open(out / "unmatched.csv", "w", newline="") as f:

@@ -5,7 +5,8 @@ assignment, headed ``Name (assignment id)`` for an assignment that exists in Can
 ``Name`` alone for one Canvas should create. The row after the header, ``Points
 Possible``, gives the assignment's maximum. ``ID`` is Canvas's user id (the roster's
 ``canvas_id``), which Canvas matches first; ``SIS User ID`` is the roster's ``id``. A
-student without a submission gets an empty cell, which Canvas leaves as it was.
+student without a submission, or with a written answer not scored yet (whose final is
+provisional), gets an empty cell, which Canvas leaves as it was.
 """
 
 import csv
@@ -28,7 +29,7 @@ def write(path, entries, title, canvas_assignment=None):
         for e in entries:
             s = e.student
             out.writerow([as_text(_sortable(s.name)), s.canvas_id, s.id, s.login, s.section,
-                          number(e.final) if e.submission else ""])
+                          number(e.final) if e.submission and not e.waiting else ""])
 
 
 def _sortable(name):

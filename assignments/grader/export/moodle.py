@@ -4,8 +4,9 @@ Moodle maps a column "from" the file "to" a user field (email address, ID number
 username or user id) and a column to a grade item; its own plain-text export names them
 ``ID number``, ``Email address`` and ``Assignment: <name> (Real)``, the names written here,
 so that an import of this file maps them without choices. A feedback column,
-``Feedback: <name>``, goes with the grade. A student without a submission gets an empty
-grade, which Moodle skips.
+``Feedback: <name>``, goes with the grade. A student without a submission, or with a
+written answer not scored yet (whose final is provisional), gets an empty grade, which
+Moodle imports as no grade (``grade/import/csv/classes/load_data.php``).
 """
 
 import csv
@@ -36,4 +37,7 @@ def write(path, entries, title):
                 note += f", written {number(e.manual)}"
             if e.penalty:
                 note += f", {e.late_days} day(s) late: -{number(e.penalty)}"
-            out.writerow([as_text(first), as_text(last), s.id, s.email, number(e.final) if graded else "", note])
+            if e.waiting:
+                note += "; no grade yet: written answers not graded yet"
+            out.writerow([as_text(first), as_text(last), s.id, s.email,
+                          number(e.final) if graded and not e.waiting else "", note])
