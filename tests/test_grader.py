@@ -24,7 +24,7 @@ from markdown_it import MarkdownIt
 
 from grading import A1, A2, A3, AUTOGRADE, FULL, INV_DET, PINV_SLOGDET, grade, needs_sandbox, rows, solved, untouched, with_cell
 from grader import batch, build, checks, compare, feedback, intake, score, submissions
-from grader.model import Status, Verdict
+from grader.model import Status
 from grader.sandbox import Limits
 
 # The grader's tests are a step of their own: `make test-grading` (README).
@@ -542,7 +542,8 @@ def test_copies_under_names_that_read_several_ways_are_one_submitter(tmp_path):
 def test_only_a_submitter_s_latest_notebooks_are_read(tmp_path, monkeypatch):
     """An outside attack: ten copies of a notebook that takes 4 s to read (600,000 keys in an output) made
     every run 40 s longer, a run that graded nothing included. A submitter's READ_LATEST latest notebooks are
-    read; the older ones are superseded unread (their digest only); lone files are all read."""
+    read, and an older one only while none of theirs can be graded (newest first); the others are superseded
+    unread (their digest only); lone files are all read."""
     folder = tmp_path / "subs"
     folder.mkdir()
     copies = [f"malloryeve_1003_{800 + k}_copy.ipynb" for k in range(10)]   # Canvas's file ids say which came last
@@ -550,17 +551,28 @@ def test_only_a_submitter_s_latest_notebooks_are_read(tmp_path, monkeypatch):
         nbformat.write(untouched(A3), folder / name)
         os.utime(folder / name, (1e9, 1e9))   # Canvas's zip: one time for all
     found, _ = intake.walk(folder)
-    later = batch.unread(found, [batch.submitter(f) for f in found])
-    assert later == dict.fromkeys(copies[:5], copies[-1])
-    read = []
-    monkeypatch.setattr(submissions, "read", lambda path, *a, **k: read.append(path.name) or
-                        submissions.Submission(path.name, "x", verdict=Verdict(Status.UNKNOWN_ASSIGNMENT)))
-    batch.Batch(folder, tmp_path / "grades.csv", sandboxed=False, log=lambda _: None).run()
-    assert sorted(read) == sorted({f.name for f in found} - set(later))
-    graded = rows(tmp_path / "grades.csv")
-    assert graded[copies[0].removesuffix(".ipynb")]["status"] == (
+    assert batch.unread(found, [batch.submitter(f) for f in found]) == set(copies[:5])
+    real, read = submissions.read, []
+    monkeypatch.setattr(submissions, "read", lambda path, *a, **k: read.append(path.name) or real(path, *a, **k))
+    subs, _ = batch.Batch(folder, tmp_path / "grades.csv")._read(
+        found, [batch.submitter(f) for f in found], build.bundles(), [])
+    assert sorted(read) == sorted({f.name for f in found} - set(copies[:5]))
+    shown = {s.name: s for s in subs}
+    assert str(shown[copies[0]].verdict) == (
         f"not graded: superseded (a later notebook of the same student, {copies[-1]}, is graded)")
-    assert graded[copies[0].removesuffix(".ipynb")]["sha256"] == hashlib.sha256((folder / copies[0]).read_bytes()).hexdigest()
+    assert shown[copies[0]].digest == hashlib.sha256((folder / copies[0]).read_bytes()).hexdigest()
+    # The five latest cannot be graded (another assignment): the older ones are read, newest first, until one can.
+    for name in copies[5:]:
+        nbformat.write(untouched(A1), folder / name)
+        os.utime(folder / name, (1e9, 1e9))
+    read.clear()
+    found, _ = intake.walk(folder)
+    subs, _ = batch.Batch(folder, tmp_path / "grades.csv", assignment=A3)._read(
+        found, [batch.submitter(f) for f in found], build.bundles(), [])
+    assert set(copies[:5]) & set(read) == {copies[4]}
+    shown = {s.name: s for s in subs}
+    assert shown[copies[4]].bundle is not None and shown[copies[4]].verdict is None
+    assert str(shown[copies[3]].verdict).endswith(f"{copies[4]}, is graded)")
 
 
 # ---------------------------------------------------------------- the command around a batch

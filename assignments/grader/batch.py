@@ -297,18 +297,15 @@ def supersede(subs, found, voters):
 
 
 def unread(found, voters):
-    """{name: the latest's name} of the notebooks not even read: a submitter's (not a lone file's) beyond their
-    READ_LATEST latest, which a later one supersedes whatever their assignment. Reading a notebook is bounded
-    (``submissions.NOTEBOOK_SECONDS``), but a hundred copies of a slow one would cost every run minutes."""
+    """The names of the notebooks read only if need be: a submitter's (not a lone file's) beyond
+    their READ_LATEST latest (see ``Batch._read``). Reading a notebook is bounded (``submissions.NOTEBOOK_SECONDS``),
+    but a hundred copies of a slow one would cost every run minutes."""
     groups = {}
     for f, voter in zip(found, voters):
         if voter[0] != "file":
             groups.setdefault(voter, []).append(f)
-    later = {}
-    for files in groups.values():
-        files.sort(key=lambda f: (f.modified, natural(f.name)))
-        later.update((f.name, files[-1].name) for f in files[:-READ_LATEST])
-    return later
+    return {f.name for files in groups.values()
+            for f in sorted(files, key=lambda f: (f.modified, natural(f.name)))[:-READ_LATEST]}
 
 
 class Batch:
@@ -347,6 +344,29 @@ class Batch:
                 self.log("WARNING: grading without a sandbox; use this only for notebooks you trust")
             return self._grade()
 
+    def _read(self, found, voters, all_bundles, broken):
+        """(each notebook as a Submission, the bundles graded with). A submitter's notebooks older than their
+        READ_LATEST latest (``unread``) are read, newest first, only while none of theirs can be graded; the
+        others are superseded unread by the one that can."""
+        later = unread(found, voters)
+        subs = {i: submissions.read(f.path, all_bundles, f.name, broken)
+                for i, f in enumerate(found) if f.name not in later}
+        bundles = submissions.choose(list(subs.values()), all_bundles, self.assignment, broken)  # the whole folder's
+        wanted = self.assignment or (next(iter(bundles)) if len(bundles) == 1 else submissions.ALL)
+        graded = {voters[i]: found[i].name for i, s in subs.items() if s.bundle is not None and s.verdict is None}
+        older = sorted((i for i, f in enumerate(found) if f.name in later),
+                       key=lambda i: (found[i].modified, natural(found[i].name)), reverse=True)
+        for i in older:
+            f, voter = found[i], voters[i]
+            if voter in graded:
+                subs[i] = submissions.superseded(f.path, f.name, graded[voter])
+                continue
+            subs[i] = submissions.read(f.path, all_bundles, f.name, broken)
+            submissions.choose([subs[i]], all_bundles, wanted, broken)
+            if subs[i].bundle is not None and subs[i].verdict is None:
+                graded[voter] = f.name
+        return [subs[i] for i in range(len(found))], bundles
+
     def _grade(self):
         self.broken = broken = []
         all_bundles = build.bundles(sandboxed=self.sandboxed, log=self.log, errors=broken)  # before anything runs
@@ -354,13 +374,10 @@ class Batch:
             self.log(f"skipping a broken master: {error}")
         self.bundles = all_bundles
         found, skipped = intake.walk(self.folder, self.roster)
-        voters = [submitter(f, self.roster) for f in found]
-        later = unread(found, voters)
-        subs = [submissions.superseded(f.path, f.name, later[f.name]) if f.name in later
-                else submissions.read(f.path, all_bundles, f.name, broken) for f in found]
-        if not subs:
+        if not found:
             raise Refused(_nothing_to_grade(self.folder, skipped))
-        bundles = submissions.choose(subs, all_bundles, self.assignment, broken)  # the whole folder's
+        voters = [submitter(f, self.roster) for f in found]
+        subs, bundles = self._read(found, voters, all_bundles, broken)
         self.chosen = bundles
         supersede(subs, found, voters)
         subs = [s for s in subs if in_shard(s.name, self.shard)]
