@@ -155,12 +155,17 @@ def _number(args, name, high, meaning):
     return value
 
 
+def _dated(args):
+    """The term's options given, of those that belong to one assignment's per-student grades."""
+    return [name for name in ("due", "penalty", "late_limit", "canvas_assignment") if getattr(args, name) is not None]
+
+
 def _term_input(args):
     """(roster or None, policy): read and checked before anything is graded, so that bad input costs no run."""
     from grader import roster
     from grader.policy import Policy, when
 
-    given = [name for name in ("due", "penalty", "late_limit", "canvas_assignment") if getattr(args, name) is not None]
+    given = _dated(args)
     if given and not args.roster:
         raise Refused(f"{', '.join(OPTION[n] for n in given)} need{'s' * (len(given) == 1)} a class list: they "
                       f"apply to the per-student grades, which only a run with {OPTION['roster']} writes")
@@ -202,7 +207,7 @@ def grade(args):
     from grader.gradebook import inside
 
     roster, policy = _term_input(args)
-    dated = [name for name in ("due", "penalty", "late_limit", "canvas_assignment") if getattr(args, name) is not None]
+    dated = _dated(args)
     if args.assignment == ALL and dated:
         raise Refused(f"{', '.join(OPTION[n] for n in dated)} belong{'s' * (len(dated) == 1)} to one assignment, "
                       f"and ASSIGNMENT={ALL} (--assignment {ALL}) grades each notebook against its own: grade each "

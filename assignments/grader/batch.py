@@ -288,10 +288,10 @@ def supersede(subs, found, voters):
     groups = {}
     for sub, f, voter in zip(subs, found, voters):
         if sub.bundle is not None and sub.verdict is None:
-            groups.setdefault((voter, sub.bundle.name), []).append((f.modified, natural(f.name), sub))
+            groups.setdefault((voter, sub.bundle.name), []).append((f.handed_in, sub))
     for group in groups.values():
-        *older, (_, _, latest) = sorted(group)
-        for _, _, sub in older:
+        *older, (_, latest) = sorted(group, key=lambda pair: pair[0])
+        for _, sub in older:
             sub.bundle = None
             sub.verdict = submissions.superseded_by(latest.name)
 
@@ -305,7 +305,7 @@ def unread(found, voters):
         if voter[0] != "file":
             groups.setdefault(voter, []).append(f)
     return {f.name for files in groups.values()
-            for f in sorted(files, key=lambda f: (f.modified, natural(f.name)))[:-READ_LATEST]}
+            for f in sorted(files, key=lambda f: f.handed_in)[:-READ_LATEST]}
 
 
 class Batch:
@@ -355,7 +355,7 @@ class Batch:
         wanted = self.assignment or (next(iter(bundles)) if len(bundles) == 1 else submissions.ALL)
         graded = {voters[i]: found[i].name for i, s in subs.items() if s.bundle is not None and s.verdict is None}
         older = sorted((i for i, f in enumerate(found) if f.name in later),
-                       key=lambda i: (found[i].modified, natural(found[i].name)), reverse=True)
+                       key=lambda i: found[i].handed_in, reverse=True)
         for i in older:
             f, voter = found[i], voters[i]
             if voter in graded:

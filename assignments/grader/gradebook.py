@@ -128,7 +128,7 @@ def build(roster, found, skipped, rows, questions, policies=None, written=None, 
         key = (student.id, assignment)
         if key in chosen:
             older, chosen[key] = sorted([chosen[key], (f, row)], key=lambda fr: (
-                bool((fr[1] or {}).get("assignment")), fr[0].modified, natural(fr[0].name)))
+                bool((fr[1] or {}).get("assignment")), fr[0].handed_in))
             others[older[0].name] = key
         else:
             chosen[key] = (f, row)

@@ -61,6 +61,12 @@ class Found:
                                 # is then the user of the one that counts, or empty: see _reading)
 
     @property
+    def handed_in(self):
+        """Its place in the order the notebooks were handed in: the file's time, then its name as a person
+        reads it (Canvas's zip gives every file one time, and its file ids say which came last)."""
+        return self.modified, natural(self.name)
+
+    @property
     def submitted(self):
         """When it was submitted, as far as the folder says: the file's time, except for Canvas's files
         (whose times are the zip's): None."""
