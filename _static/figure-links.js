@@ -1,5 +1,5 @@
-// On a phone a figure is shrunk to the column (its text stays at least 10 px: see
-// tests/test_site_layout.py). Each figure also links to its own image file, so that a tap opens
+// On a phone a figure is its phone drawing (mathlib.figures; its text at least 10 px: see
+// tests/test_site_layout.py). Each figure also links to its laptop drawing, so that a tap opens
 // it alone, where the reader can zoom in on an SVG that stays sharp. (The same test file checks
 // the links.)
 document.addEventListener("DOMContentLoaded", () => {
@@ -9,7 +9,8 @@ document.addEventListener("DOMContentLoaded", () => {
     link.href = img.getAttribute("src");
     link.className = "figure-full-size";
     link.title = "Open this figure at full size";
-    img.replaceWith(link);
-    link.appendChild(img);
+    const shown = img.closest("picture") || img;
+    shown.replaceWith(link);
+    link.appendChild(shown);
   });
 });

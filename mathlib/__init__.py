@@ -8,6 +8,7 @@ Modules, one concept each:
 - :mod:`mathlib.losses`: cross entropy as a loss on logits, with its derivatives, label
   smoothing and knowledge distillation
 - :mod:`mathlib.table`: tables of results, as HTML in a page and as aligned text
+- :mod:`mathlib.figures`: figures drawn twice, for a laptop's column and for a phone's
 - :mod:`mathlib.notation`: numbers written as the chapters print them (a bound as
   :math:`10^{-8}`, not ``1e-08``)
 - :mod:`mathlib.symbolic`: SymPy derivations of (B.8)--(B.11), for the chapters and tests
@@ -49,7 +50,7 @@ from .montecarlo import MonteCarloResult, mc_kl, mc_kl_mvn
 from .notation import power_of_ten
 from .table import Table
 
-from . import divergences, gaussian, losses, montecarlo, notation, table
+from . import divergences, figures, gaussian, losses, montecarlo, notation, table
 
 __all__ = (
     divergences.__all__ + gaussian.__all__ + montecarlo.__all__ + losses.__all__ + table.__all__
