@@ -277,7 +277,8 @@ def test_no_check_reads_the_source():
     (b"zz_\xff.ipynb", "zz_%FF.ipynb"), (b"zz_\xfe.ipynb", "zz_%FE.ipynb"), (b"100%.ipynb", "100%25.ipynb"),
     (b"a\xe2\x80\xa8b.ipynb", "a%E2%80%A8b.ipynb"), (b"plain.ipynb", "plain.ipynb"),
     (b" =1+1.ipynb", "%20=1+1.ipynb"), ("\u00a0@x.ipynb".encode(), "%C2%A0@x.ipynb"),
-    ("\uff1dx.ipynb".encode(), "%EF%BC%9Dx.ipynb"), (b"-1.ipynb", "%2D1.ipynb")])
+    ("\uff1dx.ipynb".encode(), "%EF%BC%9Dx.ipynb"), (b"-1.ipynb", "%2D1.ipynb"),
+    ("\ufe66x.ipynb".encode(), "%EF%B9%A6x.ipynb"), ("\ufe6bx.ipynb".encode(), "%EF%B9%ABx.ipynb")])
 def test_file_names_are_spelt_one_to_one_and_cannot_break_the_csv_or_the_feedback(name, shown):
     assert submissions.display_name(name) == shown
 

@@ -42,8 +42,9 @@ NOTEBOOK_SECONDS = 5       # ... nor one whose reading takes more processor time
 NOTEBOOK_MEMORY = 1 << 30  # ... or more memory (bytes)
 MEMORY_EXIT = 3            # the exit status of the child that reads a notebook, where it ran out of memory
 FEEDBACK_NAME_BYTES = 200  # a feedback file's longer name is cut and ends in a hash
-# A name a spreadsheet may read as a formula starts with one of these, after any spaces.
-FORMULA_STARTS = "=+-@\uff1d\uff0b\uff0d\uff20"
+# A name a spreadsheet may read as a formula starts with one of these, after any spaces: the
+# ASCII signs, their full-width forms and their small forms (U+FE62 U+FE63 U+FE66 U+FE6B).
+FORMULA_STARTS = "=+-@\uff1d\uff0b\uff0d\uff20\ufe62\ufe63\ufe66\ufe6b"
 ALL = "all"                # the assignment option that grades every notebook against its own assignment
 
 
@@ -64,7 +65,7 @@ def display_name(raw):
     """A file name (bytes) as printable text, one to one: every byte that is not printable
     UTF-8 (control, format and separator characters, undecodable bytes) and ``%`` itself
     become ``%XX``, and so does the first character of a name that a spreadsheet could read
-    as a formula (``= + - @`` or their full-width forms, after any spaces)."""
+    as a formula (``= + - @`` or their full-width or small forms, after any spaces)."""
     out = []
     for ch in raw.decode("utf-8", "surrogateescape"):
         if ch == "%" or feedback.unsafe(ch):
@@ -76,7 +77,7 @@ def display_name(raw):
 
 def as_text(text):
     """A CSV cell a spreadsheet shows as text, not as a formula: a first character that could start one
-    (``= + - @`` or their full-width forms, after any spaces) spelt ``%XX``, as is that space."""
+    (``= + - @`` or their full-width or small forms, after any spaces) spelt ``%XX``, as is that space."""
     if text.lstrip()[:1] and text.lstrip()[0] in FORMULA_STARTS:
         return "".join(f"%{b:02X}" for b in text[0].encode("utf-8")) + text[1:]
     return text
