@@ -42,9 +42,10 @@ def _svg(figure):
 
 
 def _cut_off(figure):
-    """What of a figure reaches past its edges: its panels (with their titles,
-    labels, tick labels and legends), its own legends and its texts."""
-    figure.draw_without_rendering()  # lays it out at its own resolution
+    """What of a figure, as last saved, reaches past its edges: its panels (with
+    their titles, labels, tick labels and legends), its own legends and its
+    texts. (Measured where the SVG's drawing laid them out, not laid out anew:
+    at another resolution, constrained layout can place them otherwise.)"""
     renderer = figure.canvas.get_renderer()
     edge = figure.bbox.padded(0.5)  # half a pixel for rounding
     pieces = [(f"panel {ax.get_title() or ax.get_xlabel() or ax.get_ylabel()!r}",

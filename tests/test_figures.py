@@ -115,3 +115,74 @@ def test_no_caption_alt_text_or_sentence_places_a_panel_left_or_right():
                 assert not PLACED_SIDEWAYS.search(text), (path.stem, PLACED_SIDEWAYS.search(text).group(0))
             if cell["cell_type"] == "markdown":
                 assert not re.search(r"\b(left|right) panel", "".join(cell["source"])), path.stem
+
+
+def _affine(transform):
+    """An SVG transform attribute as a 3 x 3 matrix."""
+    import numpy as np
+    out = np.eye(3)
+    for kind, args in re.findall(r"(translate|scale|rotate|matrix)\(([^)]*)\)", transform):
+        v = [float(x) for x in re.split(r"[ ,]+", args.strip())]
+        if kind == "translate":
+            m = [[1, 0, v[0]], [0, 1, v[1] if len(v) > 1 else 0], [0, 0, 1]]
+        elif kind == "scale":
+            m = [[v[0], 0, 0], [0, v[-1], 0], [0, 0, 1]]
+        elif kind == "rotate":
+            c, s_ = np.cos(np.radians(v[0])), np.sin(np.radians(v[0]))
+            m = [[c, -s_, 0], [s_, c, 0], [0, 0, 1]]
+        else:
+            m = [[v[0], v[2], v[4]], [v[1], v[3], v[5]], [0, 0, 1]]
+        out = out @ np.array(m)
+    return out
+
+
+def glyphs_past_the_edges(svg):
+    """The glyphs of text in a matplotlib SVG that reach past its edges (by more than half a
+    point): each glyph's outline, defined once in the SVG, where its uses place it."""
+    import xml.etree.ElementTree as ET
+    import numpy as np
+    root = ET.fromstring(svg.encode())
+    width, height = (float(root.get(k).removesuffix("pt")) for k in ("width", "height"))
+    href, out, outlines = "{http://www.w3.org/1999/xlink}href", [], {}
+    for path in root.iter("{http://www.w3.org/2000/svg}path"):
+        numbers = [float(n) for n in re.findall(r"-?[0-9.]+", path.get("d", ""))]
+        if path.get("id") and len(numbers) >= 2:
+            xy = _affine(path.get("transform", "")) @ np.vstack(
+                [numbers[0::2][:len(numbers) // 2], numbers[1::2], np.ones(len(numbers) // 2)])
+            (x0, y0), (x1, y1) = xy[:2].min(axis=1), xy[:2].max(axis=1)
+            outlines["#" + path.get("id")] = np.array([[x0, x0, x1, x1], [y0, y1, y0, y1], [1, 1, 1, 1]])
+
+    def walk(element, matrix):
+        matrix = matrix @ _affine(element.get("transform", ""))
+        glyph = re.match(r"#[A-Za-z0-9]+(-[A-Za-z0-9]+)*-[0-9a-f]+$", element.get(href, ""))
+        if element.tag.endswith("}use") and glyph and element.get(href) in outlines:
+            x, y, _ = matrix @ outlines[element.get(href)]
+            if x.min() < -0.5 or y.min() < -0.5 or x.max() > width + 0.5 or y.max() > height + 0.5:
+                out.append((element.get(href), round(float(x.min()), 1), round(float(y.min()), 1)))
+        for child in element:
+            if not child.tag.endswith("}defs"):
+                walk(child, matrix)
+    walk(root, np.eye(3))
+    return out
+
+
+def test_no_chapter_figure_draws_text_past_its_edges():
+    """What the reader sees: every glyph of every drawing, laptop's and phone's, inside it. (A
+    phone drawing of Fig. 1.3 once put its panels' titles above its top edge, in the SVG though
+    not in the figure as matplotlib measured it at another resolution; show() now measures the
+    layout the SVG was drawn with, and this reads the SVGs themselves.)"""
+    for name, cell, output in figure_cells():
+        for svg in (output["data"]["image/svg+xml"], output["metadata"][figures.PHONE_DRAWING]):
+            svg = "".join(svg)
+            assert glyphs_past_the_edges(svg) == [], name
+
+
+def test_a_glyph_past_the_edge_is_found():
+    import io
+    fig, ax = plt.subplots(figsize=(3, 2))
+    ax.set_title("seen")
+    fig.text(0.5, 1.02, "cut")  # above the top edge
+    out = io.StringIO()
+    fig.savefig(out, format="svg")
+    plt.close(fig)
+    assert len(glyphs_past_the_edges(out.getvalue())) == 3  # c, u, t
