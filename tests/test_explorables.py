@@ -400,6 +400,19 @@ def assert_fits(page, root, width, whole_page=True):
     return colours
 
 
+# JavaScript: the drawings' texts (subscripts too) shown under 10 CSS px, or reaching past the
+# drawing's edges. (At 390 px a phone shows a drawing at about 0.83 of its size; before the text
+# was set larger there, its subscripts were 8 px, and two-normals' "−6" began left of the edge.)
+SMALL_OR_CUT_TEXT = """r => Array.from(r.querySelectorAll('svg text, svg tspan')).filter(t => t.textContent.trim())
+  .map(t => { const svg = t.ownerSVGElement, box = svg.viewBox.baseVal, shown = svg.getBoundingClientRect();
+              const px = parseFloat(getComputedStyle(t).fontSize) * shown.width / box.width;
+              const b = t.tagName === 'text' ? t.getBBox() : null;
+              const cut = b && (b.x < -0.5 || b.y < -0.5 || b.x + b.width > box.width + 0.5
+                                || b.y + b.height > box.height + 0.5);
+              return [t.textContent.trim().slice(0, 20), Math.round(px * 10) / 10, cut]; })
+  .filter(([text, px, cut]) => px < 10 || cut)"""
+
+
 @pytest.mark.parametrize("width", [320, 390, 1280])
 @pytest.mark.parametrize("figure", FIGURES)
 def test_figures_fit_a_phone_and_a_laptop_in_light_and_dark(server, browser, figure, width):
@@ -411,6 +424,8 @@ def test_figures_fit_a_phone_and_a_laptop_in_light_and_dark(server, browser, fig
             page.wait_for_timeout(50)
             # (at 320 px a chapter's own code and formulas may scroll; the figure must not)
             assert_fits(page, root, width, whole_page=width >= 390)
+            if width != 320:
+                assert root.evaluate(SMALL_OR_CUT_TEXT) == [], "text under 10 px as shown, or past the drawing's edge"
             if width != 320:
                 root.scroll_into_view_if_needed()
                 box = root.bounding_box()

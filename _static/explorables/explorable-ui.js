@@ -141,7 +141,7 @@
       const part = svg("tspan", cls ? { class: cls } : {}, text);
       // "p_T": the T a subscript, as in the chapters (see setText).
       String(words).split(SUBSCRIPT).forEach((piece, k) => {
-        if (k % 2) svg("tspan", { "baseline-shift": "sub", "font-size": "75%", text: piece }, part);
+        if (k % 2) svg("tspan", { "baseline-shift": "sub", "font-size": "80%", text: piece }, part);
         else if (piece) part.append(piece);
       });
     }

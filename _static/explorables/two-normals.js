@@ -4,7 +4,7 @@
 (function () {
   "use strict";
   const M = window.ExplorableMath, UI = window.ExplorableUI;
-  const W = 400, LEFT = 10, RIGHT = 390, X_MIN = -6, X_MAX = 6;
+  const W = 400, LEFT = 14, RIGHT = 386, X_MIN = -6, X_MAX = 6;
   const sx = (x) => LEFT + ((x - X_MIN) / (X_MAX - X_MIN)) * (RIGHT - LEFT);
 
   // Points of the window, denser within five standard deviations of each mean (a narrow
