@@ -187,6 +187,19 @@ def test_two_normals_show_mathlibs_numbers(server, browser, mu1, s1, mu2, s2):
         page.close()
 
 
+def test_two_equal_normals_show_a_zero_integrand(server, browser):
+    """p = q: p log(p/q) is 0 everywhere, and the label says 0 (it once showed 1.00e-300, the
+    floor that keeps the drawing's scale finite)."""
+    page, _ = figure_page(browser, server, "two-normals")
+    try:
+        values = shown(page, "two-normals", [("mu1", 0.5), ("s1", 1.2), ("mu2", 0.5), ("s2", 1.2)])
+        assert float(values["kl_pq"]) == 0 and float(values["kl_qp"]) == 0
+        label = page.locator('[data-explorable="two-normals"] svg text', has_text="largest |value|").text_content()
+        assert label == "p log(p/q), largest |value| 0", label
+    finally:
+        page.close()
+
+
 def chapter_fits(a):
     """The chapter's fits (cells of chapter B.1): Nelder–Mead on the grid with step 0.005 over
     [-14, 14], from mu = 1, sigma = 1. The forward fit's grid is wider, [-30, 30], so that the

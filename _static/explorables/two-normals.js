@@ -19,7 +19,7 @@
     return xs.filter((x) => x >= X_MIN && x <= X_MAX).sort((a, b) => a - b);
   }
 
-  // One density plot: returns the <svg> and a function that draws curves of densities in it.
+  // One density plot: its <svg> and the y of its axis.
   function plot(parent, height, label) {
     const picture = UI.svg("svg", { viewBox: `0 0 ${W} ${height}`, class: "explorable-svg", role: "img", "aria-label": label });
     parent.append(picture);
@@ -110,7 +110,7 @@
         [sx(xs[xs.length - 1]), integrandZero]]) + "Z";
       shapes.positive.setAttribute("d", area(1));
       shapes.negative.setAttribute("d", area(-1));
-      integrandLabel.textContent = `p log(p/q), largest |value| ${M.significant(biggest, 3)}`;
+      integrandLabel.textContent = `p log(p/q), largest |value| ${biggest > 1e-300 ? M.significant(biggest, 3) : 0}`;
 
       const values = {
         kl_pq: M.klNormal(state.mu1, v1, state.mu2, v2),
