@@ -4,7 +4,7 @@
 (function () {
   "use strict";
   const M = window.ExplorableMath, UI = window.ExplorableUI;
-  const K = 5, W = 400, H = 170, BASE = 140, TOP = 24;
+  const K = 5, W = 400, H = 170, BASE = 140, TOP = 32;
 
   UI.register("distillation-temperature", (root) => {
     const state = { v: [4, 1.5, 0.5, -1, -3], z: [2, 2, -1, 0, -2], T: 4 };

@@ -7,7 +7,7 @@
   const OUTCOMES = ["x₁", "x₂", "x₃"];
   // Corners of the simplex (outcome k has probability 1 at corner k) and the bar chart's frame.
   const CORNERS = [[22, 182], [178, 182], [100, 47]];
-  const BARS = { left: 218, bottom: 182, height: 150, group: 58, width: 20 };
+  const BARS = { left: 218, bottom: 182, height: 135, group: 58, width: 20 };
 
   UI.register("kl-three-outcomes", (root) => {
     // Whole hundredths, so that a probability is exactly 0 when its slider says so.
