@@ -2,8 +2,15 @@
 the phone's is too wide or either cuts off its text. (That the site serves the phone's drawing
 to a phone, and its text is legible there, is tests/test_site_layout.py's.)"""
 
+import io
+import json
+import re
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
 import IPython.display
 import matplotlib
+import numpy as np
 
 matplotlib.use("agg")
 import matplotlib.pyplot as plt  # noqa: E402
@@ -78,10 +85,6 @@ def test_a_legend_past_the_edge_is_refused(shown):
 
 # --- The chapters' figures ------------------------------------------------------------------
 
-import json  # noqa: E402
-import re  # noqa: E402
-from pathlib import Path  # noqa: E402
-
 CHAPTERS = sorted((Path(__file__).resolve().parent.parent / "chapters").glob("*.ipynb"))
 # Words that place a panel where only a laptop puts it: a phone stacks side-by-side panels.
 PLACED_SIDEWAYS = re.compile(r"\b(Left|Right)\b[,:]|\b(left|right) panel|side by side")
@@ -119,7 +122,6 @@ def test_no_caption_alt_text_or_sentence_places_a_panel_left_or_right():
 
 def _affine(transform):
     """An SVG transform attribute as a 3 x 3 matrix."""
-    import numpy as np
     out = np.eye(3)
     for kind, args in re.findall(r"(translate|scale|rotate|matrix)\(([^)]*)\)", transform):
         v = [float(x) for x in re.split(r"[ ,]+", args.strip())]
@@ -136,34 +138,64 @@ def _affine(transform):
     return out
 
 
-def glyphs_past_the_edges(svg):
-    """The glyphs of text in a matplotlib SVG that reach past its edges (by more than half a
-    point): each glyph's outline, defined once in the SVG, where its uses place it."""
-    import xml.etree.ElementTree as ET
-    import numpy as np
-    root = ET.fromstring(svg.encode())
-    width, height = (float(root.get(k).removesuffix("pt")) for k in ("width", "height"))
-    href, out, outlines = "{http://www.w3.org/1999/xlink}href", [], {}
-    for path in root.iter("{http://www.w3.org/2000/svg}path"):
-        numbers = [float(n) for n in re.findall(r"-?[0-9.]+", path.get("d", ""))]
-        if path.get("id") and len(numbers) >= 2:
-            xy = _affine(path.get("transform", "")) @ np.vstack(
-                [numbers[0::2][:len(numbers) // 2], numbers[1::2], np.ones(len(numbers) // 2)])
-            (x0, y0), (x1, y1) = xy[:2].min(axis=1), xy[:2].max(axis=1)
-            outlines["#" + path.get("id")] = np.array([[x0, x0, x1, x1], [y0, y1, y0, y1], [1, 1, 1, 1]])
+GLYPH = re.compile(r"#[A-Za-z0-9]+(-[A-Za-z0-9]+)*-[0-9a-f]+$")  # DejaVuSans-Oblique-78; not a marker (#m...)
+
+
+def glyphs(svg):
+    """(outline id, transform) of every glyph of text that a matplotlib SVG draws: each piece of
+    text is a ``<use>`` of a glyph outline defined once, under the transforms that place and
+    scale it (a glyph's outline is 100 units to the em, so 100 times the scale is its size in
+    points; a sub- or superscript has a further ``scale(0.7)``)."""
+    href = "{http://www.w3.org/1999/xlink}href"
 
     def walk(element, matrix):
         matrix = matrix @ _affine(element.get("transform", ""))
-        glyph = re.match(r"#[A-Za-z0-9]+(-[A-Za-z0-9]+)*-[0-9a-f]+$", element.get(href, ""))
-        if element.tag.endswith("}use") and glyph and element.get(href) in outlines:
-            x, y, _ = matrix @ outlines[element.get(href)]
-            if x.min() < -0.5 or y.min() < -0.5 or x.max() > width + 0.5 or y.max() > height + 0.5:
-                out.append((element.get(href), round(float(x.min()), 1), round(float(y.min()), 1)))
+        if element.tag.endswith("}use") and GLYPH.match(element.get(href, "")):
+            yield element.get(href), matrix
         for child in element:
             if not child.tag.endswith("}defs"):
-                walk(child, matrix)
-    walk(root, np.eye(3))
+                yield from walk(child, matrix)
+    yield from walk(ET.fromstring(svg.encode()), np.eye(3))
+
+
+def text_sizes_pt(svg):
+    """The size in points of every glyph of text that a matplotlib SVG draws."""
+    return [100 * abs(np.linalg.det(matrix[:2, :2])) ** 0.5 for _, matrix in glyphs(svg)]
+
+
+def glyphs_past_the_edges(svg):
+    """The glyphs of text in a matplotlib SVG that reach past its edges (by more than half a
+    point): each glyph's outline where its use places it."""
+    root = ET.fromstring(svg.encode())
+    width, height = (float(root.get(k).removesuffix("pt")) for k in ("width", "height"))
+    outlines = {}
+    for path in root.iter("{http://www.w3.org/2000/svg}path"):
+        numbers = [float(n) for n in re.findall(r"-?[0-9.]+", path.get("d", ""))]
+        if path.get("id") and len(numbers) >= 2:
+            n = len(numbers) // 2
+            xy = _affine(path.get("transform", "")) @ np.vstack([numbers[0:2 * n:2], numbers[1:2 * n:2], np.ones(n)])
+            (x0, y0), (x1, y1) = xy[:2].min(axis=1), xy[:2].max(axis=1)
+            outlines["#" + path.get("id")] = np.array([[x0, x0, x1, x1], [y0, y1, y0, y1], [1, 1, 1, 1]])
+    out = []
+    for glyph, matrix in glyphs(svg):
+        if glyph not in outlines:  # a space: no outline
+            continue
+        x, y, _ = matrix @ outlines[glyph]
+        if x.min() < -0.5 or y.min() < -0.5 or x.max() > width + 0.5 or y.max() > height + 0.5:
+            out.append((glyph, round(float(x.min()), 1), round(float(y.min()), 1)))
     return out
+
+
+def test_text_sizes_count_sub_and_superscripts():
+    """The measure of tests/test_site_layout.py's legibility test: 11-point text and its 70 %
+    superscript."""
+    fig, ax = plt.subplots(figsize=(3, 2))
+    ax.set_title("$x^2$", fontsize=11)
+    ax.set(xticks=[], yticks=[])
+    out = io.StringIO()
+    fig.savefig(out, format="svg")
+    plt.close(fig)
+    assert sorted(round(s, 3) for s in text_sizes_pt(out.getvalue())) == [7.7, 11.0]
 
 
 def test_no_chapter_figure_draws_text_past_its_edges():
@@ -178,7 +210,6 @@ def test_no_chapter_figure_draws_text_past_its_edges():
 
 
 def test_a_glyph_past_the_edge_is_found():
-    import io
     fig, ax = plt.subplots(figsize=(3, 2))
     ax.set_title("seen")
     fig.text(0.5, 1.02, "cut")  # above the top edge

@@ -11,6 +11,7 @@ import re
 
 import pytest
 
+from test_figures import text_sizes_pt
 from test_site import CHAPTERS, OPEN_SOLUTIONS, SITE, browser, open_page, save_screenshot, server, toc_chapters, toc_pages  # noqa: F401 (fixtures)
 
 PHONE, LAPTOP = (390, 844), (1280, 800)
@@ -117,11 +118,10 @@ def test_figure_text_is_legible_on_a_phone_and_a_laptop(server, browser, doc):
     """Every figure's text, sub- and superscripts too, is at least 10 CSS px as shown: on a phone
     its phone drawing (mathlib.figures), on a laptop its laptop drawing.
 
-    Matplotlib's SVG draws each piece of text as glyph outlines (``<use>`` of a glyph) under
-    transforms whose scales multiply to s, where 100 s is the text's size in points (a sub- or
-    superscript has a further ``scale(0.7)``), in a drawing ``width`` points wide: shown ``w``
-    px wide, that text is 100 s w / width px. (Before the phone drawings, a phone showed the
-    laptop's drawing shrunk, its subscripts about 7 px, and two panels side by side.)
+    A glyph of s points (tests/test_figures.py's ``text_sizes_pt``, read from the SVG) in a
+    drawing ``width`` points wide, shown ``w`` px wide, is s w / width px. (Before the phone
+    drawings, a phone showed the laptop's drawing shrunk, its subscripts about 7 px, and two
+    panels side by side.)
     """
     for size in (PHONE, LAPTOP):
         page, _ = sized_page(browser, f"{server}/{doc}.html", size)
@@ -140,50 +140,6 @@ def test_figure_text_is_legible_on_a_phone_and_a_laptop(server, browser, doc):
             width_pt = float(re.search(r'<svg [^>]*width="([0-9.]+)pt"', svg).group(1))
             smallest_px = min(text_sizes_pt(svg)) * width_px / width_pt
             assert smallest_px >= 10, (size, current, round(smallest_px, 1))
-
-
-GLYPH = re.compile(r"#[A-Za-z0-9]+(-[A-Za-z0-9]+)*-[0-9a-f]+$")  # DejaVuSans-Oblique-78; not a marker (#m...)
-
-
-def _scale(transform):
-    """The factor by which an SVG transform scales lengths."""
-    factor = 1.0
-    for kind, args in re.findall(r"(scale|matrix)\(([^)]*)\)", transform):
-        values = [float(v) for v in re.split(r"[ ,]+", args.strip())]
-        factor *= abs(values[0]) if kind == "scale" else abs(values[0] * values[3] - values[1] * values[2]) ** 0.5
-    return factor
-
-
-def text_sizes_pt(svg):
-    """The size in points of every glyph of text that a matplotlib SVG draws."""
-    import xml.etree.ElementTree as ET
-    href = "{http://www.w3.org/1999/xlink}href"
-    sizes = []
-
-    def walk(element, scale):
-        scale *= _scale(element.get("transform", ""))
-        if element.tag.endswith("}use") and GLYPH.match(element.get(href, "")):
-            sizes.append(100 * scale)
-        for child in element:
-            if not child.tag.endswith("}defs"):
-                walk(child, scale)
-    walk(ET.fromstring(svg.encode()), 1.0)
-    return sizes
-
-
-def test_text_sizes_count_sub_and_superscripts():
-    """The measure above, on a matplotlib figure: 11-point text and its 70 % superscripts."""
-    import io
-    import matplotlib
-    matplotlib.use("agg")
-    import matplotlib.pyplot as plt
-    fig, ax = plt.subplots(figsize=(3, 2))
-    ax.set_title("$x^2$", fontsize=11)
-    ax.set(xticks=[], yticks=[])
-    out = io.StringIO()
-    fig.savefig(out, format="svg")
-    plt.close(fig)
-    assert sorted(round(s, 3) for s in text_sizes_pt(out.getvalue())) == [7.7, 11.0]
 
 
 def chapter_links(page, doc=None):
