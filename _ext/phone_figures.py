@@ -4,12 +4,11 @@ on a narrow screen.
 ``mathlib.figures.show`` puts two drawings into one output of a notebook's cell: the laptop's
 (``image/svg+xml``), which myst-nb writes to a file named by its SHA-256 and shows as the
 ``<img>``, and the phone's, in the output's metadata (``mathlib.figures.PHONE_DRAWING``), which
-myst-nb leaves alone. As each
-page is written, the phone drawing of each of its images is written beside it in ``_images``
-and the ``<img>`` is put in a ``<picture>`` with a ``<source>`` for screens narrower than
-``mathlib.figures.PHONE_SCREEN`` pixels. The ``<img>`` keeps its alternative text, its lazy
-loading and the laptop's drawing, which a printed page and a browser without ``<picture>``
-show.
+myst-nb leaves alone. As each page is written, the phone drawing of each of its images is
+written beside it in ``_images``, and the ``<img>`` is put in a ``<picture>`` with a
+``<source>`` for screens narrower than ``mathlib.figures.PHONE_SCREEN`` pixels. The ``<img>``
+keeps its alternative text, its lazy loading and the laptop's drawing, which a printed page and
+a browser without ``<picture>`` show.
 """
 
 import hashlib
