@@ -86,13 +86,14 @@ def show(draw):
             raise ValueError(
                 f"draw(phone=True) is {width:g} inches wide; a phone's drawing "
                 f"may be at most {PHONE_WIDTH:g} (mathlib.figures.PHONE_WIDTH)")
-        drawings = {"laptop": _svg(laptop), "phone": _svg(phone)}
+        laptop_svg, phone_svg = _svg(laptop), _svg(phone)  # each laid out as drawn
         for name, figure in (("laptop", laptop), ("phone", phone)):
-            for piece in _cut_off(figure):
-                raise ValueError(f"the {name}'s drawing cuts off its {piece}: "
+            cut = _cut_off(figure)
+            if cut:
+                raise ValueError(f"the {name}'s drawing cuts off its {cut[0]}: "
                                  f"it reaches past the figure's edge")
-        display({"image/svg+xml": drawings["laptop"], "text/plain": repr(laptop)},
-                metadata={PHONE_DRAWING: drawings["phone"]}, raw=True)
+        display({"image/svg+xml": laptop_svg, "text/plain": repr(laptop)},
+                metadata={PHONE_DRAWING: phone_svg}, raw=True)
     finally:
         plt.close(laptop)
         plt.close(phone)
